@@ -1,0 +1,90 @@
+/* The backend interface: how one I/O method (mmap, pread/pwrite) plugs in.
+ *
+ * fio's ioengine_ops idea with a handful of hooks. A backend owns its state behind a
+ * void pointer; the runner owns timing, offsets, threads and flushing policy. The timed
+ * loop is in the backend's run_batch (built from loop.h), so the runner makes one
+ * indirect call per batch of operations, never one per operation. */
+#ifndef MMBENCH_BACKEND_H
+#define MMBENCH_BACKEND_H
+
+#include "workload.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hist;
+
+/* Per-worker state shared by the runner and a backend's batch loop. Each worker has its
+ * own, so nothing in here is written by two threads. */
+struct worker_io {
+    /* Set by the runner before the phase. */
+    uint64_t block_size_bytes;
+    enum access_mode access;
+    enum latency_mode latency;
+    uint32_t latency_sample_every; /* latency "sample": time one operation in N */
+    unsigned char *read_buf;       /* block_size_bytes, page-aligned */
+    const unsigned char *write_buf; /* block_size_bytes of pattern_write_word() */
+    struct hist *latency_hist;     /* ns per operation */
+    void *backend_worker;          /* a backend's own per-worker state */
+
+    /* Updated by run_batch. */
+    uint64_t checksum;             /* fold of the data read; see loop.h */
+    uint64_t sample_countdown;     /* operations until the next timed one */
+    uint64_t dirty_lo_bytes;       /* written range since the last flush... */
+    uint64_t dirty_hi_bytes;       /* ...[lo, hi); lo >= hi when nothing is dirty */
+    uint64_t remaps;               /* window remaps (mmap with window) */
+    uint64_t remap_ns;             /* time spent in them */
+
+    /* Set by run_batch, flush or worker_open when they fail. */
+    const char *failed_call;       /* "pread", "msync", ... */
+    uint64_t failed_offset_bytes;
+    uint64_t failed_length_bytes;
+};
+
+#define BACKEND_NOTE_MAX 256
+
+struct backend_ops {
+    const char *name;
+    const char *description;
+
+    /* Required. Opens the data file at path for one timed phase of w. On failure returns
+     * -errno after logging what failed. note (BACKEND_NOTE_MAX bytes, starts empty) may
+     * receive a remark for the results, e.g. a fallback that was used. */
+    int (*open)(const struct workload *w, const char *path, void **state, char *note);
+
+    /* Optional. Per-worker set-up and tear-down (buffers are the runner's). */
+    int (*worker_open)(void *state, struct worker_io *io);
+    void (*worker_close)(void *state, struct worker_io *io);
+
+    /* Required. Performs the n operations in ops[] (see offsets.h for their encoding).
+     * Returns 0, or -errno with io->failed_* set; never logs (it runs in the timed loop). */
+    int (*run_batch)(void *state, struct worker_io *io, const uint64_t *ops, size_t n);
+
+    /* Required. Flushes [offset, offset + length) of the file with mode (!= SYNC_NONE).
+     * Returns 0 or -errno with io->failed_* set. */
+    int (*flush)(void *state, struct worker_io *io, enum sync_mode mode,
+                 uint64_t offset_bytes, uint64_t length_bytes);
+
+    /* Required. Releases everything open() set up (unmaps, closes). */
+    void (*close)(void *state);
+
+    /* Required. The system call a sync mode becomes in this backend, for the results:
+     * "msync(MS_SYNC)", "fdatasync", ... */
+    const char *(*flush_call)(enum sync_mode mode);
+};
+
+/* The registry, in a fixed order (bit i of workload.backend_mask is entry i). */
+size_t backend_count(void);
+const struct backend_ops *backend_get(size_t index);
+
+/* Index of the backend called name, or -1. */
+int backend_find(const char *name);
+
+/* Checks that every registered backend has its required hooks. Returns 0 or -EINVAL
+ * after logging which hook is missing. Called once at start-up. */
+int backend_check_registry(void);
+
+extern const struct backend_ops backend_mmap;
+extern const struct backend_ops backend_pread;
+
+#endif

@@ -1,0 +1,363 @@
+/* The mmap backend: the file is mapped (MAP_SHARED by default) and operations copy
+ * between the mapping and a user buffer, or fold the mapping in place (access
+ * "checksum"). Flushes are msync() over the given page-aligned range, or the file calls
+ * for fsync, fdatasync and sync_file_range.
+ *
+ * With "window", each worker maps a sliding window of the file instead of the whole of
+ * it and remaps when an operation leaves it; the remaps are counted and timed. */
+#include "backend.h"
+#include "log.h"
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+struct mmap_state {
+    int fd;
+    unsigned char *map;        /* whole-file mapping; NULL with a window */
+    uint64_t map_len_bytes;    /* file size (the mapping covers it rounded up to pages) */
+    uint64_t window_bytes;     /* 0 = whole file */
+    uint64_t page_bytes;
+    int prot;
+    int flags;
+    const struct workload *w;
+    char *note;                /* the phase's note buffer, for window populate fallbacks */
+};
+
+struct mmap_window {
+    unsigned char *base;
+    uint64_t start_bytes;
+    uint64_t len_bytes;
+};
+
+static int madvise_value(enum madvise_hint hint)
+{
+    switch (hint) {
+    case MADVISE_RANDOM:
+        return MADV_RANDOM;
+    case MADVISE_SEQUENTIAL:
+        return MADV_SEQUENTIAL;
+    case MADVISE_WILLNEED:
+        return MADV_WILLNEED;
+    case MADVISE_HUGEPAGE:
+        return MADV_HUGEPAGE;
+    case MADVISE_NOHUGEPAGE:
+        return MADV_NOHUGEPAGE;
+    case MADVISE_NORMAL:
+    default:
+        return MADV_NORMAL;
+    }
+}
+
+static void append_note(char *note, const char *text)
+{
+    if (!note || strstr(note, text))
+        return;
+    size_t used = strlen(note);
+    snprintf(note + used, BACKEND_NOTE_MAX - used, "%s%s", used ? "; " : "", text);
+}
+
+/* Touches every page of [p, p + len): the populate fallback for kernels before 5.14. */
+static void touch_pages(unsigned char *p, uint64_t len, uint64_t page, bool write)
+{
+    for (uint64_t off = 0; off < len; off += page) {
+        volatile unsigned char *v = p + off;
+        unsigned char c = *v;
+        if (write)
+            *v = c;
+    }
+}
+
+/* Applies the madvise hint and MADV_POPULATE_* to a fresh mapping. */
+static int advise_mapping(struct mmap_state *st, unsigned char *p, uint64_t len, char *note)
+{
+    const struct workload *w = st->w;
+    if (w->madvise != MADVISE_NORMAL && madvise(p, len, madvise_value(w->madvise)) < 0) {
+        int e = errno;
+        log_error("madvise(data file, %llu bytes, %s): %s", (unsigned long long)len,
+                  w->madvise == MADVISE_HUGEPAGE ? "MADV_HUGEPAGE" : "hint", strerror(e));
+        return -e;
+    }
+    if (w->populate == POPULATE_MADV_READ || w->populate == POPULATE_MADV_WRITE) {
+        bool write = w->populate == POPULATE_MADV_WRITE;
+        if (write && !(st->prot & PROT_WRITE)) {
+            /* A read-only workload: prefaulting for write would need a writable mapping
+             * and dirty every page; read faults are what this workload takes. */
+            write = false;
+            append_note(note, "madv_populate_write on a read-only workload populated for read");
+        }
+        if (madvise(p, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) < 0) {
+            int e = errno;
+            if (e != EINVAL) {
+                log_error("madvise(data file, %llu bytes, MADV_POPULATE_%s): %s",
+                          (unsigned long long)len, write ? "WRITE" : "READ", strerror(e));
+                return -e;
+            }
+            append_note(note, "MADV_POPULATE_* not supported by this kernel (5.14+): "
+                              "touched every page instead");
+            touch_pages(p, len, st->page_bytes, write);
+        }
+    }
+    return 0;
+}
+
+static int mmap_open(const struct workload *w, const char *path, void **state, char *note)
+{
+    struct mmap_state *st = calloc(1, sizeof(*st));
+    if (!st)
+        return -ENOMEM;
+    int ret = 0;
+    st->w = w;
+    /* Window mappings are made by the workers; only one of them may write the note. */
+    st->note = w->threads == 1 ? note : NULL;
+    st->page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
+    st->map_len_bytes = w->file_size_bytes;
+    st->window_bytes = w->window_bytes >= w->file_size_bytes ? 0 : w->window_bytes;
+    bool writes = workload_writes(w);
+    bool shared = w->map == MAP_KIND_SHARED;
+    st->prot = PROT_READ | (writes ? PROT_WRITE : 0);
+    st->flags = (shared ? MAP_SHARED : MAP_PRIVATE) |
+                (w->populate == POPULATE_MAP_POPULATE ? MAP_POPULATE : 0);
+    /* A private mapping never writes to the file, so the file need not be writable. */
+    st->fd = open(path, (writes && shared ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (st->fd < 0) {
+        ret = -errno;
+        log_error("open(%s): %s", path, strerror(-ret));
+        goto out;
+    }
+    if (w->map == MAP_KIND_PRIVATE && writes)
+        append_note(note, "MAP_PRIVATE: writes are copy-on-write and never reach the file");
+    if (w->window_bytes && !st->window_bytes)
+        append_note(note, "window not smaller than the file: whole file mapped");
+    if (st->window_bytes == 0) {
+        void *p = mmap(NULL, st->map_len_bytes, st->prot, st->flags, st->fd, 0);
+        if (p == MAP_FAILED) {
+            ret = -errno;
+            log_error("mmap(%s, %llu bytes): %s", path, (unsigned long long)st->map_len_bytes,
+                      strerror(-ret));
+            goto out;
+        }
+        st->map = p;
+        ret = advise_mapping(st, st->map, st->map_len_bytes, note);
+    }
+out:
+    if (ret < 0) {
+        if (st->map)
+            munmap(st->map, st->map_len_bytes);
+        if (st->fd >= 0)
+            close(st->fd);
+        free(st);
+        return ret;
+    }
+    *state = st;
+    return 0;
+}
+
+static int mmap_worker_open(void *state, struct worker_io *io)
+{
+    struct mmap_state *st = state;
+    if (st->window_bytes == 0)
+        return 0;
+    struct mmap_window *win = calloc(1, sizeof(*win));
+    if (!win)
+        return -ENOMEM;
+    io->backend_worker = win;
+    return 0;
+}
+
+static void mmap_worker_close(void *state, struct worker_io *io)
+{
+    (void)state;
+    struct mmap_window *win = io->backend_worker;
+    if (!win)
+        return;
+    if (win->base)
+        munmap(win->base, win->len_bytes);
+    free(win);
+    io->backend_worker = NULL;
+}
+
+/* Maps the window that holds [offset, offset + len); cold path of window mode. */
+static __attribute__((noinline)) int remap_window(struct mmap_state *st, struct worker_io *io,
+                                                  uint64_t offset, uint64_t len)
+{
+    struct mmap_window *win = io->backend_worker;
+    uint64_t t0 = timer_now();
+    if (win->base) {
+        munmap(win->base, win->len_bytes);
+        win->base = NULL;
+    }
+    uint64_t start = offset / st->page_bytes * st->page_bytes;
+    if (start + st->window_bytes > st->map_len_bytes) {
+        uint64_t last = st->map_len_bytes > st->window_bytes
+                            ? st->map_len_bytes - st->window_bytes
+                            : 0;
+        start = last / st->page_bytes * st->page_bytes;
+    }
+    uint64_t wlen = st->window_bytes;
+    if (start + wlen > st->map_len_bytes)
+        wlen = st->map_len_bytes - start;
+    (void)len;
+    void *p = mmap(NULL, wlen, st->prot, st->flags, st->fd, (off_t)start);
+    if (p == MAP_FAILED) {
+        int e = errno;
+        io->failed_call = "mmap(window)";
+        return -e;
+    }
+    win->base = p;
+    win->start_bytes = start;
+    win->len_bytes = wlen;
+    int ret = advise_mapping(st, p, wlen, st->note);
+    if (ret < 0) {
+        io->failed_call = "madvise(window)";
+        return ret;
+    }
+    io->remaps++;
+    io->remap_ns += timer_to_ns(timer_now() - t0);
+    return 0;
+}
+
+/* Address of offset, remapping the window if needed. */
+LOOP_INLINE unsigned char *mmap_address(struct mmap_state *st, struct worker_io *io,
+                                        uint64_t offset, uint64_t len, int *ret)
+{
+    if (st->map)
+        return st->map + offset;
+    struct mmap_window *win = io->backend_worker;
+    if (!win->base || offset < win->start_bytes ||
+        offset + len > win->start_bytes + win->len_bytes) {
+        *ret = remap_window(st, io, offset, len);
+        if (*ret)
+            return NULL;
+    }
+    return win->base + (offset - win->start_bytes);
+}
+
+LOOP_INLINE int mmap_read(void *state, struct worker_io *io, const struct loop_ctx *ctx,
+                          uint64_t offset, uint64_t *fold)
+{
+    int ret = 0;
+    const unsigned char *src = mmap_address(state, io, offset, ctx->block_size_bytes, &ret);
+    if (!src)
+        return ret;
+    if (ctx->access == ACCESS_COPY) {
+        memcpy(ctx->read_buf, src, ctx->block_size_bytes);
+        *fold = loop_fold(ctx->read_buf, ctx->block_size_bytes, ACCESS_COPY);
+    } else {
+        *fold = loop_fold(src, ctx->block_size_bytes, ACCESS_CHECKSUM);
+    }
+    return 0;
+}
+
+LOOP_INLINE int mmap_write(void *state, struct worker_io *io, const struct loop_ctx *ctx,
+                           uint64_t offset)
+{
+    int ret = 0;
+    unsigned char *dst = mmap_address(state, io, offset, ctx->block_size_bytes, &ret);
+    if (!dst)
+        return ret;
+    memcpy(dst, ctx->write_buf, ctx->block_size_bytes);
+    return 0;
+}
+
+LOOP_DEFINE_RUN_BATCH(mmap_run_batch, mmap_read, mmap_write)
+
+static int mmap_flush(void *state, struct worker_io *io, enum sync_mode mode, uint64_t offset,
+                      uint64_t length)
+{
+    struct mmap_state *st = state;
+    int ret = 0;
+    switch (mode) {
+    case SYNC_MS_SYNC:
+    case SYNC_MS_ASYNC: {
+        /* msync needs a page-aligned address; the mapping covers whole pages. */
+        uint64_t mapped = (st->map_len_bytes + st->page_bytes - 1) / st->page_bytes * st->page_bytes;
+        uint64_t start = offset / st->page_bytes * st->page_bytes;
+        uint64_t end = offset + length;
+        end = (end + st->page_bytes - 1) / st->page_bytes * st->page_bytes;
+        if (end > mapped)
+            end = mapped;
+        if (end <= start)
+            return 0;
+        if (msync(st->map + start, end - start, mode == SYNC_MS_SYNC ? MS_SYNC : MS_ASYNC) < 0) {
+            ret = -errno;
+            io->failed_call = mode == SYNC_MS_SYNC ? "msync(MS_SYNC)" : "msync(MS_ASYNC)";
+        }
+        break;
+    }
+    case SYNC_FSYNC:
+        if (fsync(st->fd) < 0) {
+            ret = -errno;
+            io->failed_call = "fsync";
+        }
+        break;
+    case SYNC_FDATASYNC:
+        if (fdatasync(st->fd) < 0) {
+            ret = -errno;
+            io->failed_call = "fdatasync";
+        }
+        break;
+    case SYNC_FILE_RANGE:
+        if (sync_file_range(st->fd, (off_t)offset, (off_t)length,
+                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                SYNC_FILE_RANGE_WAIT_AFTER) < 0) {
+            ret = -errno;
+            io->failed_call = "sync_file_range";
+        }
+        break;
+    case SYNC_NONE:
+        break;
+    }
+    if (ret < 0) {
+        io->failed_offset_bytes = offset;
+        io->failed_length_bytes = length;
+    }
+    return ret;
+}
+
+static void mmap_close(void *state)
+{
+    struct mmap_state *st = state;
+    if (st->map)
+        munmap(st->map, st->map_len_bytes);
+    close(st->fd);
+    free(st);
+}
+
+static const char *mmap_flush_call(enum sync_mode mode)
+{
+    static const char *const calls[] = {
+        [SYNC_NONE] = "none",
+        [SYNC_MS_ASYNC] = "msync(MS_ASYNC)",
+        [SYNC_MS_SYNC] = "msync(MS_SYNC)",
+        [SYNC_FSYNC] = "fsync",
+        [SYNC_FDATASYNC] = "fdatasync",
+        [SYNC_FILE_RANGE] = "sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER)",
+    };
+    return calls[mode];
+}
+
+const struct backend_ops backend_mmap = {
+    .name = "mmap",
+    .description = "mmap() the file (MAP_SHARED by default), memcpy to and from the mapping, "
+                   "msync to flush",
+    .open = mmap_open,
+    .worker_open = mmap_worker_open,
+    .worker_close = mmap_worker_close,
+    .run_batch = mmap_run_batch,
+    .flush = mmap_flush,
+    .close = mmap_close,
+    .flush_call = mmap_flush_call,
+};

@@ -1,0 +1,198 @@
+/* The pread backend: pread()/pwrite() between the file and an aligned user buffer,
+ * with short transfers completed, optionally O_DIRECT. Flushes use the file calls; the
+ * msync modes map to their closest equivalents (see flush_call and the README):
+ *   ms_sync  -> fdatasync(): msync(MS_SYNC) is vfs_fsync_range(datasync=1) over the
+ *               range, and everything dirty lies in that range (it is flushed every time)
+ *   ms_async -> sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback, do not wait */
+#include "backend.h"
+#include "log.h"
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+struct pread_state {
+    int fd;
+};
+
+static int fadvise_value(enum fadvise_hint hint)
+{
+    switch (hint) {
+    case FADVISE_RANDOM:
+        return POSIX_FADV_RANDOM;
+    case FADVISE_SEQUENTIAL:
+        return POSIX_FADV_SEQUENTIAL;
+    case FADVISE_NOREUSE:
+        return POSIX_FADV_NOREUSE;
+    case FADVISE_NORMAL:
+    default:
+        return POSIX_FADV_NORMAL;
+    }
+}
+
+static int pread_open(const struct workload *w, const char *path, void **state, char *note)
+{
+    (void)note;
+    struct pread_state *st = calloc(1, sizeof(*st));
+    if (!st)
+        return -ENOMEM;
+    int flags = (workload_writes(w) ? O_RDWR : O_RDONLY) | O_CLOEXEC | (w->direct ? O_DIRECT : 0);
+    st->fd = open(path, flags);
+    if (st->fd < 0) {
+        int e = errno;
+        struct statfs fs;
+        if (e == EINVAL && w->direct) {
+            bool tmpfs = statfs(path, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+            log_error("open(%s, O_DIRECT): %s: this filesystem%s does not support direct I/O "
+                      "(set direct: false, or use a directory on a disk)",
+                      path, strerror(e), tmpfs ? " (tmpfs)" : "");
+        } else {
+            log_error("open(%s): %s", path, strerror(e));
+        }
+        free(st);
+        return -e;
+    }
+    if (w->fadvise != FADVISE_NORMAL) {
+        int e = posix_fadvise(st->fd, 0, 0, fadvise_value(w->fadvise));
+        if (e != 0) {
+            log_error("posix_fadvise(%s): %s", path, strerror(e));
+            close(st->fd);
+            free(st);
+            return -e;
+        }
+    }
+    *state = st;
+    return 0;
+}
+
+/* pread until len bytes arrived; end of file is an error (the file shrank). */
+LOOP_INLINE int read_full(int fd, unsigned char *buf, uint64_t len, uint64_t offset,
+                          struct worker_io *io)
+{
+    uint64_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(fd, buf + done, len - done, (off_t)(offset + done));
+        if (__builtin_expect(n <= 0, 0)) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            io->failed_call = "pread";
+            return n == 0 ? -ENODATA : -errno;
+        }
+        done += (uint64_t)n;
+    }
+    return 0;
+}
+
+LOOP_INLINE int pread_read(void *state, struct worker_io *io, const struct loop_ctx *ctx,
+                           uint64_t offset, uint64_t *fold)
+{
+    struct pread_state *st = state;
+    int ret = read_full(st->fd, ctx->read_buf, ctx->block_size_bytes, offset, io);
+    if (ret)
+        return ret;
+    *fold = loop_fold(ctx->read_buf, ctx->block_size_bytes, ctx->access);
+    return 0;
+}
+
+LOOP_INLINE int pread_write(void *state, struct worker_io *io, const struct loop_ctx *ctx,
+                            uint64_t offset)
+{
+    struct pread_state *st = state;
+    uint64_t done = 0, len = ctx->block_size_bytes;
+    while (done < len) {
+        ssize_t n = pwrite(st->fd, ctx->write_buf + done, len - done, (off_t)(offset + done));
+        if (__builtin_expect(n <= 0, 0)) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            io->failed_call = "pwrite";
+            return n == 0 ? -EIO : -errno;
+        }
+        done += (uint64_t)n;
+    }
+    return 0;
+}
+
+LOOP_DEFINE_RUN_BATCH(pread_run_batch, pread_read, pread_write)
+
+static int pread_flush(void *state, struct worker_io *io, enum sync_mode mode, uint64_t offset,
+                       uint64_t length)
+{
+    struct pread_state *st = state;
+    int ret = 0;
+    switch (mode) {
+    case SYNC_MS_SYNC:
+    case SYNC_FDATASYNC:
+        if (fdatasync(st->fd) < 0) {
+            ret = -errno;
+            io->failed_call = "fdatasync";
+        }
+        break;
+    case SYNC_FSYNC:
+        if (fsync(st->fd) < 0) {
+            ret = -errno;
+            io->failed_call = "fsync";
+        }
+        break;
+    case SYNC_MS_ASYNC:
+        if (sync_file_range(st->fd, (off_t)offset, (off_t)length, SYNC_FILE_RANGE_WRITE) < 0) {
+            ret = -errno;
+            io->failed_call = "sync_file_range(WRITE)";
+        }
+        break;
+    case SYNC_FILE_RANGE:
+        if (sync_file_range(st->fd, (off_t)offset, (off_t)length,
+                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                SYNC_FILE_RANGE_WAIT_AFTER) < 0) {
+            ret = -errno;
+            io->failed_call = "sync_file_range";
+        }
+        break;
+    case SYNC_NONE:
+        break;
+    }
+    if (ret < 0) {
+        io->failed_offset_bytes = offset;
+        io->failed_length_bytes = length;
+    }
+    return ret;
+}
+
+static void pread_close(void *state)
+{
+    struct pread_state *st = state;
+    close(st->fd);
+    free(st);
+}
+
+static const char *pread_flush_call(enum sync_mode mode)
+{
+    static const char *const calls[] = {
+        [SYNC_NONE] = "none",
+        [SYNC_MS_ASYNC] = "sync_file_range(WRITE)",
+        [SYNC_MS_SYNC] = "fdatasync",
+        [SYNC_FSYNC] = "fsync",
+        [SYNC_FDATASYNC] = "fdatasync",
+        [SYNC_FILE_RANGE] = "sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER)",
+    };
+    return calls[mode];
+}
+
+const struct backend_ops backend_pread = {
+    .name = "pread",
+    .description = "pread()/pwrite() to and from an aligned buffer (optionally O_DIRECT), "
+                   "fdatasync or sync_file_range to flush",
+    .open = pread_open,
+    .run_batch = pread_run_batch,
+    .flush = pread_flush,
+    .close = pread_close,
+    .flush_call = pread_flush_call,
+};

@@ -1,0 +1,354 @@
+#include "cache.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RESIDENCY_CHUNK_BYTES (1ULL << 30)
+#define WARM_CHUNK_BYTES (1u << 20)
+
+int cache_residency(int fd, uint64_t size_bytes, double *resident_pct)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t total_pages = (size_bytes + page - 1) / page, resident = 0;
+    unsigned char *vec = malloc(RESIDENCY_CHUNK_BYTES / page);
+    if (!vec)
+        return -ENOMEM;
+    int ret = 0;
+    for (uint64_t off = 0; off < size_bytes; off += RESIDENCY_CHUNK_BYTES) {
+        uint64_t len = size_bytes - off < RESIDENCY_CHUNK_BYTES ? size_bytes - off
+                                                                : RESIDENCY_CHUNK_BYTES;
+        void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
+        if (p == MAP_FAILED) {
+            ret = -errno;
+            log_error("mmap for mincore (offset %llu, %llu bytes): %s", (unsigned long long)off,
+                      (unsigned long long)len, strerror(-ret));
+            break;
+        }
+        if (mincore(p, len, vec) < 0) {
+            ret = -errno;
+            log_error("mincore: %s", strerror(-ret));
+        } else {
+            for (uint64_t i = 0; i < (len + page - 1) / page; i++)
+                resident += vec[i] & 1;
+        }
+        munmap(p, len);
+        if (ret < 0)
+            break;
+    }
+    free(vec);
+    if (ret == 0)
+        *resident_pct = total_pages ? 100.0 * (double)resident / (double)total_pages : 100.0;
+    return ret;
+}
+
+static int warm_file(int fd, const char *path, uint64_t size_bytes)
+{
+    char *buf = malloc(WARM_CHUNK_BYTES);
+    if (!buf)
+        return -ENOMEM;
+    int ret = 0;
+    for (uint64_t off = 0; off < size_bytes;) {
+        ssize_t n = pread(fd, buf, WARM_CHUNK_BYTES, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ret = n < 0 ? -errno : -ENODATA;
+            log_error("pread(%s, offset %llu) while warming the cache: %s", path,
+                      (unsigned long long)off, n < 0 ? strerror(-ret) : "unexpected end of file");
+            break;
+        }
+        off += (uint64_t)n;
+    }
+    free(buf);
+    return ret;
+}
+
+static int drop_all_caches(void)
+{
+    sync();
+    int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        log_error("open(/proc/sys/vm/drop_caches): %s (cold_method drop_caches needs root)",
+                  strerror(e));
+        return -e;
+    }
+    int ret = write(fd, "1\n", 2) == 2 ? 0 : -errno;
+    if (ret < 0)
+        log_error("write(/proc/sys/vm/drop_caches): %s", strerror(-ret));
+    close(fd);
+    return ret;
+}
+
+int cache_prepare(int fd, const char *path, uint64_t size_bytes, enum cache_state state,
+                  enum cold_method method)
+{
+    switch (state) {
+    case CACHE_WARM:
+        return warm_file(fd, path, size_bytes);
+    case CACHE_COLD: {
+        /* Order matters: dirty pages survive DONTNEED, so write them back first. */
+        if (fsync(fd) < 0) {
+            int e = errno;
+            log_error("fsync(%s) before dropping its cache: %s", path, strerror(e));
+            return -e;
+        }
+        int e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        if (e != 0) {
+            log_error("posix_fadvise(%s, DONTNEED): %s", path, strerror(e));
+            return -e;
+        }
+        return method == COLD_DROP_CACHES ? drop_all_caches() : 0;
+    }
+    case CACHE_AS_IS:
+    default:
+        return 0;
+    }
+}
+
+/* ---- memory cgroups ---- */
+
+struct cgroup_location {
+    int version;                /* 2, 1, or 0 when there is no memory controller */
+    char mount[PATH_MAX / 2];   /* where the hierarchy is mounted */
+    char current[PATH_MAX / 2]; /* this process's cgroup in it, "/..." */
+};
+
+struct cache_cgroup {
+    char dir[PATH_MAX];          /* the cgroup made for the phase */
+    char home_procs[PATH_MAX];   /* cgroup.procs of the cgroup to return to */
+};
+
+/* Read by the emergency exit: prepared while entering, so the handler only writes. */
+static char emergency_dir[PATH_MAX];
+static char emergency_home_procs[PATH_MAX];
+static char emergency_pid[24];
+static volatile sig_atomic_t emergency_active;
+
+static bool file_has_word(const char *path, const char *word)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    char buf[1024];
+    bool found = false;
+    while (!found && fscanf(f, "%1023s", buf) == 1)
+        found = strcmp(buf, word) == 0;
+    fclose(f);
+    return found;
+}
+
+/* Finds the memory controller: cgroup v2 if it has it, else a v1 memory hierarchy. */
+static void find_memory_cgroup(struct cgroup_location *loc)
+{
+    memset(loc, 0, sizeof(*loc));
+    char v1_mount[PATH_MAX / 2] = "", v2_mount[PATH_MAX / 2] = "";
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return;
+    char line[4096];
+    while (fgets(line, sizeof(line), f)) {
+        /* ... mount-point ... - fstype source super-options */
+        char mount[PATH_MAX / 2], fstype[64], options[1024];
+        const char *sep = strstr(line, " - ");
+        if (!sep || sscanf(line, "%*s %*s %*s %*s %2047s", mount) != 1 ||
+            sscanf(sep + 3, "%63s %*s %1023s", fstype, options) != 2)
+            continue;
+        if (strcmp(fstype, "cgroup2") == 0 && !v2_mount[0])
+            snprintf(v2_mount, sizeof(v2_mount), "%s", mount);
+        if (strcmp(fstype, "cgroup") == 0 && !v1_mount[0]) {
+            for (char *opt = strtok(options, ","); opt; opt = strtok(NULL, ","))
+                if (strcmp(opt, "memory") == 0)
+                    snprintf(v1_mount, sizeof(v1_mount), "%s", mount);
+        }
+    }
+    fclose(f);
+
+    char controllers[PATH_MAX];
+    snprintf(controllers, sizeof(controllers), "%s/cgroup.controllers", v2_mount);
+    if (v2_mount[0] && file_has_word(controllers, "memory")) {
+        loc->version = 2;
+        snprintf(loc->mount, sizeof(loc->mount), "%s", v2_mount);
+    } else if (v1_mount[0]) {
+        loc->version = 1;
+        snprintf(loc->mount, sizeof(loc->mount), "%s", v1_mount);
+    } else {
+        return;
+    }
+    /* This process's cgroup: "0::/path" (v2) or "N:...memory...:/path" (v1). */
+    f = fopen("/proc/self/cgroup", "re");
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *first = strchr(line, ':');
+        char *second = first ? strchr(first + 1, ':') : NULL;
+        if (!second)
+            continue;
+        *second = '\0';
+        const char *controllers_field = first + 1;
+        bool match = false;
+        if (loc->version == 2)
+            match = strcmp(line, "0") == 0 && controllers_field[0] == '\0';
+        else
+            for (char *c = strtok(first + 1, ","); c && !match; c = strtok(NULL, ","))
+                match = strcmp(c, "memory") == 0;
+        if (match)
+            snprintf(loc->current, sizeof(loc->current), "%s", second + 1);
+    }
+    fclose(f);
+}
+
+const char *cache_cgroup_version(void)
+{
+    struct cgroup_location loc;
+    find_memory_cgroup(&loc);
+    return loc.version == 2 ? "v2" : loc.version == 1 ? "v1" : NULL;
+}
+
+int cache_check_support(const struct workload *w, char *err, size_t err_len)
+{
+    if (w->cache == CACHE_COLD && w->cold_method == COLD_DROP_CACHES && geteuid() != 0) {
+        snprintf(err, err_len,
+                 "cold_method drop_caches writes /proc/sys/vm/drop_caches, which needs root: "
+                 "run as root, or use cold_method fadvise");
+        return -EPERM;
+    }
+    if (w->cache_limit_bytes == 0)
+        return 0;
+    if (geteuid() != 0) {
+        snprintf(err, err_len,
+                 "cache_limit creates a memory cgroup, which needs root: run as root, or "
+                 "remove cache_limit");
+        return -EPERM;
+    }
+    struct cgroup_location loc;
+    find_memory_cgroup(&loc);
+    if (loc.version == 0) {
+        snprintf(err, err_len,
+                 "cache_limit needs a memory cgroup controller, and none is mounted (cgroup v2 "
+                 "with memory in cgroup.controllers, or a v1 memory hierarchy)");
+        return -ENOTSUP;
+    }
+    return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = write(fd, text, strlen(text));
+    int ret = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
+    close(fd);
+    return ret;
+}
+
+int cache_cgroup_enter(uint64_t limit_bytes, struct cache_cgroup **out)
+{
+    struct cgroup_location loc;
+    find_memory_cgroup(&loc);
+    if (loc.version == 0) {
+        log_error("cache_limit: no memory cgroup controller found");
+        return -ENOTSUP;
+    }
+    struct cache_cgroup *cg = calloc(1, sizeof(*cg));
+    if (!cg)
+        return -ENOMEM;
+    int ret;
+    const char *current = strcmp(loc.current, "/") == 0 ? "" : loc.current;
+    snprintf(cg->home_procs, sizeof(cg->home_procs), "%s%s/cgroup.procs", loc.mount, current);
+    if (loc.version == 2) {
+        /* v2 forbids controllers in a non-root cgroup that holds processes, so the
+         * cgroup is made at the root of the hierarchy. */
+        char subtree[PATH_MAX];
+        snprintf(subtree, sizeof(subtree), "%s/cgroup.subtree_control", loc.mount);
+        if (!file_has_word(subtree, "memory") && (ret = write_file(subtree, "+memory")) < 0) {
+            log_error("enabling the memory controller in %s: %s", subtree, strerror(-ret));
+            free(cg);
+            return ret;
+        }
+        snprintf(cg->dir, sizeof(cg->dir), "%s/mmbench-%ld", loc.mount, (long)getpid());
+    } else {
+        /* v1 nests freely: stay under the current cgroup, so its limits still apply. */
+        snprintf(cg->dir, sizeof(cg->dir), "%s%s/mmbench-%ld", loc.mount, current,
+                 (long)getpid());
+    }
+    if (mkdir(cg->dir, 0755) < 0) {
+        ret = -errno;
+        log_error("mkdir(%s): %s", cg->dir, strerror(-ret));
+        free(cg);
+        return ret;
+    }
+    char path[PATH_MAX + 32], value[32];
+    snprintf(path, sizeof(path), "%s/%s", cg->dir,
+             loc.version == 2 ? "memory.max" : "memory.limit_in_bytes");
+    snprintf(value, sizeof(value), "%llu", (unsigned long long)limit_bytes);
+    ret = write_file(path, value);
+    if (ret < 0) {
+        log_error("write(%s, %s): %s", path, value, strerror(-ret));
+        goto fail;
+    }
+    snprintf(emergency_dir, sizeof(emergency_dir), "%s", cg->dir);
+    snprintf(emergency_home_procs, sizeof(emergency_home_procs), "%s", cg->home_procs);
+    snprintf(emergency_pid, sizeof(emergency_pid), "%ld", (long)getpid());
+    emergency_active = 1;
+    snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dir);
+    ret = write_file(path, emergency_pid);
+    if (ret < 0) {
+        emergency_active = 0;
+        log_error("moving mmbench into %s: %s", cg->dir, strerror(-ret));
+        goto fail;
+    }
+    *out = cg;
+    return 0;
+fail:
+    rmdir(cg->dir);
+    free(cg);
+    return ret;
+}
+
+void cache_cgroup_leave(struct cache_cgroup *cg)
+{
+    if (!cg)
+        return;
+    char pid[24];
+    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+    int ret = write_file(cg->home_procs, pid);
+    if (ret < 0)
+        log_warn("moving mmbench back to %s: %s", cg->home_procs, strerror(-ret));
+    emergency_active = 0;
+    /* The page cache charged to it moves to the parent; rmdir may need a moment. */
+    for (int tries = 0; rmdir(cg->dir) < 0; tries++) {
+        if (errno != EBUSY || tries == 50) {
+            log_warn("could not remove cgroup %s: %s", cg->dir, strerror(errno));
+            break;
+        }
+        usleep(10000);
+    }
+    free(cg);
+}
+
+void cache_cgroup_emergency_leave(void)
+{
+    if (!emergency_active)
+        return;
+    int fd = open(emergency_home_procs, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t ignored = write(fd, emergency_pid, strlen(emergency_pid));
+        (void)ignored;
+        close(fd);
+    }
+    rmdir(emergency_dir);
+}

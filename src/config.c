@@ -1,0 +1,640 @@
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROOTS 66 /* the config and up to 64 overrides */
+#define MAX_OVERRIDES 64
+
+struct config_private {
+    cJSON *roots[MAX_ROOTS]; /* parsed documents; every string of the config points here */
+    size_t n_roots;
+    char *name;              /* derived config name, when the config has none */
+};
+
+static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(char *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, CONFIG_ERROR_MAX, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+static const char *json_type_name(const cJSON *item)
+{
+    if (cJSON_IsString(item))
+        return "a string";
+    if (cJSON_IsNumber(item))
+        return "a number";
+    if (cJSON_IsBool(item))
+        return "true/false";
+    if (cJSON_IsNull(item))
+        return "null";
+    if (cJSON_IsArray(item))
+        return "a list";
+    if (cJSON_IsObject(item))
+        return "an object";
+    return "an invalid value";
+}
+
+static const char *type_expectation(const struct param_def *d)
+{
+    switch (d->type) {
+    case PARAM_STRING:
+        return "a string";
+    case PARAM_SIZE:
+        return "a size such as 4096 or \"4KiB\"";
+    case PARAM_DURATION:
+        return "a duration such as \"500ms\" or a number of seconds";
+    case PARAM_COUNT:
+    case PARAM_COUNT32:
+        return "a whole number";
+    case PARAM_FRACTION:
+        return "a number between 0 and 1";
+    case PARAM_REAL:
+        return "a number";
+    case PARAM_ENUM:
+        return "a string";
+    case PARAM_BOOL:
+        return "true or false";
+    case PARAM_SYNC_EVERY:
+        return "a number of operations, a size such as \"1MiB\", or \"end\"";
+    case PARAM_BACKENDS:
+        return "a list of backend names";
+    case PARAM_PIN:
+        return "true, false or a CPU list such as \"0-3\"";
+    }
+    return "a value";
+}
+
+static void enum_choices(const struct param_def *d, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; d->enum_names[i]; i++) {
+        const char *sep = i == 0 ? "" : d->enum_names[i + 1] ? ", " : " or ";
+        int n = snprintf(buf + used, len - used, "%s%s", sep, d->enum_names[i]);
+        if (n < 0 || (size_t)n >= len - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+/* Parses one JSON scalar for d into v. */
+static int parse_scalar(const struct param_def *d, const cJSON *item, const char *path,
+                        struct param_value *v, char *err)
+{
+    const char *why = NULL;
+    int ret;
+    if (cJSON_IsString(item))
+        ret = param_parse_text(d, item->valuestring, v, &why);
+    else if (cJSON_IsNumber(item))
+        ret = param_parse_number(d, item->valuedouble, v, &why);
+    else if (cJSON_IsBool(item))
+        ret = param_parse_bool(d, cJSON_IsTrue(item), v, &why);
+    else
+        return fail(err, "%s: expected %s, got %s", path, type_expectation(d),
+                    json_type_name(item));
+    if (ret == 0)
+        return 0;
+    if (d->type == PARAM_ENUM && cJSON_IsString(item)) {
+        char choices[256];
+        enum_choices(d, choices, sizeof(choices));
+        return fail(err, "%s: unknown value \"%s\" (expected %s)", path, item->valuestring,
+                    choices);
+    }
+    if (cJSON_IsString(item))
+        return fail(err, "%s: \"%s\": %s", path, item->valuestring, why);
+    if (cJSON_IsNumber(item))
+        return fail(err, "%s: %g: %s", path, item->valuedouble, why);
+    return fail(err, "%s: %s", path, why);
+}
+
+/* Parses a key's value (a scalar, or a list that makes a sweep) into p. */
+static int parse_param(const struct param_def *d, const cJSON *item, const char *path,
+                       struct config_param *p, char *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->def = d;
+    snprintf(p->path, sizeof(p->path), "%s", path);
+
+    if (d->type == PARAM_BACKENDS) {
+        p->values = calloc(1, sizeof(*p->values));
+        if (!p->values)
+            return -ENOMEM;
+        p->n_values = 1;
+        const cJSON *names = item;
+        if (cJSON_IsString(item)) {
+            return parse_scalar(d, item, path, &p->values[0], err);
+        }
+        if (!cJSON_IsArray(names))
+            return fail(err, "%s: expected %s, got %s", path, type_expectation(d),
+                        json_type_name(item));
+        if (cJSON_GetArraySize(names) == 0)
+            return fail(err, "%s: empty list (name at least one backend)", path);
+        int i = 0;
+        const cJSON *name;
+        cJSON_ArrayForEach(name, names)
+        {
+            char elem_path[CONFIG_PATH_MAX + 16];
+            snprintf(elem_path, sizeof(elem_path), "%s[%d]", path, i++);
+            struct param_value one;
+            if (!cJSON_IsString(name))
+                return fail(err, "%s: expected a backend name, got %s", elem_path,
+                            json_type_name(name));
+            int ret = parse_scalar(d, name, elem_path, &one, err);
+            if (ret < 0)
+                return ret;
+            if (p->values[0].u & one.u)
+                return fail(err, "%s: backend \"%s\" is listed twice", elem_path,
+                            name->valuestring);
+            p->values[0].u |= one.u;
+        }
+        return 0;
+    }
+
+    if (cJSON_IsArray(item)) {
+        int n = cJSON_GetArraySize(item);
+        if (n == 0)
+            return fail(err, "%s: empty list (a sweep needs at least one value)", path);
+        p->values = calloc((size_t)n, sizeof(*p->values));
+        if (!p->values)
+            return -ENOMEM;
+        p->n_values = (size_t)n;
+        p->sweep = true;
+        int i = 0;
+        const cJSON *elem;
+        cJSON_ArrayForEach(elem, item)
+        {
+            char elem_path[CONFIG_PATH_MAX + 16];
+            snprintf(elem_path, sizeof(elem_path), "%s[%d]", path, i);
+            if (cJSON_IsArray(elem) || cJSON_IsObject(elem))
+                return fail(err, "%s: expected %s, got %s (lists do not nest)", elem_path,
+                            type_expectation(d), json_type_name(elem));
+            int ret = parse_scalar(d, elem, elem_path, &p->values[i], err);
+            if (ret < 0)
+                return ret;
+            i++;
+        }
+        return 0;
+    }
+    p->values = calloc(1, sizeof(*p->values));
+    if (!p->values)
+        return -ENOMEM;
+    p->n_values = 1;
+    return parse_scalar(d, item, path, &p->values[0], err);
+}
+
+static void free_params(struct config_param *params, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(params[i].values);
+    free(params);
+}
+
+/* Keys that replace one another: a layer that sets one drops the other from the layers
+ * below it (a workload with "ops" ignores the defaults' "duration"). */
+static const char *exclusive_partner(const char *name)
+{
+    if (strcmp(name, "ops") == 0)
+        return "duration";
+    if (strcmp(name, "duration") == 0)
+        return "ops";
+    return NULL;
+}
+
+static void unknown_key(const char *path, const char *key, const char *const *extra, char *err)
+{
+    const char *guess = param_suggest(key, extra);
+    const char *sep = strncmp(path, "--", 2) == 0 ? " " : "."; /* "--set key" */
+    if (guess)
+        fail(err, "%s%s%s: unknown key (did you mean %s?)", path, sep, key, guess);
+    else
+        fail(err, "%s%s%s: unknown key (mmbench --list-keys lists them)", path, sep, key);
+}
+
+static const char *const workload_extra_keys[] = {"name", "description", NULL};
+
+/* Parses the parameter keys of one object (defaults or a workload); with is_workload,
+ * "name" and "description" are skipped for the caller. */
+static int parse_object(const cJSON *obj, const char *path, bool is_workload,
+                        struct config_param **out, size_t *n_out, char *err)
+{
+    size_t n = (size_t)cJSON_GetArraySize(obj);
+    struct config_param *params = calloc(n ? n : 1, sizeof(*params));
+    if (!params)
+        return -ENOMEM;
+    size_t used = 0;
+    int ret = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, obj)
+    {
+        for (const cJSON *prev = obj->child; prev != item; prev = prev->next) {
+            if (strcmp(prev->string, item->string) == 0) {
+                ret = fail(err, "%s.%s: key given twice", path, item->string);
+                goto out;
+            }
+        }
+        if (is_workload &&
+            (strcmp(item->string, "name") == 0 || strcmp(item->string, "description") == 0))
+            continue;
+        const struct param_def *d = param_find(item->string);
+        if (!d) {
+            unknown_key(path, item->string, is_workload ? workload_extra_keys : NULL, err);
+            ret = -EINVAL;
+            goto out;
+        }
+        char key_path[CONFIG_PATH_MAX];
+        snprintf(key_path, sizeof(key_path), "%s.%s", path, item->string);
+        ret = parse_param(d, item, key_path, &params[used], err);
+        used++;
+        if (ret < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < used; i++) {
+        const char *partner = exclusive_partner(params[i].def->name);
+        for (size_t j = 0; partner && j < used; j++) {
+            if (strcmp(params[j].def->name, partner) == 0) {
+                ret = fail(err, "%s: give either duration or ops, not both", path);
+                goto out;
+            }
+        }
+    }
+out:
+    if (ret < 0) {
+        free_params(params, used);
+        return ret;
+    }
+    *out = params;
+    *n_out = used;
+    return 0;
+}
+
+/* Appends the layer's params to the merged list, replacing keys it redefines. */
+static int merge_layer(struct config_param **merged, size_t *n_merged,
+                       const struct config_param *layer, size_t n_layer)
+{
+    size_t cap = *n_merged + n_layer;
+    struct config_param *list = realloc(*merged, (cap ? cap : 1) * sizeof(*list));
+    if (!list)
+        return -ENOMEM;
+    for (size_t i = 0; i < n_layer; i++) {
+        const char *name = layer[i].def->name;
+        const char *partner = exclusive_partner(name);
+        size_t kept = 0;
+        for (size_t j = 0; j < *n_merged; j++) {
+            const char *other = list[j].def->name;
+            if (strcmp(other, name) == 0 || (partner && strcmp(other, partner) == 0)) {
+                free(list[j].values);
+                continue;
+            }
+            list[kept++] = list[j];
+        }
+        *n_merged = kept;
+        struct config_param copy = layer[i];
+        copy.values = malloc(copy.n_values * sizeof(*copy.values));
+        if (!copy.values) {
+            *merged = list;
+            return -ENOMEM;
+        }
+        memcpy(copy.values, layer[i].values, copy.n_values * sizeof(*copy.values));
+        list[(*n_merged)++] = copy;
+    }
+    *merged = list;
+    return 0;
+}
+
+/* Line and column (both from 1) of position pos in text. */
+static void line_column(const char *text, const char *pos, int *line, int *column)
+{
+    *line = 1;
+    *column = 1;
+    for (const char *p = text; *p && p < pos; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *column = 1;
+        } else {
+            (*column)++;
+        }
+    }
+}
+
+static int add_root(struct config_private *priv, cJSON *root)
+{
+    if (priv->n_roots >= MAX_ROOTS) {
+        cJSON_Delete(root);
+        return -E2BIG;
+    }
+    priv->roots[priv->n_roots++] = root;
+    return 0;
+}
+
+/* Parses "key=value" into a one-key layer. */
+static int parse_override(struct config_private *priv, const char *text,
+                          struct config_param *param, char *err)
+{
+    const char *eq = strchr(text, '=');
+    if (!eq || eq == text)
+        return fail(err, "--set %s: expected key=value", text);
+    char key[64];
+    size_t key_len = (size_t)(eq - text);
+    if (key_len >= sizeof(key))
+        return fail(err, "--set %s: key too long", text);
+    memcpy(key, text, key_len);
+    key[key_len] = '\0';
+    char path[CONFIG_PATH_MAX];
+    snprintf(path, sizeof(path), "--set %s", key);
+    const struct param_def *d = param_find(key);
+    if (!d) {
+        unknown_key("--set", key, NULL, err);
+        return -EINVAL;
+    }
+    const char *value = eq + 1;
+    cJSON *doc = cJSON_Parse(value);
+    if (!doc || cJSON_IsObject(doc) || cJSON_IsNull(doc)) {
+        cJSON_Delete(doc);
+        doc = cJSON_CreateString(value); /* a bare word: "random", "4k", "/mnt/x" */
+        if (!doc)
+            return -ENOMEM;
+    }
+    int ret = add_root(priv, doc);
+    if (ret < 0)
+        return fail(err, "too many --set options (at most %d)", MAX_OVERRIDES);
+    return parse_param(d, doc, path, param, err);
+}
+
+static const char *string_member(const cJSON *obj, const char *key, const char *path,
+                                 int *ret, char *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!item)
+        return NULL;
+    if (!cJSON_IsString(item)) {
+        *ret = fail(err, "%s.%s: expected a string, got %s", path, key, json_type_name(item));
+        return NULL;
+    }
+    return item->valuestring;
+}
+
+static char *name_from_source(const char *source)
+{
+    const char *base = strrchr(source, '/');
+    base = base ? base + 1 : source;
+    char *name = strdup(base);
+    if (!name)
+        return NULL;
+    size_t len = strlen(name);
+    if (len > 5 && strcmp(name + len - 5, ".json") == 0)
+        name[len - 5] = '\0';
+    return name;
+}
+
+int config_parse(const char *text, const char *source, const char *const *overrides,
+                 size_t n_overrides, struct config **out, char err[CONFIG_ERROR_MAX])
+{
+    struct config_param *defaults = NULL, *sets = NULL;
+    size_t n_defaults = 0, n_sets = 0;
+    int ret = 0;
+    err[0] = '\0';
+
+    struct config *config = calloc(1, sizeof(*config));
+    struct config_private *priv = calloc(1, sizeof(*priv));
+    if (!config || !priv) {
+        free(config);
+        free(priv);
+        return -ENOMEM;
+    }
+    config->priv = priv;
+    config->source = source;
+
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!root) {
+        int line, column;
+        line_column(text, end ? end : text, &line, &column);
+        ret = fail(err, "%s:%d:%d: malformed JSON", source, line, column);
+        goto out;
+    }
+    add_root(priv, root);
+    if (!cJSON_IsObject(root)) {
+        ret = fail(err, "%s: expected a JSON object with \"workloads\", got %s", source,
+                   json_type_name(root));
+        goto out;
+    }
+    const cJSON *item;
+    cJSON_ArrayForEach(item, root)
+    {
+        static const char *const top_keys[] = {"name", "description", "defaults", "workloads",
+                                               "$schema"};
+        bool known = false;
+        for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
+            known = known || strcmp(item->string, top_keys[i]) == 0;
+        if (!known) {
+            const char *hint = param_find(item->string) ? " (workload keys go in \"defaults\" or "
+                                                          "a workload)"
+                                                        : "";
+            ret = fail(err, "%s: unknown key (expected name, description, defaults, "
+                            "workloads)%s",
+                       item->string, hint);
+            goto out;
+        }
+    }
+
+    config->name = string_member(root, "name", "config", &ret, err);
+    if (ret < 0)
+        goto out;
+    if (!config->name) {
+        priv->name = name_from_source(source);
+        if (!priv->name) {
+            ret = -ENOMEM;
+            goto out;
+        }
+        config->name = priv->name;
+    }
+    config->description = string_member(root, "description", "config", &ret, err);
+    if (ret < 0)
+        goto out;
+
+    if (n_overrides > MAX_OVERRIDES) {
+        ret = fail(err, "too many --set options (at most %d)", MAX_OVERRIDES);
+        goto out;
+    }
+    sets = calloc(n_overrides ? n_overrides : 1, sizeof(*sets));
+    if (!sets) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    for (; n_sets < n_overrides; n_sets++) {
+        ret = parse_override(priv, overrides[n_sets], &sets[n_sets], err);
+        if (ret < 0) {
+            n_sets++;
+            goto out;
+        }
+    }
+
+    const cJSON *defaults_obj = cJSON_GetObjectItemCaseSensitive(root, "defaults");
+    if (defaults_obj) {
+        if (!cJSON_IsObject(defaults_obj)) {
+            ret = fail(err, "defaults: expected an object, got %s", json_type_name(defaults_obj));
+            goto out;
+        }
+        ret = parse_object(defaults_obj, "defaults", false, &defaults, &n_defaults, err);
+        if (ret < 0)
+            goto out;
+    }
+
+    const cJSON *workloads = cJSON_GetObjectItemCaseSensitive(root, "workloads");
+    if (!workloads) {
+        ret = fail(err, "%s: missing key \"workloads\" (a list of workload objects)", source);
+        goto out;
+    }
+    if (!cJSON_IsArray(workloads) || cJSON_GetArraySize(workloads) == 0) {
+        ret = fail(err, "workloads: expected a non-empty list of objects, got %s",
+                   cJSON_IsArray(workloads) ? "an empty list" : json_type_name(workloads));
+        goto out;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(workloads);
+    config->workloads = calloc(n, sizeof(*config->workloads));
+    if (!config->workloads) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    const cJSON *wobj;
+    cJSON_ArrayForEach(wobj, workloads)
+    {
+        struct config_workload *cw = &config->workloads[config->n_workloads];
+        snprintf(cw->path, sizeof(cw->path), "workloads[%zu]", config->n_workloads);
+        config->n_workloads++;
+        if (!cJSON_IsObject(wobj)) {
+            ret = fail(err, "%s: expected an object, got %s", cw->path, json_type_name(wobj));
+            goto out;
+        }
+        cw->name = string_member(wobj, "name", cw->path, &ret, err);
+        if (ret < 0)
+            goto out;
+        if (!cw->name || cw->name[0] == '\0') {
+            ret = fail(err, "%s: missing key \"name\" (every workload needs a unique name)",
+                       cw->path);
+            goto out;
+        }
+        if (strlen(cw->name) > 100 || strpbrk(cw->name, "/\n\r\t\"")) {
+            ret = fail(err, "%s.name: \"%s\": at most 100 characters, without / \" or "
+                            "control characters",
+                       cw->path, cw->name);
+            goto out;
+        }
+        for (size_t j = 0; j + 1 < config->n_workloads; j++) {
+            if (strcmp(config->workloads[j].name, cw->name) == 0) {
+                ret = fail(err, "%s.name: \"%s\" is already the name of %s", cw->path, cw->name,
+                           config->workloads[j].path);
+                goto out;
+            }
+        }
+        cw->description = string_member(wobj, "description", cw->path, &ret, err);
+        if (ret < 0)
+            goto out;
+        struct config_param *own = NULL;
+        size_t n_own = 0;
+        ret = parse_object(wobj, cw->path, true, &own, &n_own, err);
+        if (ret < 0)
+            goto out;
+        ret = merge_layer(&cw->params, &cw->n_params, defaults, n_defaults);
+        if (ret == 0)
+            ret = merge_layer(&cw->params, &cw->n_params, own, n_own);
+        if (ret == 0)
+            ret = merge_layer(&cw->params, &cw->n_params, sets, n_sets);
+        free_params(own, n_own);
+        if (ret < 0)
+            goto out;
+    }
+
+out:
+    free_params(defaults, n_defaults);
+    free_params(sets, n_sets);
+    if (ret < 0) {
+        if (ret == -ENOMEM && err[0] == '\0')
+            fail(err, "%s: out of memory", source);
+        config_free(config);
+        return ret;
+    }
+    *out = config;
+    return 0;
+}
+
+int config_load(const char *path, const char *const *overrides, size_t n_overrides,
+                struct config **out, char err[CONFIG_ERROR_MAX])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        snprintf(err, CONFIG_ERROR_MAX, "cannot read config %s: %s%s", path, strerror(e),
+                 e == ENOENT ? " (the shipped configs are in configs/)" : "");
+        return -e;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int ret = 0;
+    for (;;) {
+        if (cap - len < 4096) {
+            if (cap > (64u << 20)) {
+                snprintf(err, CONFIG_ERROR_MAX, "config %s: larger than 64 MiB", path);
+                ret = -EFBIG;
+                goto out;
+            }
+            cap = cap ? cap * 2 : 16384;
+            char *grown = realloc(text, cap);
+            if (!grown) {
+                ret = -ENOMEM;
+                goto out;
+            }
+            text = grown;
+        }
+        size_t got = fread(text + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        int e = errno;
+        snprintf(err, CONFIG_ERROR_MAX, "cannot read config %s: %s", path, strerror(e));
+        ret = -e;
+        goto out;
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        snprintf(err, CONFIG_ERROR_MAX, "config %s: contains a NUL byte (not a JSON text)",
+                 path);
+        ret = -EINVAL;
+        goto out;
+    }
+    ret = config_parse(text, path, overrides, n_overrides, out, err);
+out:
+    if (ret == -ENOMEM)
+        snprintf(err, CONFIG_ERROR_MAX, "config %s: out of memory", path);
+    free(text);
+    fclose(f);
+    return ret;
+}
+
+void config_free(struct config *config)
+{
+    if (!config)
+        return;
+    for (size_t i = 0; i < config->n_workloads; i++)
+        free_params(config->workloads[i].params, config->workloads[i].n_params);
+    free(config->workloads);
+    if (config->priv) {
+        for (size_t i = 0; i < config->priv->n_roots; i++)
+            cJSON_Delete(config->priv->roots[i]);
+        free(config->priv->name);
+        free(config->priv);
+    }
+    free(config);
+}

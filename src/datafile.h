@@ -1,0 +1,57 @@
+/* Data files: the only files mmbench writes outside its results directory.
+ *
+ * Safety contract: mmbench creates, writes and deletes only files inside directories it
+ * made itself with mkdtemp ("<dir>/mmbench-XXXXXX", holding a MMBENCH-DATA marker).
+ * A data file is "data-<bytes>.bin", filled with pattern_file_word() (never sparse),
+ * flushed to disk when created, and locked (flock) while a run uses it. At the end
+ * the files and directories created by the run are removed unless --keep-files. A
+ * later run reuses a kept file of the right size after verifying samples of its
+ * pattern, and never deletes it. */
+#ifndef MMBENCH_DATAFILE_H
+#define MMBENCH_DATAFILE_H
+
+#include "workload.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct datafile_set;
+
+/* Checks every workload's dir (exists, is a directory, writable), finds reusable kept
+ * files, and checks with statvfs that the files still to be created fit. Creates
+ * nothing. Returns 0, or -errno with the reason in err. */
+int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out,
+                  char *err, size_t err_len);
+
+/* Path of the data file for (dir, size), creating it on first use. *created_now tells
+ * whether this call created it (its creation time is reported). Returns 0 or -errno
+ * after logging what failed; a partly written file is removed. */
+int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
+                 const char **path, bool *created_now);
+
+/* Removes the files whose last user is workload index (unless keep): a sweep over file
+ * sizes never holds more than it needs. */
+void datafile_release(struct datafile_set *set, size_t workload_index, bool keep);
+
+/* Forgets the file at path (it was found damaged, e.g. truncated by someone else): removed
+ * if this run created it, and created afresh by the next datafile_get. */
+void datafile_discard(struct datafile_set *set, const char *path);
+
+/* Total bytes of data files this run will create (for --dry-run). */
+uint64_t datafile_bytes_to_create(const struct datafile_set *set);
+
+/* Paths of the run's work directories, for messages (one per line). */
+void datafile_describe(const struct datafile_set *set, char *buf, size_t len);
+
+/* Removes what the run created, unless keep. Frees set. */
+void datafile_finish(struct datafile_set *set, bool keep);
+
+/* Async-signal-safe: unlinks the files and directories the run created. */
+void datafile_emergency_cleanup(void);
+
+/* Verifies that the file at fd holds size_bytes of the data pattern, by sampling.
+ * Returns 0, or -EILSEQ (not mmbench data) or -errno. */
+int datafile_verify(int fd, uint64_t size_bytes);
+
+#endif

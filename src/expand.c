@@ -1,0 +1,287 @@
+#include "expand.h"
+
+#include "backend.h"
+#include "params.h"
+#include "units.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DIRECT_ALIGN_BYTES 4096 /* O_DIRECT alignment asked for; safe on every filesystem */
+#define MIN_CACHE_LIMIT_BYTES (32ULL << 20) /* the cgroup also holds mmbench's own memory */
+
+static int check_fail(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int check_fail(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+size_t expand_count(const struct config *config)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < config->n_workloads; i++) {
+        const struct config_workload *cw = &config->workloads[i];
+        size_t points = 1;
+        for (size_t j = 0; j < cw->n_params; j++) {
+            size_t n = cw->params[j].n_values;
+            if (n && points > SIZE_MAX / n)
+                return SIZE_MAX;
+            points *= n;
+        }
+        if (total > SIZE_MAX - points)
+            return SIZE_MAX;
+        total += points;
+    }
+    return total;
+}
+
+/* True when backend (by name) is among those the workload runs. */
+static bool runs_backend(const struct workload *w, const char *name)
+{
+    int b = backend_find(name);
+    return b >= 0 && (w->backend_mask & (1U << b));
+}
+
+/* A key that applies to one backend only must not be set away from its default when
+ * that backend does not run: it would silently do nothing. */
+static int check_applies(const struct workload *w, char *err, size_t len)
+{
+    struct workload defaults;
+    params_set_defaults(&defaults);
+    for (size_t i = 0; i < param_count; i++) {
+        const struct param_def *d = &param_table[i];
+        if (!d->applies_to || runs_backend(w, d->applies_to))
+            continue;
+        char mine[64], plain[64];
+        param_format_column(d, w, mine, sizeof(mine));
+        param_format_column(d, &defaults, plain, sizeof(plain));
+        if (strcmp(mine, plain) != 0)
+            return check_fail(err, len,
+                              "%s applies only to the %s backend, which this workload does "
+                              "not run (backends: add \"%s\")",
+                              d->name, d->applies_to, d->applies_to);
+    }
+    return 0;
+}
+
+int workload_check(struct workload *w, char *err, size_t len)
+{
+    char a[32], b[32];
+    long page = sysconf(_SC_PAGESIZE);
+
+    if (w->stride_bytes == 0)
+        w->stride_bytes = w->block_size_bytes;
+    if (w->op == OP_READ)
+        w->write_fraction = 0;
+    else if (w->op == OP_WRITE)
+        w->write_fraction = 1;
+
+    if (w->backend_mask == 0)
+        return check_fail(err, len, "backends: name at least one backend");
+    if (w->block_size_bytes % 8 != 0)
+        return check_fail(err, len, "block_size %s: must be a multiple of 8 bytes",
+                          units_format_size(w->block_size_bytes, a, sizeof(a)));
+    if (w->stride_bytes % 8 != 0)
+        return check_fail(err, len, "stride %s: must be a multiple of 8 bytes",
+                          units_format_size(w->stride_bytes, a, sizeof(a)));
+    if (w->file_size_bytes % 8 != 0)
+        return check_fail(err, len, "file_size %s: must be a multiple of 8 bytes",
+                          units_format_size(w->file_size_bytes, a, sizeof(a)));
+    if (w->block_size_bytes > w->file_size_bytes)
+        return check_fail(err, len, "block_size %s is larger than file_size %s",
+                          units_format_size(w->block_size_bytes, a, sizeof(a)),
+                          units_format_size(w->file_size_bytes, b, sizeof(b)));
+    if (w->duration_ns == 0 && w->ops == 0)
+        return check_fail(err, len, "give duration or ops (both are zero)");
+    if (w->share == SHARE_PARTITION && w->threads > 1) {
+        uint64_t part = w->file_size_bytes / w->threads / w->stride_bytes * w->stride_bytes;
+        if (part < w->block_size_bytes)
+            return check_fail(err, len,
+                              "share partition: %u threads leave %s per thread, less than "
+                              "block_size %s",
+                              w->threads, units_format_size(part, a, sizeof(a)),
+                              units_format_size(w->block_size_bytes, b, sizeof(b)));
+    }
+    if (w->pattern == PATTERN_SEQUENTIAL && w->distribution != DIST_UNIFORM)
+        return check_fail(err, len, "distribution %s applies to pattern random only",
+                          w->distribution == DIST_ZIPF ? "zipf" : "hotset");
+    if (w->distribution == DIST_HOTSET &&
+        (w->hotset_fraction <= 0 || w->hotset_access_fraction <= 0))
+        return check_fail(err, len,
+                          "hotset_fraction and hotset_access_fraction must be above 0");
+    if (w->direct && runs_backend(w, "pread") &&
+        (w->block_size_bytes % DIRECT_ALIGN_BYTES || w->stride_bytes % DIRECT_ALIGN_BYTES))
+        return check_fail(err, len,
+                          "direct: O_DIRECT needs block_size and stride to be multiples of "
+                          "4KiB (block_size %s, stride %s)",
+                          units_format_size(w->block_size_bytes, a, sizeof(a)),
+                          units_format_size(w->stride_bytes, b, sizeof(b)));
+    if (w->window_bytes) {
+        if (w->window_bytes % (uint64_t)page)
+            return check_fail(err, len, "window %s: must be a multiple of the page size (%ld)",
+                              units_format_size(w->window_bytes, a, sizeof(a)), page);
+        if (w->window_bytes < w->block_size_bytes + (uint64_t)page)
+            return check_fail(err, len,
+                              "window %s: must be at least block_size + one page (%s + %ld)",
+                              units_format_size(w->window_bytes, a, sizeof(a)),
+                              units_format_size(w->block_size_bytes, b, sizeof(b)), page);
+        if (w->sync == SYNC_MS_SYNC || w->sync == SYNC_MS_ASYNC)
+            return check_fail(err, len,
+                              "window with sync %s: msync needs the dirty range mapped, and a "
+                              "sliding window may have unmapped it (use fdatasync or "
+                              "sync_file_range)",
+                              w->sync == SYNC_MS_SYNC ? "ms_sync" : "ms_async");
+    }
+    if (w->cache_limit_bytes && w->cache_limit_bytes < MIN_CACHE_LIMIT_BYTES)
+        return check_fail(err, len,
+                          "cache_limit %s: at least 32MiB (the cgroup also holds mmbench's own "
+                          "memory)",
+                          units_format_size(w->cache_limit_bytes, a, sizeof(a)));
+    if (w->pin && strcmp(w->pin, "all") != 0) {
+        uint64_t mask[16];
+        const char *why;
+        if (param_parse_cpulist(w->pin, mask, &why) < 0)
+            return check_fail(err, len, "pin \"%s\": %s", w->pin, why);
+        cpu_set_t allowed;
+        if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+            for (int cpu = 0; cpu < 1024; cpu++) {
+                if ((mask[cpu / 64] >> (cpu % 64) & 1) && (cpu >= CPU_SETSIZE ||
+                                                           !CPU_ISSET(cpu, &allowed)))
+                    return check_fail(err, len,
+                                      "pin \"%s\": CPU %d is not available to this process",
+                                      w->pin, cpu);
+            }
+        }
+    }
+    return check_applies(w, err, len);
+}
+
+/* Appends ",key=value" (or "/key=value" for the first) to the name. */
+static int append_label(struct workload *w, const struct param_def *d, bool first)
+{
+    char value[64];
+    param_format_config(d, w, value, sizeof(value));
+    size_t used = strlen(w->name);
+    int n = snprintf(w->name + used, sizeof(w->name) - used, "%s%s=%s", first ? "/" : ",",
+                     d->name, value);
+    return n < 0 || (size_t)n >= sizeof(w->name) - used ? -ENAMETOOLONG : 0;
+}
+
+static int expand_one(const struct config_workload *cw, struct workload *out, size_t *n_out,
+                      char *err)
+{
+    size_t n_params = cw->n_params;
+    size_t *index = calloc(n_params ? n_params : 1, sizeof(*index));
+    if (!index)
+        return -ENOMEM;
+    int ret = 0;
+    for (;;) {
+        struct workload *w = &out[*n_out];
+        params_set_defaults(w);
+        snprintf(w->name, sizeof(w->name), "%s", cw->name);
+        w->base_name = cw->name;
+        w->description = cw->description;
+        bool first_label = true;
+        for (size_t j = 0; j < n_params; j++) {
+            const struct config_param *p = &cw->params[j];
+            param_apply(p->def, &p->values[index[j]], w);
+        }
+        for (size_t j = 0; j < n_params; j++) {
+            const struct config_param *p = &cw->params[j];
+            if (p->n_values > 1) {
+                if (append_label(w, p->def, first_label) < 0) {
+                    ret = check_fail(err, CONFIG_ERROR_MAX, "%s: sweep point name too long",
+                                     cw->path);
+                    goto out;
+                }
+                first_label = false;
+            }
+        }
+        char why[CONFIG_ERROR_MAX - CONFIG_PATH_MAX - WORKLOAD_NAME_MAX - 8];
+        if (workload_check(w, why, sizeof(why)) < 0) {
+            ret = check_fail(err, CONFIG_ERROR_MAX, "%s (%s): %s", cw->path, w->name, why);
+            goto out;
+        }
+        w->index = (unsigned)*n_out;
+        (*n_out)++;
+
+        /* Next point of the cartesian product; the last key varies fastest. */
+        size_t j = n_params;
+        for (;;) {
+            if (j == 0)
+                goto out; /* every index wrapped: all points done */
+            j--;
+            if (++index[j] < cw->params[j].n_values)
+                break;
+            index[j] = 0;
+        }
+    }
+out:
+    free(index);
+    return ret;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    const struct workload *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* Sweep points are matched by name in results and comparisons: they must be unique. */
+static int check_unique_names(const struct workload *list, size_t n, char *err)
+{
+    const struct workload **sorted = malloc((n ? n : 1) * sizeof(*sorted));
+    if (!sorted)
+        return check_fail(err, CONFIG_ERROR_MAX, "out of memory checking workload names");
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &list[i];
+    qsort(sorted, n, sizeof(*sorted), compare_names);
+    int ret = 0;
+    for (size_t i = 1; i < n && ret == 0; i++) {
+        if (strcmp(sorted[i]->name, sorted[i - 1]->name) == 0)
+            ret = check_fail(err, CONFIG_ERROR_MAX,
+                             "two workloads are named \"%s\" (a sweep lists a value twice?)",
+                             sorted[i]->name);
+    }
+    free(sorted);
+    return ret;
+}
+
+int expand_workloads(const struct config *config, struct workload **out, size_t *n_out,
+                     char err[CONFIG_ERROR_MAX])
+{
+    size_t total = expand_count(config);
+    if (total == SIZE_MAX || total > SIZE_MAX / sizeof(struct workload))
+        return check_fail(err, CONFIG_ERROR_MAX, "the sweeps expand to too many workloads");
+    struct workload *list = calloc(total ? total : 1, sizeof(*list));
+    if (!list)
+        return check_fail(err, CONFIG_ERROR_MAX,
+                          "out of memory expanding %zu workloads", total);
+    size_t n = 0;
+    for (size_t i = 0; i < config->n_workloads; i++) {
+        int ret = expand_one(&config->workloads[i], list, &n, err);
+        if (ret < 0) {
+            free(list);
+            return ret;
+        }
+    }
+    int ret = check_unique_names(list, n, err);
+    if (ret < 0) {
+        free(list);
+        return ret;
+    }
+    *out = list;
+    *n_out = n;
+    return 0;
+}

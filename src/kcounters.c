@@ -1,0 +1,222 @@
+#include "kcounters.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define SECTOR_BYTES 512 /* /sys/block/.../stat counts 512-byte sectors, whatever the device */
+
+static const char *const names[KC_COUNT] = {
+    [KC_PGFAULT] = "pgfault",
+    [KC_PGMAJFAULT] = "pgmajfault",
+    [KC_PGPGIN_KIB] = "pgpgin_kib",
+    [KC_PGPGOUT_KIB] = "pgpgout_kib",
+    [KC_REFAULT_FILE] = "workingset_refault_file",
+    [KC_NR_DIRTIED] = "nr_dirtied",
+    [KC_NR_WRITTEN] = "nr_written",
+    [KC_TLB_SHOOTDOWNS] = "tlb_shootdowns",
+    [KC_DEV_READ_IOS] = "dev_read_ios",
+    [KC_DEV_READ_BYTES] = "dev_read_bytes",
+    [KC_DEV_WRITE_IOS] = "dev_write_ios",
+    [KC_DEV_WRITE_BYTES] = "dev_write_bytes",
+};
+
+/* /proc/vmstat names, with older names tried second. */
+static const struct {
+    enum kcounter id;
+    const char *name;
+} vmstat_keys[] = {
+    {KC_PGFAULT, "pgfault"},
+    {KC_PGMAJFAULT, "pgmajfault"},
+    {KC_PGPGIN_KIB, "pgpgin"},
+    {KC_PGPGOUT_KIB, "pgpgout"},
+    {KC_REFAULT_FILE, "workingset_refault_file"},
+    {KC_REFAULT_FILE, "workingset_refault"}, /* before Linux 5.9 */
+    {KC_NR_DIRTIED, "nr_dirtied"},
+    {KC_NR_WRITTEN, "nr_written"},
+};
+
+const char *kcounters_name(enum kcounter c)
+{
+    return names[c];
+}
+
+/* Finds the whole disk for block device dev: "vda" for vda1, itself for a disk or loop. */
+static int disk_of(dev_t dev, char *disk, size_t len)
+{
+    char link[PATH_MAX], target[PATH_MAX];
+    snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(dev), minor(dev));
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n < 0)
+        return -1;
+    target[n] = '\0';
+    char partition[PATH_MAX + 16];
+    snprintf(partition, sizeof(partition), "%s/partition", link);
+    if (access(partition, F_OK) == 0) {
+        char *slash = strrchr(target, '/'); /* .../vda/vda1 -> .../vda */
+        if (slash)
+            *slash = '\0';
+    }
+    const char *base = strrchr(target, '/');
+    snprintf(disk, len, "%s", base ? base + 1 : target);
+    return 0;
+}
+
+/* The mount source of the filesystem with device number dev ("/dev/loop0", "tmpfs"). */
+static int mount_source(dev_t dev, char *source, size_t len, char *fstype, size_t fslen)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return -1;
+    char line[4096];
+    int found = -1;
+    while (found < 0 && fgets(line, sizeof(line), f)) {
+        unsigned ma, mi;
+        char src[1024], type[64];
+        const char *sep = strstr(line, " - ");
+        if (!sep || sscanf(line, "%*s %*s %u:%u", &ma, &mi) != 2 ||
+            sscanf(sep + 3, "%63s %1023s", type, src) != 2)
+            continue;
+        if (makedev(ma, mi) == dev) {
+            snprintf(source, len, "%s", src);
+            snprintf(fstype, fslen, "%s", type);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+static void find_extra_vmstat(struct kcounters_source *src)
+{
+    FILE *f = fopen("/proc/vmstat", "re");
+    if (!f)
+        return;
+    char name[64];
+    unsigned long long value;
+    while (src->n_extra < KC_EXTRA_MAX && fscanf(f, "%63s %llu", name, &value) == 2) {
+        if (strstr(name, "readahead"))
+            snprintf(src->extra_name[src->n_extra++], sizeof(src->extra_name[0]), "%s", name);
+    }
+    fclose(f);
+}
+
+void kcounters_source_init(struct kcounters_source *src, const char *dir)
+{
+    memset(src, 0, sizeof(*src));
+    find_extra_vmstat(src);
+    struct stat st;
+    if (stat(dir, &st) < 0) {
+        snprintf(src->why_no_disk, sizeof(src->why_no_disk), "cannot stat %s", dir);
+        return;
+    }
+    dev_t dev = st.st_dev;
+    if (major(dev) == 0) {
+        /* No device of its own (btrfs, overlay, tmpfs): look at the mount source. */
+        char source[1024], fstype[64];
+        struct stat sst;
+        if (mount_source(dev, source, sizeof(source), fstype, sizeof(fstype)) < 0 ||
+            stat(source, &sst) < 0 || !S_ISBLK(sst.st_mode)) {
+            snprintf(src->why_no_disk, sizeof(src->why_no_disk),
+                     "n/a: %s has no block device (filesystem %s)", dir,
+                     mount_source(dev, source, sizeof(source), fstype, sizeof(fstype)) == 0
+                         ? fstype
+                         : "unknown");
+            return;
+        }
+        dev = sst.st_rdev;
+    }
+    if (disk_of(dev, src->disk, sizeof(src->disk)) < 0) {
+        snprintf(src->why_no_disk, sizeof(src->why_no_disk),
+                 "n/a: no /sys/dev/block entry for device %u:%u", major(dev), minor(dev));
+        src->disk[0] = '\0';
+        return;
+    }
+    snprintf(src->stat_path, sizeof(src->stat_path), "/sys/block/%s/stat", src->disk);
+    if (access(src->stat_path, R_OK) < 0) {
+        snprintf(src->why_no_disk, sizeof(src->why_no_disk), "n/a: %s not readable",
+                 src->stat_path);
+        src->stat_path[0] = '\0';
+    }
+}
+
+static void read_vmstat(const struct kcounters_source *src, struct kcounters_snapshot *s)
+{
+    FILE *f = fopen("/proc/vmstat", "re");
+    if (!f)
+        return;
+    char name[64];
+    unsigned long long value;
+    while (fscanf(f, "%63s %llu", name, &value) == 2) {
+        for (size_t i = 0; i < sizeof(vmstat_keys) / sizeof(vmstat_keys[0]); i++) {
+            if (!s->have[vmstat_keys[i].id] && strcmp(name, vmstat_keys[i].name) == 0) {
+                s->value[vmstat_keys[i].id] = value;
+                s->have[vmstat_keys[i].id] = true;
+            }
+        }
+        for (unsigned i = 0; i < src->n_extra; i++)
+            if (strcmp(name, src->extra_name[i]) == 0)
+                s->extra[i] = value;
+    }
+    fclose(f);
+}
+
+static void read_tlb(struct kcounters_snapshot *s)
+{
+    FILE *f = fopen("/proc/interrupts", "re");
+    if (!f)
+        return;
+    char line[8192];
+    while (fgets(line, sizeof(line), f)) {
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (strncmp(p, "TLB:", 4) != 0)
+            continue;
+        p += 4;
+        uint64_t sum = 0;
+        for (;;) {
+            char *end;
+            unsigned long long v = strtoull(p, &end, 10);
+            if (end == p)
+                break;
+            sum += v;
+            p = end;
+        }
+        s->value[KC_TLB_SHOOTDOWNS] = sum;
+        s->have[KC_TLB_SHOOTDOWNS] = true;
+    }
+    fclose(f);
+}
+
+static void read_disk(const struct kcounters_source *src, struct kcounters_snapshot *s)
+{
+    if (!src->stat_path[0])
+        return;
+    FILE *f = fopen(src->stat_path, "re");
+    if (!f)
+        return;
+    unsigned long long rd_ios, rd_merges, rd_sectors, rd_ticks, wr_ios, wr_merges, wr_sectors;
+    if (fscanf(f, "%llu %llu %llu %llu %llu %llu %llu", &rd_ios, &rd_merges, &rd_sectors,
+               &rd_ticks, &wr_ios, &wr_merges, &wr_sectors) == 7) {
+        s->value[KC_DEV_READ_IOS] = rd_ios;
+        s->value[KC_DEV_READ_BYTES] = rd_sectors * SECTOR_BYTES;
+        s->value[KC_DEV_WRITE_IOS] = wr_ios;
+        s->value[KC_DEV_WRITE_BYTES] = wr_sectors * SECTOR_BYTES;
+        s->have[KC_DEV_READ_IOS] = s->have[KC_DEV_READ_BYTES] = true;
+        s->have[KC_DEV_WRITE_IOS] = s->have[KC_DEV_WRITE_BYTES] = true;
+    }
+    fclose(f);
+}
+
+void kcounters_read(const struct kcounters_source *src, struct kcounters_snapshot *s)
+{
+    memset(s, 0, sizeof(*s));
+    read_vmstat(src, s);
+    read_tlb(s);
+    read_disk(src, s);
+}

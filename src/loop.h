@@ -1,0 +1,142 @@
+/* The timed loop, written once and specialised per backend.
+ *
+ * Each backend's run_batch calls loop_run() with its own read and write operations and
+ * a constant latency mode. loop_run is always inlined, so every backend gets its own
+ * copy of the loop with the operations inlined into it: no indirect call, allocation,
+ * lock or formatted output per operation (bench/ and the disassembly check it).
+ *
+ * Checksum: every read folds the block into a 64-bit value, and the worker's checksum
+ * becomes rotl(checksum, 7) + fold, so both the data and the order of operations count.
+ * With access "checksum" the fold is the sum of all 64-bit little-endian words of the
+ * block; with "copy" it is the sum of the first and the last word of the copied block.
+ * Both backends fold identically, so the same offset stream gives the same checksum. */
+#ifndef MMBENCH_LOOP_H
+#define MMBENCH_LOOP_H
+
+#include "backend.h"
+#include "hist.h"
+#include "offsets.h"
+#include "prng.h"
+#include "timer.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define LOOP_INLINE static inline __attribute__((always_inline))
+
+/* What the operations need, copied out of worker_io so the compiler can keep it in
+ * registers (the buffers are char * and would otherwise force reloads). */
+struct loop_ctx {
+    uint64_t block_size_bytes;
+    unsigned char *read_buf;
+    const unsigned char *write_buf;
+    enum access_mode access;
+};
+
+typedef int (*loop_read_fn)(void *state, struct worker_io *io, const struct loop_ctx *ctx,
+                            uint64_t offset_bytes, uint64_t *fold);
+typedef int (*loop_write_fn)(void *state, struct worker_io *io, const struct loop_ctx *ctx,
+                             uint64_t offset_bytes);
+
+LOOP_INLINE uint64_t loop_load_word(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+/* The fold of one block (see above). */
+LOOP_INLINE uint64_t loop_fold(const unsigned char *block, uint64_t len, enum access_mode access)
+{
+    if (access == ACCESS_COPY)
+        return loop_load_word(block) + loop_load_word(block + len - 8);
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    uint64_t i = 0;
+    for (; i + 32 <= len; i += 32) {
+        a += loop_load_word(block + i);
+        b += loop_load_word(block + i + 8);
+        c += loop_load_word(block + i + 16);
+        d += loop_load_word(block + i + 24);
+    }
+    for (; i < len; i += 8)
+        a += loop_load_word(block + i);
+    return a + b + c + d;
+}
+
+LOOP_INLINE int loop_run(void *state, struct worker_io *io, const uint64_t *ops, size_t n,
+                         const enum latency_mode latency, loop_read_fn read_op,
+                         loop_write_fn write_op)
+{
+    const struct loop_ctx ctx = {
+        .block_size_bytes = io->block_size_bytes,
+        .read_buf = io->read_buf,
+        .write_buf = io->write_buf,
+        .access = io->access,
+    };
+    struct hist *hist = io->latency_hist;
+    const uint64_t block = ctx.block_size_bytes;
+    const uint64_t sample_every = io->latency_sample_every;
+    uint64_t checksum = io->checksum;
+    uint64_t dirty_lo = io->dirty_lo_bytes, dirty_hi = io->dirty_hi_bytes;
+    uint64_t countdown = io->sample_countdown;
+    uint64_t t_prev = latency == LATENCY_ALL ? timer_now() : 0;
+    int ret = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t op = ops[i];
+        const uint64_t offset = op & ~OFFSETS_WRITE_FLAG;
+        uint64_t t_start = 0;
+        bool timed = false;
+        if (latency == LATENCY_SAMPLE && --countdown == 0) {
+            countdown = sample_every;
+            timed = true;
+            t_start = timer_now();
+        }
+        if (op & OFFSETS_WRITE_FLAG) {
+            ret = write_op(state, io, &ctx, offset);
+            dirty_lo = offset < dirty_lo ? offset : dirty_lo;
+            dirty_hi = offset + block > dirty_hi ? offset + block : dirty_hi;
+        } else {
+            uint64_t fold = 0;
+            ret = read_op(state, io, &ctx, offset, &fold);
+            checksum = prng_rotl(checksum, 7) + fold;
+        }
+        if (__builtin_expect(ret != 0, 0)) {
+            io->failed_offset_bytes = offset;
+            io->failed_length_bytes = block;
+            break;
+        }
+        if (latency == LATENCY_ALL) {
+            /* One reading per operation: its end is the next one's start. */
+            uint64_t t = timer_now();
+            hist_add(hist, timer_to_ns(t - t_prev));
+            t_prev = t;
+        } else if (latency == LATENCY_SAMPLE && timed) {
+            hist_add(hist, timer_to_ns(timer_now() - t_start));
+        }
+    }
+    io->checksum = checksum;
+    io->dirty_lo_bytes = dirty_lo;
+    io->dirty_hi_bytes = dirty_hi;
+    io->sample_countdown = countdown;
+    return ret;
+}
+
+/* The run_batch of a backend: one specialised loop per latency mode. */
+#define LOOP_DEFINE_RUN_BATCH(fn_name, read_op, write_op)                                   \
+    static int fn_name(void *state, struct worker_io *io, const uint64_t *ops, size_t n)    \
+    {                                                                                      \
+        switch (io->latency) {                                                             \
+        case LATENCY_OFF:                                                                  \
+            return loop_run(state, io, ops, n, LATENCY_OFF, read_op, write_op);            \
+        case LATENCY_SAMPLE:                                                               \
+            return loop_run(state, io, ops, n, LATENCY_SAMPLE, read_op, write_op);         \
+        case LATENCY_ALL:                                                                  \
+        default:                                                                           \
+            return loop_run(state, io, ops, n, LATENCY_ALL, read_op, write_op);            \
+        }                                                                                  \
+    }
+
+#endif

@@ -1,0 +1,545 @@
+/* mmbench: compares memory-mapped file I/O with pread/pwrite on the workloads of a JSON
+ * config. This file is the command line only: it wires the modules together.
+ *
+ * Exit status: 0 success, 1 a run failed, 2 usage or config error, 130 interrupted. */
+#include "backend.h"
+#include "build_info.h"
+#include "cache.h"
+#include "config.h"
+#include "datafile.h"
+#include "expand.h"
+#include "log.h"
+#include "params.h"
+#include "perf.h"
+#include "report.h"
+#include "results.h"
+#include "runner.h"
+#include "signals.h"
+#include "sysinfo.h"
+#include "timer.h"
+#include "units.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_RUN_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+#define SWEEP_CONFIRM_POINTS 1000    /* more workloads than this need --yes */
+#define SWEEP_MAX_POINTS 100000
+#define MAX_SETS 64
+
+/* A few seconds on a small file in a temporary directory: what `mmbench` alone runs. */
+static const char default_config[] =
+    "{\n"
+    "  \"name\": \"quick\",\n"
+    "  \"description\": \"a few seconds of random and sequential 4 KiB reads of a 64 MiB "
+    "file, mmap vs pread\",\n"
+    "  \"defaults\": {\"file_size\": \"64MiB\", \"block_size\": \"4KiB\", \"op\": \"read\",\n"
+    "               \"duration\": \"250ms\", \"repetitions\": 3, \"warmup\": 1},\n"
+    "  \"workloads\": [\n"
+    "    {\"name\": \"randread\", \"pattern\": \"random\"},\n"
+    "    {\"name\": \"seqread\", \"pattern\": \"sequential\"}\n"
+    "  ]\n"
+    "}\n";
+
+struct options {
+    const char *config_path;       /* NULL: the built-in config */
+    const char *output_dir;
+    const char *filter;
+    const char *sets[MAX_SETS];
+    size_t n_sets;
+    bool dry_run;
+    bool keep_files;
+    bool yes;
+    bool json;
+    bool no_perf;
+    enum timer_choice timer;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mmbench [options] [CONFIG.json]      run a config (none: a quick demo)\n"
+            "       mmbench compare [options] RUN_DIR... compare result directories\n"
+            "\n"
+            "options:\n"
+            "  -o, --output DIR     write results to DIR (default results/<config>-<time>)\n"
+            "  -s, --set KEY=VALUE  override a workload key everywhere (repeatable; VALUE\n"
+            "                       may be JSON: --set 'block_size=[\"4k\",\"64k\"]')\n"
+            "      --dir DIR        where data files go (same as --set dir=DIR)\n"
+            "  -f, --filter GLOB    run only workloads whose name matches GLOB\n"
+            "  -n, --dry-run        print the expanded workloads, time and disk needed; exit\n"
+            "      --keep-files     keep the data files (later runs reuse them)\n"
+            "      --json           print results.json on stdout (tables go to stderr)\n"
+            "  -y, --yes            allow sweeps of more than %d workloads\n"
+            "      --timer MODE     auto (TSC when invariant) or clock (clock_gettime)\n"
+            "      --no-perf        do not use perf_event_open counters\n"
+            "  -q, --quiet          only results and errors   -v, --verbose  more detail\n"
+            "      --list-backends  --list-keys   --version   -h, --help\n"
+            "\n"
+            "exit status: 0 ok, 1 a run failed, 2 usage or config error, 130 interrupted\n"
+            "docs: README.md, configs/README.md, docs/results.md, man mmbench\n",
+            SWEEP_CONFIRM_POINTS);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "mmbench: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n");
+    usage(stderr);
+    return EXIT_USAGE;
+}
+
+static void list_backends(void)
+{
+    for (size_t i = 0; i < backend_count(); i++)
+        printf("%-6s %s\n", backend_get(i)->name, backend_get(i)->description);
+}
+
+static void list_keys(void)
+{
+    for (size_t i = 0; i < param_count; i++) {
+        const struct param_def *d = &param_table[i];
+        printf("%-22s %s", d->name, d->doc);
+        if (d->default_text)
+            printf(" [default %s]", d->default_text);
+        if (d->applies_to)
+            printf(" (%s only)", d->applies_to);
+        if (d->enum_names) {
+            printf("\n%22s  values:", "");
+            for (int e = 0; d->enum_names[e]; e++)
+                printf(" %s", d->enum_names[e]);
+        }
+        putchar('\n');
+    }
+}
+
+/* Returns -1 to continue, else an exit status. */
+static int parse_args(int argc, char **argv, struct options *opt)
+{
+    enum {
+        OPT_DIR = 256,
+        OPT_KEEP,
+        OPT_JSON,
+        OPT_TIMER,
+        OPT_NO_PERF,
+        OPT_LIST_BACKENDS,
+        OPT_LIST_KEYS,
+        OPT_VERSION,
+    };
+    static const struct option long_options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"set", required_argument, NULL, 's'},
+        {"dir", required_argument, NULL, OPT_DIR},
+        {"filter", required_argument, NULL, 'f'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"keep-files", no_argument, NULL, OPT_KEEP},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"yes", no_argument, NULL, 'y'},
+        {"timer", required_argument, NULL, OPT_TIMER},
+        {"no-perf", no_argument, NULL, OPT_NO_PERF},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"list-backends", no_argument, NULL, OPT_LIST_BACKENDS},
+        {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static char dir_set[PATH_MAX + 8];
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:s:f:nyqvh", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            opt->output_dir = optarg;
+            break;
+        case 's':
+        case OPT_DIR:
+            if (opt->n_sets == MAX_SETS)
+                return usage_error("too many --set options (at most %s)", "64");
+            if (c == OPT_DIR) {
+                snprintf(dir_set, sizeof(dir_set), "dir=%s", optarg);
+                opt->sets[opt->n_sets++] = dir_set;
+            } else {
+                opt->sets[opt->n_sets++] = optarg;
+            }
+            break;
+        case 'f':
+            opt->filter = optarg;
+            break;
+        case 'n':
+            opt->dry_run = true;
+            break;
+        case OPT_KEEP:
+            opt->keep_files = true;
+            break;
+        case OPT_JSON:
+            opt->json = true;
+            break;
+        case 'y':
+            opt->yes = true;
+            break;
+        case OPT_TIMER:
+            if (strcmp(optarg, "auto") == 0)
+                opt->timer = TIMER_AUTO;
+            else if (strcmp(optarg, "clock") == 0)
+                opt->timer = TIMER_CLOCK;
+            else
+                return usage_error("--timer %s: expected auto or clock", optarg);
+            break;
+        case OPT_NO_PERF:
+            opt->no_perf = true;
+            break;
+        case 'q':
+            log_set_level(LOG_WARN);
+            break;
+        case 'v':
+            log_set_level(LOG_DEBUG);
+            break;
+        case OPT_LIST_BACKENDS:
+            list_backends();
+            return 0;
+        case OPT_LIST_KEYS:
+            list_keys();
+            return 0;
+        case OPT_VERSION:
+            printf("mmbench %s (%s build)\n", MMBENCH_VERSION, MMBENCH_BUILDTYPE);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case ':':
+            return usage_error("option %s needs an argument", argv[optind - 1]);
+        case '?':
+        default:
+            return usage_error("unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        opt->config_path = argv[optind++];
+    if (optind < argc)
+        return usage_error("unexpected argument %s (give one config)", argv[optind]);
+    return -1;
+}
+
+static void join_command_line(int argc, char **argv, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < argc && used < len; i++) {
+        bool quote = strpbrk(argv[i], " \t\"'$") != NULL;
+        int n = snprintf(buf + used, len - used, "%s%s%s%s", i ? " " : "", quote ? "'" : "",
+                         argv[i], quote ? "'" : "");
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* Creates a new results directory: DIR, or results/<config>-<UTC time>[-N]. Never reuses
+ * one that exists (results never overwrite an earlier run). */
+static int make_results_dir(const char *output, const char *config_name, char *path,
+                            size_t len)
+{
+    if (output) {
+        snprintf(path, len, "%s", output);
+        if (mkdir(path, 0755) == 0)
+            return 0;
+        int e = errno;
+        if (e == EEXIST) {
+            char probe[PATH_MAX + 16];
+            snprintf(probe, sizeof(probe), "%s/results.json", path);
+            if (access(probe, F_OK) == 0) {
+                log_error("--output %s already holds results; choose a new directory", path);
+                return -EEXIST;
+            }
+            return 0;
+        }
+        log_error("mkdir(%s): %s", path, strerror(e));
+        return -e;
+    }
+    if (mkdir("results", 0755) < 0 && errno != EEXIST) {
+        int e = errno;
+        log_error("mkdir(results): %s", strerror(e));
+        return -e;
+    }
+    char name[64];
+    size_t n = 0;
+    for (const char *p = config_name; *p && n < 40; p++)
+        name[n++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                                   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'
+                               ? *p
+                               : '_');
+    name[n] = '\0';
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    for (int attempt = 1; attempt < 1000; attempt++) {
+        if (attempt == 1)
+            snprintf(path, len, "results/%s-%s", name, stamp);
+        else
+            snprintf(path, len, "results/%s-%s-%d", name, stamp, attempt);
+        if (mkdir(path, 0755) == 0)
+            return 0;
+        if (errno != EEXIST) {
+            int e = errno;
+            log_error("mkdir(%s): %s", path, strerror(e));
+            return -e;
+        }
+    }
+    return -EEXIST;
+}
+
+/* Keeps the workloads whose name matches the glob. Returns the new count. */
+static size_t filter_workloads(struct workload *list, size_t n, const char *glob)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (fnmatch(glob, list[i].name, 0) == 0 || fnmatch(glob, list[i].base_name, 0) == 0) {
+            list[kept] = list[i];
+            list[kept].index = (unsigned)kept;
+            kept++;
+        }
+    }
+    return kept;
+}
+
+static void dry_run(const struct config *config, const struct workload *list, size_t n,
+                    const struct datafile_set *files)
+{
+    printf("config %s (%s): %zu workload%s\n", config->name, config->source, n,
+           n == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++) {
+        printf("\n%s\n", list[i].name);
+        for (size_t p = 0; p < param_count; p++) {
+            char text[256];
+            param_format_config(&param_table[p], &list[i], text, sizeof(text));
+            printf("  %-22s %s\n", param_table[p].name, text);
+        }
+    }
+    char describe[4096], est[32], disk[32];
+    datafile_describe(files, describe, sizeof(describe));
+    uint64_t ns = runner_estimate_ns(list, n);
+    snprintf(est, sizeof(est), "%.0f s", (double)ns / 1e9);
+    snprintf(disk, sizeof(disk), "%.1f MiB", (double)datafile_bytes_to_create(files) / 1048576.0);
+    printf("\nphases: %zu, estimated time: %s (timed phases only; plus cache preparation)\n"
+           "disk space for data files: %s to create\n%s",
+           runner_phase_count(list, n), est, disk, describe);
+}
+
+struct run_state {
+    struct report_input in;
+    const char *results_dir;
+    FILE *console;
+};
+
+static void on_workload_done(void *arg, size_t index)
+{
+    struct run_state *st = arg;
+    report_console_workload(st->console, &st->in, (unsigned)index);
+    report_write_files(st->results_dir, &st->in);
+}
+
+static void emergency_cleanup(void)
+{
+    cache_cgroup_emergency_leave();
+    datafile_emergency_cleanup();
+}
+
+static int print_file(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        fwrite(buf, 1, n, stdout);
+    fclose(f);
+    return 0;
+}
+
+static int run_main(int argc, char **argv)
+{
+    struct options opt = {.timer = TIMER_AUTO};
+    int status = parse_args(argc, argv, &opt);
+    if (status >= 0)
+        return status;
+    if (backend_check_registry() < 0)
+        return EXIT_RUN_FAILED;
+
+    /* The built-in config runs in a temporary directory unless told otherwise. */
+    const char *sets[MAX_SETS + 1];
+    size_t n_sets = 0;
+    static char tmp_set[PATH_MAX + 8];
+    if (!opt.config_path) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(tmp_set, sizeof(tmp_set), "dir=%s", tmp && tmp[0] ? tmp : "/var/tmp");
+        sets[n_sets++] = tmp_set;
+    }
+    for (size_t i = 0; i < opt.n_sets; i++)
+        sets[n_sets++] = opt.sets[i];
+
+    char err[CONFIG_ERROR_MAX];
+    struct config *config = NULL;
+    int ret = opt.config_path ? config_load(opt.config_path, sets, n_sets, &config, err)
+                              : config_parse(default_config, "<built-in>", sets, n_sets, &config,
+                                             err);
+    if (ret < 0) {
+        log_error("%s", err);
+        return EXIT_USAGE;
+    }
+    size_t points = expand_count(config);
+    if (points > SWEEP_MAX_POINTS || (points > SWEEP_CONFIRM_POINTS && !opt.yes)) {
+        log_error("the config expands to %zu workloads; %s", points,
+                  points > SWEEP_MAX_POINTS ? "at most 100000 are allowed"
+                                            : "more than 1000 need --yes (check the sweeps)");
+        config_free(config);
+        return EXIT_USAGE;
+    }
+    struct workload *list = NULL;
+    size_t n = 0;
+    if (expand_workloads(config, &list, &n, err) < 0) {
+        log_error("%s", err);
+        config_free(config);
+        return EXIT_USAGE;
+    }
+    if (opt.filter) {
+        n = filter_workloads(list, n, opt.filter);
+        if (n == 0) {
+            log_error("--filter %s matches no workload (mmbench -n %s lists them)", opt.filter,
+                      opt.config_path ? opt.config_path : "");
+            free(list);
+            config_free(config);
+            return EXIT_USAGE;
+        }
+    }
+    char why[600];
+    struct datafile_set *files = NULL;
+    if (runner_preflight(list, n, why, sizeof(why)) < 0 ||
+        datafile_plan(list, n, &files, why, sizeof(why)) < 0) {
+        log_error("%s", why);
+        free(list);
+        config_free(config);
+        return EXIT_USAGE;
+    }
+    if (opt.dry_run) {
+        dry_run(config, list, n, files);
+        datafile_finish(files, true);
+        free(list);
+        config_free(config);
+        return 0;
+    }
+
+    struct sysinfo_context si;
+    sysinfo_collect(&si);
+    for (size_t i = 0; i < n; i++)
+        sysinfo_add_target(&si, list[i].dir);
+    struct timer_info timer;
+    timer_init(opt.timer, si.tsc_invariant, si.tsc_why_not, &timer);
+    struct perf_probe perf;
+    perf_probe(&perf, opt.no_perf);
+
+    char results_dir[PATH_MAX], spill[PATH_MAX + 32], command_line[2048];
+    struct results res;
+    bool have_results = false;
+    if (make_results_dir(opt.output_dir, config->name, results_dir, sizeof(results_dir)) < 0) {
+        status = EXIT_USAGE;
+        goto out;
+    }
+    snprintf(spill, sizeof(spill), "%s/.histograms.tmp", results_dir);
+    if (results_init(&res, list, n, spill) < 0) {
+        status = EXIT_RUN_FAILED;
+        goto out;
+    }
+    have_results = true;
+    if (signals_install(emergency_cleanup) < 0)
+        log_warn("could not install signal handlers: %s", strerror(errno));
+    join_command_line(argc, argv, command_line, sizeof(command_line));
+
+    struct run_state st = {
+        .in = {
+            .config_name = config->name,
+            .config_description = config->description,
+            .config_source = config->source,
+            .command_line = command_line,
+            .workloads = list,
+            .n_workloads = n,
+            .res = &res,
+            .si = &si,
+            .timer = &timer,
+            .perf = &perf,
+            .complete = false,
+        },
+        .results_dir = results_dir,
+        .console = opt.json ? stderr : stdout,
+    };
+    if (si.debug_build)
+        results_warn(&res, "this is a %s build of mmbench: rebuild with meson --buildtype=release "
+                           "(./mmbench does) before trusting its numbers",
+                     si.build_type);
+    if (strncmp(si.governor, "n/a", 3) != 0 && strcmp(si.governor, "performance") != 0)
+        results_warn(&res,
+                     "CPU frequency governor is %s, not performance: clock changes add noise "
+                     "(cpupower frequency-set -g performance)",
+                     si.governor);
+    if (si.loadavg_1m > 0.5 * si.online_cpus)
+        results_warn(&res,
+                     "load average %.2f on %d CPUs at the start: other work competes with the "
+                     "benchmark; close other programs or wait",
+                     si.loadavg_1m, si.online_cpus);
+    if (strcmp(si.hypervisor, "none") != 0)
+        results_warn(&res,
+                     "running under a hypervisor (%s): absolute numbers depend on the host; "
+                     "compare ratios within one run",
+                     si.hypervisor);
+    if (!opt.json || log_get_level() >= LOG_INFO)
+        report_console_header(st.console, &st.in);
+
+    struct runner_env env = {
+        .files = files,
+        .perf = &perf,
+        .keep_files = opt.keep_files,
+        .progress = isatty(STDERR_FILENO) && log_get_level() >= LOG_INFO,
+        .workload_done = on_workload_done,
+        .workload_done_arg = &st,
+    };
+    ret = runner_run(list, n, &res, &env);
+    st.in.complete = ret == 0;
+    if (report_write_files(results_dir, &st.in) < 0)
+        status = EXIT_RUN_FAILED;
+    report_console_footer(st.console, &st.in, results_dir);
+    if (opt.json) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof(path), "%s/results.json", results_dir);
+        print_file(path);
+    }
+    if (status < 0)
+        status = res.interrupted ? EXIT_INTERRUPTED : res.any_failed ? EXIT_RUN_FAILED : 0;
+out:
+    datafile_finish(files, opt.keep_files);
+    if (have_results)
+        results_free(&res, spill);
+    sysinfo_free(&si);
+    free(list);
+    config_free(config);
+    return status < 0 ? EXIT_RUN_FAILED : status;
+}
+
+int main(int argc, char **argv)
+{
+    return run_main(argc, argv);
+}

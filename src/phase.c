@@ -1,0 +1,545 @@
+#include "phase.h"
+
+#include "log.h"
+#include "offsets.h"
+#include "params.h"
+#include "pattern.h"
+#include "signals.h"
+#include "timer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#define WORKER_STACK_BYTES (512u << 10)
+
+enum gate_state { GATE_WAIT, GATE_GO, GATE_ABORT };
+
+/* What all workers of the phase share; read-only while they run. */
+struct phase_shared {
+    const struct phase_input *in;
+    void *state;                  /* the backend's */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    enum gate_state gate;         /* under lock */
+    unsigned ready;               /* workers waiting at the gate, under lock */
+};
+
+/* One worker: everything it writes in its loop lives here, on cache lines of its own. */
+struct worker {
+    struct phase_shared *ph;
+    unsigned index;
+    int cpu;                      /* -1 = not pinned */
+    uint64_t ops_target;          /* 0 = until the deadline */
+    struct worker_io io;
+    struct offsets offsets;
+    uint64_t *ops;                /* PHASE_BATCH_OPS encoded operations */
+    struct hist *flush_hist;      /* NULL without sync */
+    uint64_t ops_done;
+    uint64_t writes;
+    uint64_t start_tick, end_tick;
+    uint64_t flushes, flush_ns, end_flush_ns;
+    uint64_t checkpoint[PHASE_CHECKPOINTS];
+    unsigned n_checkpoints;
+    struct rusage ru_start, ru_end;
+    struct perf_counters perf;
+    uint64_t perf_value[PERF_COUNT];
+    bool perf_have[PERF_COUNT];
+    int error;                    /* 0 or -errno */
+    uintptr_t bus_address;        /* with a SIGBUS */
+    bool interrupted;
+    bool started;                 /* its thread exists */
+    pthread_t thread;
+} __attribute__((aligned(64)));
+
+uint64_t phase_thread_ops(const struct workload *w, unsigned t)
+{
+    if (w->ops == 0)
+        return 0;
+    uint64_t share = w->ops / w->threads, rest = w->ops % w->threads;
+    return share + (t < rest ? 1 : 0);
+}
+
+static uint64_t tv_ns(struct timeval tv)
+{
+    return (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
+}
+
+/* Flushes the worker's dirty range (or the whole file) and times it. */
+static int worker_flush(struct worker *wk, bool final)
+{
+    const struct workload *w = wk->ph->in->w;
+    struct worker_io *io = &wk->io;
+    uint64_t offset = 0, length = w->file_size_bytes;
+    if (w->sync_range == SYNC_RANGE_DIRTY) {
+        if (io->dirty_lo_bytes >= io->dirty_hi_bytes)
+            return 0; /* nothing written since the last flush */
+        offset = io->dirty_lo_bytes;
+        length = io->dirty_hi_bytes - io->dirty_lo_bytes;
+    }
+    uint64_t t0 = timer_now();
+    int ret = wk->ph->in->backend->flush(wk->ph->state, io, w->sync, offset, length);
+    uint64_t ns = timer_to_ns(timer_now() - t0);
+    hist_add(wk->flush_hist, ns);
+    wk->flush_ns += ns;
+    wk->flushes++;
+    if (final)
+        wk->end_flush_ns = ns;
+    io->dirty_lo_bytes = UINT64_MAX;
+    io->dirty_hi_bytes = 0;
+    return ret;
+}
+
+static uint64_t count_writes(const struct workload *w, const uint64_t *ops, uint64_t n)
+{
+    if (w->op == OP_READ)
+        return 0;
+    if (w->op == OP_WRITE)
+        return n;
+    uint64_t writes = 0;
+    for (uint64_t i = 0; i < n; i++)
+        writes += ops[i] & OFFSETS_WRITE_FLAG;
+    return writes;
+}
+
+/* The worker's timed loop: batches until a stop condition, then the final flush. */
+static void worker_loop(struct worker *wk)
+{
+    const struct phase_input *in = wk->ph->in;
+    const struct workload *w = in->w;
+    const struct backend_ops *backend = in->backend;
+    void *state = wk->ph->state;
+    struct worker_io *io = &wk->io;
+    const bool ops_mode = w->ops != 0;
+    const uint64_t target = wk->ops_target;
+    /* ops mode runs at least min_time; duration mode runs max(duration, min_time). */
+    uint64_t run_ns = w->duration_ns > w->min_time_ns ? w->duration_ns : w->min_time_ns;
+    const uint64_t deadline = wk->start_tick + timer_from_ns(ops_mode ? w->min_time_ns : run_ns);
+    /* Flush every N operations; bytes become operations when every operation writes.
+     * For readwrite, the byte count is checked after each batch. */
+    uint64_t sync_ops = 0, sync_bytes = 0;
+    if (w->sync != SYNC_NONE) {
+        sync_ops = w->sync_every_ops;
+        if (w->sync_every_bytes && w->op == OP_WRITE)
+            sync_ops = (w->sync_every_bytes + w->block_size_bytes - 1) / w->block_size_bytes;
+        else if (w->sync_every_bytes)
+            sync_bytes = w->sync_every_bytes;
+    }
+    uint64_t since_ops = 0, since_bytes = 0, next_checkpoint = PHASE_BATCH_OPS;
+    int ret = 0;
+
+    for (;;) {
+        if (ops_mode ? wk->ops_done >= target && (w->min_time_ns == 0 || timer_now() >= deadline)
+                     : timer_now() >= deadline)
+            break;
+        /* Batches end on multiples of PHASE_BATCH_OPS, so every power-of-two checkpoint
+         * falls on a batch boundary. */
+        uint64_t n = PHASE_BATCH_OPS - wk->ops_done % PHASE_BATCH_OPS;
+        if (ops_mode && wk->ops_done < target && n > target - wk->ops_done)
+            n = target - wk->ops_done;
+        if (sync_ops && n > sync_ops - since_ops)
+            n = sync_ops - since_ops;
+        offsets_fill(&wk->offsets, wk->ops, n);
+        ret = backend->run_batch(state, io, wk->ops, n);
+        if (ret)
+            break;
+        uint64_t writes = count_writes(w, wk->ops, n);
+        wk->ops_done += n;
+        wk->writes += writes;
+        if (wk->ops_done == next_checkpoint && wk->n_checkpoints < PHASE_CHECKPOINTS) {
+            wk->checkpoint[wk->n_checkpoints++] = io->checksum;
+            next_checkpoint <<= 1;
+        }
+        since_ops += n;
+        since_bytes += writes * w->block_size_bytes;
+        if ((sync_ops && since_ops >= sync_ops) || (sync_bytes && since_bytes >= sync_bytes)) {
+            since_ops = since_bytes = 0;
+            ret = worker_flush(wk, false);
+            if (ret)
+                break;
+        }
+        if (signals_stop_requested()) {
+            wk->interrupted = true;
+            break;
+        }
+    }
+    if (ret == 0 && w->sync != SYNC_NONE) {
+        if (!w->end_sync_in_time)
+            wk->end_tick = timer_now();
+        ret = worker_flush(wk, true);
+        if (w->end_sync_in_time)
+            wk->end_tick = timer_now();
+    } else {
+        wk->end_tick = timer_now();
+    }
+    wk->error = ret;
+}
+
+static void pin_worker(struct worker *wk)
+{
+    if (wk->cpu < 0)
+        return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(wk->cpu, &set);
+    int e = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    if (e != 0)
+        log_warn("pinning worker %u to CPU %d: %s", wk->index, wk->cpu, strerror(e));
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *wk = arg;
+    struct phase_shared *ph = wk->ph;
+    pin_worker(wk);
+    perf_open(&wk->perf, ph->in->perf);
+    getrusage(RUSAGE_THREAD, &wk->ru_start);
+
+    pthread_mutex_lock(&ph->lock);
+    ph->ready++;
+    pthread_cond_broadcast(&ph->cond);
+    while (ph->gate == GATE_WAIT)
+        pthread_cond_wait(&ph->cond, &ph->lock);
+    bool go = ph->gate == GATE_GO;
+    pthread_mutex_unlock(&ph->lock);
+
+    if (go) {
+        perf_enable(&wk->perf);
+        wk->start_tick = timer_now();
+        sigjmp_buf jb;
+        if (sigsetjmp(jb, 1) == 0) {
+            signals_bus_arm(&jb);
+            worker_loop(wk);
+            signals_bus_disarm();
+        } else {
+            wk->end_tick = timer_now();
+            wk->error = -EFAULT;
+            wk->bus_address = signals_bus_address();
+        }
+        perf_disable(&wk->perf);
+    }
+    getrusage(RUSAGE_THREAD, &wk->ru_end);
+    perf_read(&wk->perf, wk->perf_value, wk->perf_have);
+    perf_close(&wk->perf);
+    return NULL;
+}
+
+/* Fills cpus with the CPUs workers are pinned to, in order; returns their count (0 =
+ * no pinning). */
+static int pin_list(const struct workload *w, int *cpus, int max)
+{
+    if (!w->pin)
+        return 0;
+    int n = 0;
+    if (strcmp(w->pin, "all") == 0) {
+        cpu_set_t allowed;
+        if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+            return 0;
+        for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+            if (CPU_ISSET(c, &allowed))
+                cpus[n++] = c;
+        return n;
+    }
+    uint64_t mask[16];
+    const char *why;
+    if (param_parse_cpulist(w->pin, mask, &why) < 0)
+        return 0;
+    for (int c = 0; c < 1024 && n < max; c++)
+        if (mask[c / 64] >> (c % 64) & 1)
+            cpus[n++] = c;
+    return n;
+}
+
+static int worker_setup(struct worker *wk, struct phase_shared *ph, unsigned t, int cpu)
+{
+    const struct workload *w = ph->in->w;
+    memset(wk, 0, sizeof(*wk));
+    wk->ph = ph;
+    wk->index = t;
+    wk->cpu = cpu;
+    wk->ops_target = phase_thread_ops(w, t);
+
+    struct offsets_params p = {
+        .pattern = w->pattern,
+        .distribution = w->distribution,
+        .region_offset_bytes = 0,
+        .region_size_bytes = w->file_size_bytes,
+        .block_size_bytes = w->block_size_bytes,
+        .stride_bytes = w->stride_bytes,
+        .op = w->op,
+        .write_fraction = w->write_fraction,
+        .zipf_theta = w->zipf_theta,
+        .hotset_fraction = w->hotset_fraction,
+        .hotset_access_fraction = w->hotset_access_fraction,
+        .seed = w->seed + t,
+    };
+    if (w->share == SHARE_PARTITION && w->threads > 1) {
+        uint64_t part = w->file_size_bytes / w->threads / w->stride_bytes * w->stride_bytes;
+        p.region_offset_bytes = part * t;
+        p.region_size_bytes = part;
+    }
+    if (offsets_init(&wk->offsets, &p) < 0)
+        return -EINVAL;
+    if (w->pattern == PATTERN_SEQUENTIAL && w->share == SHARE_FILE && w->threads > 1) {
+        /* Concurrent scans of one file start evenly spread over it. */
+        p.start_slot = offsets_slot_count(&wk->offsets) / w->threads * t;
+        offsets_init(&wk->offsets, &p);
+    }
+
+    uint64_t buf_bytes = (w->block_size_bytes + 4095) / 4096 * 4096; /* O_DIRECT-aligned */
+    wk->ops = malloc(PHASE_BATCH_OPS * sizeof(*wk->ops));
+    wk->io.read_buf = aligned_alloc(4096, buf_bytes);
+    unsigned char *write_buf = aligned_alloc(4096, buf_bytes);
+    wk->io.write_buf = write_buf;
+    wk->io.latency_hist = results_hist_alloc();
+    if (w->sync != SYNC_NONE)
+        wk->flush_hist = results_hist_alloc();
+    if (!wk->ops || !wk->io.read_buf || !write_buf || !wk->io.latency_hist ||
+        (w->sync != SYNC_NONE && !wk->flush_hist))
+        return -ENOMEM;
+    memset(wk->io.read_buf, 0, buf_bytes);
+    for (uint64_t i = 0; i < buf_bytes / 8; i++) {
+        uint64_t word = pattern_write_word(i);
+        memcpy(write_buf + i * 8, &word, 8);
+    }
+    wk->io.block_size_bytes = w->block_size_bytes;
+    wk->io.access = w->access;
+    wk->io.latency = w->latency;
+    wk->io.latency_sample_every = w->latency_sample_every;
+    wk->io.sample_countdown = w->latency_sample_every;
+    wk->io.dirty_lo_bytes = UINT64_MAX;
+    wk->io.dirty_hi_bytes = 0;
+    return 0;
+}
+
+static void worker_teardown(struct worker *wk)
+{
+    free(wk->ops);
+    free(wk->io.read_buf);
+    free((void *)wk->io.write_buf);
+    results_hist_free(wk->io.latency_hist);
+    results_hist_free(wk->flush_hist);
+}
+
+/* Describes the first worker error in rec->error. */
+static void describe_error(const struct phase_input *in, const struct worker *wk,
+                           struct run_record *rec)
+{
+    if (wk->error == -EFAULT && wk->bus_address) {
+        snprintf(rec->error, sizeof(rec->error),
+                 "SIGBUS at address %#lx in worker %u: the mapped file shrank (truncated by "
+                 "another process?) or a write fault found no space",
+                 (unsigned long)wk->bus_address, wk->index);
+        return;
+    }
+    const char *call = wk->io.failed_call ? wk->io.failed_call : "operation";
+    const char *why = wk->error == -ENODATA ? "unexpected end of file (did the file shrink?)"
+                                            : strerror(-wk->error);
+    const char *base = strrchr(in->path, '/');
+    snprintf(rec->error, sizeof(rec->error), "%s(%s, offset %llu, %llu bytes): %s", call,
+             base ? base + 1 : in->path, (unsigned long long)wk->io.failed_offset_bytes,
+             (unsigned long long)wk->io.failed_length_bytes, why);
+}
+
+/* Folds the workers' counters into the record and the merged histograms. */
+static void collect(const struct phase_input *in, struct worker *workers, unsigned n,
+                    struct phase_output *out)
+{
+    const struct workload *w = in->w;
+    struct run_record *rec = out->rec;
+    uint64_t first_start = UINT64_MAX, last_end = 0;
+    double ops_sum = 0, ops_sq = 0;
+    rec->thread_tput_min_mib_s = INFINITY;
+    rec->thread_tput_max_mib_s = 0;
+    out->n_checkpoints = PHASE_CHECKPOINTS;
+    out->ops_exact = w->ops != 0;
+    for (int c = 0; c < PERF_COUNT; c++)
+        rec->perf_have[c] = in->perf->available[c];
+    for (unsigned t = 0; t < n; t++) {
+        struct worker *wk = &workers[t];
+        first_start = wk->start_tick < first_start ? wk->start_tick : first_start;
+        last_end = wk->end_tick > last_end ? wk->end_tick : last_end;
+        rec->ops += wk->ops_done;
+        rec->writes += wk->writes;
+        rec->checksum += wk->io.checksum;
+        rec->flushes += wk->flushes;
+        rec->flush_total_ns += wk->flush_ns;
+        rec->end_flush_ns = wk->end_flush_ns > rec->end_flush_ns ? wk->end_flush_ns
+                                                                  : rec->end_flush_ns;
+        rec->remaps += wk->io.remaps;
+        rec->remap_ns += wk->io.remap_ns;
+        rec->minflt += (uint64_t)(wk->ru_end.ru_minflt - wk->ru_start.ru_minflt);
+        rec->majflt += (uint64_t)(wk->ru_end.ru_majflt - wk->ru_start.ru_majflt);
+        rec->nvcsw += (uint64_t)(wk->ru_end.ru_nvcsw - wk->ru_start.ru_nvcsw);
+        rec->nivcsw += (uint64_t)(wk->ru_end.ru_nivcsw - wk->ru_start.ru_nivcsw);
+        rec->utime_ns += tv_ns(wk->ru_end.ru_utime) - tv_ns(wk->ru_start.ru_utime);
+        rec->stime_ns += tv_ns(wk->ru_end.ru_stime) - tv_ns(wk->ru_start.ru_stime);
+        for (int c = 0; c < PERF_COUNT; c++) {
+            rec->perf[c] += wk->perf_value[c];
+            rec->perf_have[c] = rec->perf_have[c] && wk->perf_have[c];
+        }
+        hist_merge(out->latency, wk->io.latency_hist);
+        if (wk->flush_hist)
+            hist_merge(out->flush, wk->flush_hist);
+        out->n_checkpoints = wk->n_checkpoints < out->n_checkpoints ? wk->n_checkpoints
+                                                                      : out->n_checkpoints;
+        out->ops_exact = out->ops_exact && wk->ops_done == wk->ops_target && !wk->error;
+        uint64_t t_ns = timer_to_ns(wk->end_tick - wk->start_tick);
+        double tput = t_ns ? (double)(wk->ops_done * w->block_size_bytes) / 1048576.0 /
+                                 ((double)t_ns / 1e9)
+                           : 0;
+        rec->thread_tput_min_mib_s = tput < rec->thread_tput_min_mib_s ? tput
+                                                                        : rec->thread_tput_min_mib_s;
+        rec->thread_tput_max_mib_s = tput > rec->thread_tput_max_mib_s ? tput
+                                                                        : rec->thread_tput_max_mib_s;
+        ops_sum += (double)wk->ops_done;
+        ops_sq += (double)wk->ops_done * (double)wk->ops_done;
+    }
+    memset(out->checkpoint, 0, sizeof(out->checkpoint));
+    for (unsigned t = 0; t < n; t++)
+        for (unsigned k = 0; k < out->n_checkpoints; k++)
+            out->checkpoint[k] += workers[t].checkpoint[k];
+    double mean = ops_sum / n;
+    double var = n > 1 ? (ops_sq - n * mean * mean) / (n - 1) : 0;
+    rec->thread_ops_cv = n > 1 && mean > 0 ? sqrt(var > 0 ? var : 0) / mean : 0;
+    rec->threads = n;
+    rec->reads = rec->ops - rec->writes;
+    rec->bytes = rec->ops * w->block_size_bytes;
+    rec->elapsed_ns = last_end > first_start ? timer_to_ns(last_end - first_start) : 0;
+    double seconds = (double)rec->elapsed_ns / 1e9;
+    rec->tput_mib_s = seconds > 0 ? (double)rec->bytes / 1048576.0 / seconds : 0;
+    rec->ops_s = seconds > 0 ? (double)rec->ops / seconds : 0;
+    struct hist *lat = out->latency;
+    rec->latency_samples = lat->count;
+    rec->latency_mean_ns = hist_mean(lat);
+    rec->latency_p50_ns = hist_percentile(lat, 50);
+    rec->latency_p90_ns = hist_percentile(lat, 90);
+    rec->latency_p99_ns = hist_percentile(lat, 99);
+    rec->latency_p999_ns = hist_percentile(lat, 99.9);
+    rec->latency_max_ns = lat->count ? (double)lat->max_ns : NAN;
+    rec->flush_p50_ns = hist_percentile(out->flush, 50);
+    rec->flush_p99_ns = hist_percentile(out->flush, 99);
+    rec->flush_max_ns = out->flush->count ? (double)out->flush->max_ns : NAN;
+    rec->flush_share_pct = rec->elapsed_ns
+                               ? 100.0 * (double)rec->flush_total_ns / ((double)rec->elapsed_ns * n)
+                               : 0;
+}
+
+int phase_run(const struct phase_input *in, struct phase_output *out)
+{
+    const struct workload *w = in->w;
+    struct run_record *rec = out->rec;
+    unsigned n = w->threads;
+    int ret = 0;
+    struct phase_shared ph = {.in = in, .gate = GATE_WAIT};
+    pthread_mutex_init(&ph.lock, NULL);
+    pthread_cond_init(&ph.cond, NULL);
+
+    uint64_t t0 = timer_monotonic_ns();
+    ret = in->backend->open(w, in->path, &ph.state, rec->note);
+    rec->setup_ns = timer_monotonic_ns() - t0;
+    if (ret < 0) {
+        snprintf(rec->error, sizeof(rec->error), "%s backend could not open %s: %s",
+                 in->backend->name, in->path, strerror(-ret));
+        rec->status = RUN_FAILED;
+        goto out_sync;
+    }
+
+    struct worker *workers = aligned_alloc(64, n * sizeof(*workers));
+    int *cpus = malloc(1024 * sizeof(*cpus));
+    if (!workers || !cpus) {
+        free(workers);
+        free(cpus);
+        ret = -ENOMEM;
+        snprintf(rec->error, sizeof(rec->error), "out of memory for %u workers", n);
+        rec->status = RUN_FAILED;
+        in->backend->close(ph.state);
+        goto out_sync;
+    }
+    int n_cpus = pin_list(w, cpus, 1024);
+    unsigned prepared = 0;
+    for (; prepared < n && ret == 0; prepared++) {
+        ret = worker_setup(&workers[prepared], &ph, prepared,
+                           n_cpus ? cpus[prepared % (unsigned)n_cpus] : -1);
+        if (ret == 0 && in->backend->worker_open)
+            ret = in->backend->worker_open(ph.state, &workers[prepared].io);
+    }
+    free(cpus);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, WORKER_STACK_BYTES);
+    for (unsigned t = 0; t < n && ret == 0; t++) {
+        int e = pthread_create(&workers[t].thread, &attr, worker_main, &workers[t]);
+        if (e != 0) {
+            ret = -e;
+            break;
+        }
+        workers[t].started = true;
+    }
+    pthread_attr_destroy(&attr);
+
+    struct kcounters_snapshot before, after;
+    pthread_mutex_lock(&ph.lock);
+    unsigned started = 0;
+    for (unsigned t = 0; t < n; t++)
+        started += workers[t].started;
+    while (ret == 0 && ph.ready < started)
+        pthread_cond_wait(&ph.cond, &ph.lock);
+    pthread_mutex_unlock(&ph.lock);
+    kcounters_read(in->kc_source, &before);
+    pthread_mutex_lock(&ph.lock);
+    ph.gate = ret == 0 ? GATE_GO : GATE_ABORT;
+    pthread_cond_broadcast(&ph.cond);
+    pthread_mutex_unlock(&ph.lock);
+    for (unsigned t = 0; t < n; t++)
+        if (workers[t].started)
+            pthread_join(workers[t].thread, NULL);
+    kcounters_read(in->kc_source, &after);
+
+    if (ret < 0) {
+        snprintf(rec->error, sizeof(rec->error), "could not start %u workers: %s", n,
+                 strerror(-ret));
+        rec->status = RUN_FAILED;
+    } else {
+        collect(in, workers, n, out);
+        for (int c = 0; c < KC_COUNT; c++) {
+            rec->kc_have[c] = before.have[c] && after.have[c];
+            rec->kc[c] = rec->kc_have[c] ? after.value[c] - before.value[c] : 0;
+        }
+        for (unsigned i = 0; i < in->kc_source->n_extra; i++)
+            rec->kc_extra[i] = after.extra[i] - before.extra[i];
+        uint64_t read_bytes = rec->reads * w->block_size_bytes;
+        rec->readahead_amplification = rec->kc_have[KC_DEV_READ_BYTES] && read_bytes
+                                           ? (double)rec->kc[KC_DEV_READ_BYTES] / (double)read_bytes
+                                           : NAN;
+        rec->status = RUN_OK;
+        for (unsigned t = 0; t < n; t++) {
+            if (workers[t].error && rec->status != RUN_FAILED) {
+                describe_error(in, &workers[t], rec);
+                rec->status = RUN_FAILED;
+            }
+            if (workers[t].interrupted && rec->status == RUN_OK)
+                rec->status = RUN_INTERRUPTED;
+        }
+    }
+
+    t0 = timer_monotonic_ns();
+    for (unsigned t = 0; t < prepared; t++)
+        if (in->backend->worker_close)
+            in->backend->worker_close(ph.state, &workers[t].io);
+    in->backend->close(ph.state);
+    rec->teardown_ns = timer_monotonic_ns() - t0;
+    for (unsigned t = 0; t < prepared; t++)
+        worker_teardown(&workers[t]);
+    free(workers);
+out_sync:
+    pthread_mutex_destroy(&ph.lock);
+    pthread_cond_destroy(&ph.cond);
+    return ret;
+}

@@ -1,0 +1,86 @@
+#include "report.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct report_format *const formats[] = {
+    &report_runs_csv,
+    &report_summary_csv,
+    &report_results_json,
+};
+
+static int write_atomically(const char *dir, const struct report_format *fmt,
+                            const struct report_input *in)
+{
+    char path[PATH_MAX], tmp[PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/%s", dir, fmt->file_name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "we");
+    if (!f) {
+        int e = errno;
+        log_error("creating %s: %s", tmp, strerror(e));
+        return -e;
+    }
+    int ret = fmt->write(f, in);
+    if (fflush(f) != 0 || ferror(f))
+        ret = ret ? ret : -(errno ? errno : EIO);
+    if (ret == 0 && fsync(fileno(f)) < 0)
+        ret = -errno;
+    if (fclose(f) != 0 && ret == 0)
+        ret = -errno;
+    if (ret == 0 && rename(tmp, path) < 0)
+        ret = -errno;
+    if (ret < 0) {
+        log_error("writing %s: %s", path, strerror(-ret));
+        unlink(tmp);
+    }
+    return ret;
+}
+
+int report_write_files(const char *dir, const struct report_input *in)
+{
+    int ret = 0;
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        int r = write_atomically(dir, formats[i], in);
+        ret = ret ? ret : r;
+    }
+    return ret;
+}
+
+const struct results_summary *report_find_summary(const struct results *res, unsigned workload,
+                                                  unsigned backend)
+{
+    for (size_t i = 0; i < res->n_summaries; i++)
+        if (res->summaries[i].workload == workload && res->summaries[i].backend == backend)
+            return &res->summaries[i];
+    return NULL;
+}
+
+const struct results_comparison *report_find_comparison(const struct results *res,
+                                                        unsigned workload)
+{
+    for (size_t i = 0; i < res->n_comparisons; i++)
+        if (res->comparisons[i].workload == workload)
+            return &res->comparisons[i];
+    return NULL;
+}
+
+void report_csv_field(FILE *f, const char *text)
+{
+    if (!strpbrk(text, ",\"\r\n")) {
+        fputs(text, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}

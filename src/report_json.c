@@ -1,0 +1,266 @@
+/* results.json: schema_version, the context, the expanded config, every run, the
+ * aggregates with their latency histograms, the comparisons and the warnings.
+ * docs/results.md documents every field. */
+#include "backend.h"
+#include "json_writer.h"
+#include "kcounters.h"
+#include "params.h"
+#include "report.h"
+#include "report_columns.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void write_value(struct json_writer *jw, const char *key, const struct report_value *v)
+{
+    switch (v->kind) {
+    case RV_NULL:
+        jw_null(jw, key);
+        break;
+    case RV_NUMBER:
+    case RV_BOOL:
+        jw_raw(jw, key, v->text);
+        break;
+    case RV_STRING:
+        jw_string(jw, key, v->text);
+        break;
+    }
+}
+
+static void write_row(struct json_writer *jw, const struct report_input *in,
+                      const struct report_column *cols, size_t n, const void *row)
+{
+    struct report_value v;
+    for (size_t i = 0; i < n; i++) {
+        cols[i].get(&cols[i], in, row, &v);
+        write_value(jw, cols[i].name, &v);
+    }
+}
+
+static void write_int_or_null(struct json_writer *jw, const char *key, long long x)
+{
+    if (x < 0)
+        jw_null(jw, key);
+    else
+        jw_int(jw, key, x);
+}
+
+static void write_context(struct json_writer *jw, const struct report_input *in)
+{
+    const struct sysinfo_context *si = in->si;
+    jw_object_begin(jw, "context");
+    jw_string(jw, "mmbench_version", si->version);
+    jw_string(jw, "date_utc", si->date_utc);
+    jw_string(jw, "hostname", si->hostname);
+    jw_string(jw, "command_line", in->command_line);
+    jw_object_begin(jw, "build");
+    jw_string(jw, "type", si->build_type);
+    jw_bool(jw, "debug", si->debug_build);
+    jw_string(jw, "compiler", si->compiler);
+    jw_object_end(jw);
+    jw_object_begin(jw, "kernel");
+    jw_string(jw, "release", si->kernel_release);
+    jw_string(jw, "version", si->kernel_version);
+    jw_string(jw, "machine", si->machine);
+    jw_string(jw, "clocksource", si->clocksource);
+    jw_string(jw, "thp_enabled", si->thp_enabled);
+    jw_string(jw, "thp_defrag", si->thp_defrag);
+    jw_string(jw, "thp_shmem_enabled", si->thp_shmem);
+    jw_string(jw, "cgroup_memory", si->cgroup_memory);
+    jw_int(jw, "perf_event_paranoid", in->perf->paranoid);
+    jw_object_end(jw);
+    jw_object_begin(jw, "cpu");
+    jw_bool(jw, "identified", si->cpu_known);
+    jw_string(jw, "vendor", si->cpu_vendor);
+    jw_string(jw, "brand", si->cpu_brand);
+    jw_int(jw, "family", si->cpu_family);
+    jw_int(jw, "model", si->cpu_model);
+    jw_int(jw, "stepping", si->cpu_stepping);
+    jw_int(jw, "cores", si->cpu_cores);
+    jw_int(jw, "logical_cpus", si->cpu_logical);
+    jw_int(jw, "total_logical_cpus", si->cpu_total_logical);
+    jw_int(jw, "online_cpus", si->online_cpus);
+    write_int_or_null(jw, "l1d_cache_kib", si->l1d_kib);
+    write_int_or_null(jw, "l2_cache_kib", si->l2_kib);
+    write_int_or_null(jw, "l3_cache_kib", si->l3_kib);
+    write_int_or_null(jw, "cacheline_bytes", si->cacheline_bytes);
+    jw_string(jw, "hypervisor", si->hypervisor);
+    jw_bool(jw, "invariant_tsc", si->cpu_invariant_tsc);
+    jw_string(jw, "governor", si->governor);
+    jw_string(jw, "libcpuid_version", si->libcpuid_version);
+    jw_object_end(jw);
+    jw_object_begin(jw, "memory");
+    jw_u64(jw, "ram_bytes", si->ram_bytes);
+    jw_int(jw, "page_size_bytes", si->page_size_bytes);
+    jw_object_end(jw);
+    jw_number(jw, "loadavg_1m", si->loadavg_1m);
+    jw_bool(jw, "root", si->is_root);
+    jw_object_begin(jw, "timer");
+    jw_string(jw, "source", in->timer->source);
+    jw_number(jw, "tsc_hz", in->timer->use_tsc ? in->timer->tsc_hz : NAN);
+    jw_number(jw, "cost_ns", in->timer->cost_ns);
+    jw_string(jw, "reason", in->timer->reason);
+    jw_object_end(jw);
+    jw_object_begin(jw, "perf_counters");
+    jw_bool(jw, "kernel_included", !in->perf->user_only);
+    for (int c = 0; c < PERF_COUNT; c++)
+        jw_string(jw, perf_name((enum perf_counter)c),
+                  in->perf->available[c] ? "available" : in->perf->reason[c]);
+    jw_object_end(jw);
+    jw_array_begin(jw, "targets");
+    for (size_t i = 0; i < si->n_targets; i++) {
+        const struct sysinfo_target *t = &si->targets[i];
+        jw_object_begin(jw, NULL);
+        jw_string(jw, "dir", t->dir);
+        jw_string(jw, "real_dir", t->real_dir);
+        jw_string(jw, "fs_type", t->fs_type);
+        jw_string(jw, "mount_point", t->mount_point);
+        jw_string(jw, "mount_source", t->mount_source);
+        jw_string(jw, "mount_options", t->mount_options);
+        jw_string(jw, "block_device", t->block_device[0] ? t->block_device : NULL);
+        jw_string(jw, "block_device_note", t->block_device_note[0] ? t->block_device_note : NULL);
+        write_int_or_null(jw, "read_ahead_kb", t->read_ahead_kb);
+        write_int_or_null(jw, "rotational", t->rotational);
+        jw_object_end(jw);
+    }
+    jw_array_end(jw);
+    jw_string(jw, "kernel_counters_scope",
+              "system-wide: /proc/vmstat, /proc/interrupts and the block device count every "
+              "process on the machine");
+    jw_object_end(jw);
+}
+
+static void write_config(struct json_writer *jw, const struct report_input *in)
+{
+    jw_object_begin(jw, "config");
+    jw_string(jw, "name", in->config_name);
+    jw_string(jw, "description", in->config_description);
+    jw_string(jw, "source", in->config_source);
+    jw_array_begin(jw, "workloads");
+    for (size_t i = 0; i < in->n_workloads; i++) {
+        const struct workload *w = &in->workloads[i];
+        jw_object_begin(jw, NULL);
+        jw_string(jw, "name", w->name);
+        jw_string(jw, "base_name", w->base_name);
+        jw_string(jw, "description", w->description);
+        jw_object_begin(jw, "params");
+        for (size_t p = 0; p < param_count; p++) {
+            char text[256];
+            param_format_column(&param_table[p], w, text, sizeof(text));
+            if (param_column_is_number(&param_table[p]))
+                jw_raw(jw, param_table[p].column, text);
+            else if (param_table[p].type == PARAM_BOOL)
+                jw_raw(jw, param_table[p].column, text);
+            else
+                jw_string(jw, param_table[p].column, text);
+        }
+        jw_object_end(jw);
+        jw_object_end(jw);
+    }
+    jw_array_end(jw);
+    jw_object_end(jw);
+}
+
+static int write_hist(struct json_writer *jw, const char *key, const struct report_input *in,
+                      const struct results_hist_ref *ref, struct hist *scratch)
+{
+    if (results_hist_load(in->res, ref, scratch) < 0)
+        return -EIO;
+    jw_object_begin(jw, key);
+    jw_string(jw, "unit", "ns");
+    jw_u64(jw, "count", scratch->count);
+    jw_number(jw, "mean_ns", hist_mean(scratch));
+    jw_number(jw, "min_ns", scratch->count ? (double)scratch->min_ns : NAN);
+    jw_number(jw, "max_ns", scratch->count ? (double)scratch->max_ns : NAN);
+    jw_int(jw, "sub_buckets_bits", HIST_BITS);
+    /* Non-empty buckets as [lower_ns, upper_ns, count]: values v with lower <= v < upper. */
+    jw_array_begin(jw, "buckets");
+    for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+        if (!scratch->buckets[i])
+            continue;
+        char text[96];
+        snprintf(text, sizeof(text), "[%llu, %llu, %llu]",
+                 (unsigned long long)hist_bucket_lower_ns(i),
+                 (unsigned long long)hist_bucket_upper_ns(i),
+                 (unsigned long long)scratch->buckets[i]);
+        jw_raw(jw, NULL, text);
+    }
+    jw_array_end(jw);
+    jw_object_end(jw);
+    return 0;
+}
+
+static int write_results(FILE *f, const struct report_input *in)
+{
+    const struct results *res = in->res;
+    struct json_writer jw;
+    jw_init(&jw, f);
+    struct hist *scratch = malloc(sizeof(*scratch));
+    if (!scratch)
+        return -ENOMEM;
+    int ret = 0;
+    size_t failed = 0;
+    for (size_t i = 0; i < res->n_runs; i++)
+        failed += res->runs[i].status == RUN_FAILED;
+
+    jw_object_begin(&jw, NULL);
+    jw_int(&jw, "schema_version", REPORT_SCHEMA_VERSION);
+    jw_string(&jw, "tool", "mmbench");
+    jw_bool(&jw, "complete", in->complete);
+    jw_bool(&jw, "interrupted", res->interrupted);
+    jw_u64(&jw, "failed_runs", failed);
+    write_context(&jw, in);
+    write_config(&jw, in);
+    jw_array_begin(&jw, "runs");
+    for (size_t i = 0; i < res->n_runs; i++) {
+        jw_object_begin(&jw, NULL);
+        write_row(&jw, in, report_run_columns, report_run_column_count, &res->runs[i]);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_array_begin(&jw, "summaries");
+    for (size_t i = 0; i < res->n_summaries && ret == 0; i++) {
+        jw_object_begin(&jw, NULL);
+        write_row(&jw, in, report_summary_columns, report_summary_column_count,
+                  &res->summaries[i]);
+        ret = write_hist(&jw, "latency_histogram", in, &res->summaries[i].latency_hist, scratch);
+        if (ret == 0)
+            ret = write_hist(&jw, "flush_histogram", in, &res->summaries[i].flush_hist, scratch);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_array_begin(&jw, "comparisons");
+    for (size_t i = 0; i < res->n_comparisons; i++) {
+        const struct results_comparison *c = &res->comparisons[i];
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "workload", in->workloads[c->workload].name);
+        jw_string(&jw, "numerator", "mmap");
+        jw_string(&jw, "denominator", "pread");
+        jw_number(&jw, "ratio", c->ratio);
+        jw_number(&jw, "ci_low", c->ci_low);
+        jw_number(&jw, "ci_high", c->ci_high);
+        jw_string(&jw, "verdict", c->verdict);
+        jw_string(&jw, "checksum", c->checksum);
+        jw_bool(&jw, "checksum_mismatch", c->checksum_mismatch);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_array_begin(&jw, "warnings");
+    for (size_t i = 0; i < res->n_warnings; i++)
+        jw_string(&jw, NULL, res->warnings[i]);
+    jw_array_end(&jw);
+    jw_u64(&jw, "warnings_dropped", res->n_warnings_dropped);
+    jw_object_begin(&jw, "harness");
+    jw_int(&jw, "rss_anon_max_kib", res->rss_anon_max_kib);
+    jw_int(&jw, "bootstrap_resamples", STATS_BOOTSTRAP_RESAMPLES);
+    jw_object_end(&jw);
+    jw_object_end(&jw);
+    free(scratch);
+    return ret ? ret : ferror(f) ? -EIO : 0;
+}
+
+const struct report_format report_results_json = {.file_name = "results.json",
+                                                  .write = write_results};

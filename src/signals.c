@@ -1,0 +1,84 @@
+#include "signals.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+volatile sig_atomic_t signals_stop;
+
+static void (*emergency_cleanup)(void);
+static _Thread_local sigjmp_buf *bus_jump;
+static _Thread_local uintptr_t bus_address;
+
+static void write_stderr(const char *text)
+{
+    ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
+    (void)ignored;
+}
+
+static void on_stop(int sig)
+{
+    if (signals_stop) {
+        /* Second signal: leave now, but not behind a mess. */
+        write_stderr("\nmmbench: interrupted again, exiting now\n");
+        if (emergency_cleanup)
+            emergency_cleanup();
+        _exit(130);
+    }
+    signals_stop = sig;
+    write_stderr("\nmmbench: stopping after the current batch and saving results "
+                 "(Ctrl-C again to quit at once)\n");
+}
+
+static void on_bus(int sig, siginfo_t *info, void *context)
+{
+    (void)context;
+    sigjmp_buf *jb = bus_jump;
+    if (jb) {
+        bus_jump = NULL;
+        bus_address = (uintptr_t)info->si_addr;
+        siglongjmp(*jb, 1);
+    }
+    /* Not in a guarded phase: a real bug. Die with the signal, as without a handler. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int signals_install(void (*cleanup)(void))
+{
+    emergency_cleanup = cleanup;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+        return -errno;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_bus;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_SIGINFO;
+    if (sigaction(SIGBUS, &sa, NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+void signals_bus_arm(sigjmp_buf *jb)
+{
+    bus_jump = jb;
+}
+
+void signals_bus_disarm(void)
+{
+    bus_jump = NULL;
+}
+
+uintptr_t signals_bus_address(void)
+{
+    return bus_address;
+}
+
+void signals_reset(void)
+{
+    signals_stop = 0;
+}

@@ -1,0 +1,36 @@
+/* Signals: Ctrl-C and SIGTERM stop the run at the next batch (a second Ctrl-C exits at
+ * once, removing the data files mmbench created), and SIGBUS inside a timed phase (the
+ * mapped file shrank, or a write fault found no space) ends that phase instead of the
+ * process. */
+#ifndef MMBENCH_SIGNALS_H
+#define MMBENCH_SIGNALS_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Set to the signal number by the first SIGINT/SIGTERM; workers poll it per batch. */
+extern volatile sig_atomic_t signals_stop;
+
+/* Installs the handlers. cleanup runs on a second Ctrl-C before exiting; it must be
+ * async-signal-safe. Returns 0 or -errno. */
+int signals_install(void (*cleanup)(void));
+
+static inline bool signals_stop_requested(void)
+{
+    return signals_stop != 0;
+}
+
+/* Arms the calling thread's SIGBUS guard: a SIGBUS in this thread then jumps to jb (set
+ * with sigsetjmp(jb, 1)) instead of killing the process. */
+void signals_bus_arm(sigjmp_buf *jb);
+void signals_bus_disarm(void);
+
+/* Address of the calling thread's last guarded SIGBUS. */
+uintptr_t signals_bus_address(void);
+
+/* For tests: make the first Ctrl-C behave as if pressed twice. */
+void signals_reset(void);
+
+#endif
