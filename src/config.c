@@ -93,6 +93,12 @@ static int parse_scalar(const struct param_def *d, const cJSON *item, const char
 {
     const char *why = NULL;
     int ret;
+    bool number_ok = d->type != PARAM_STRING && d->type != PARAM_ENUM &&
+                     d->type != PARAM_BOOL && d->type != PARAM_BACKENDS && d->type != PARAM_PIN;
+    bool bool_ok = d->type == PARAM_BOOL || d->type == PARAM_PIN;
+    if ((cJSON_IsNumber(item) && !number_ok) || (cJSON_IsBool(item) && !bool_ok))
+        return fail(err, "%s: expected %s, got %s", path, type_expectation(d),
+                    json_type_name(item));
     if (cJSON_IsString(item))
         ret = param_parse_text(d, item->valuestring, v, &why);
     else if (cJSON_IsNumber(item))
@@ -396,6 +402,54 @@ static char *name_from_source(const char *source)
     return name;
 }
 
+/* Parses one workload object into cw: its own keys merged over the defaults, with the
+ * command-line overrides on top. */
+static int parse_workload(const cJSON *wobj, const struct config *config,
+                          struct config_workload *cw, const struct config_param *defaults,
+                          size_t n_defaults, const struct config_param *sets, size_t n_sets,
+                          char *err)
+{
+    if (!cJSON_IsObject(wobj))
+        return fail(err, "%s: expected an object, got %s", cw->path, json_type_name(wobj));
+    struct config_param *own = NULL;
+    size_t n_own = 0;
+    int ret = parse_object(wobj, cw->path, true, &own, &n_own, err);
+    if (ret < 0)
+        return ret;
+    cw->name = string_member(wobj, "name", cw->path, &ret, err);
+    if (ret < 0)
+        goto out;
+    if (!cw->name || cw->name[0] == '\0') {
+        ret = fail(err, "%s: missing key \"name\" (every workload needs a unique name)",
+                   cw->path);
+        goto out;
+    }
+    if (strlen(cw->name) > 100 || strpbrk(cw->name, "/\n\r\t\"")) {
+        ret = fail(err, "%s.name: \"%s\": at most 100 characters, without / \" or "
+                        "control characters",
+                   cw->path, cw->name);
+        goto out;
+    }
+    for (const struct config_workload *other = config->workloads; other < cw; other++) {
+        if (strcmp(other->name, cw->name) == 0) {
+            ret = fail(err, "%s.name: \"%s\" is already the name of %s", cw->path, cw->name,
+                       other->path);
+            goto out;
+        }
+    }
+    cw->description = string_member(wobj, "description", cw->path, &ret, err);
+    if (ret < 0)
+        goto out;
+    ret = merge_layer(&cw->params, &cw->n_params, defaults, n_defaults);
+    if (ret == 0)
+        ret = merge_layer(&cw->params, &cw->n_params, own, n_own);
+    if (ret == 0)
+        ret = merge_layer(&cw->params, &cw->n_params, sets, n_sets);
+out:
+    free_params(own, n_own);
+    return ret;
+}
+
 int config_parse(const char *text, const char *source, const char *const *overrides,
                  size_t n_overrides, struct config **out, char err[CONFIG_ERROR_MAX])
 {
@@ -418,8 +472,15 @@ int config_parse(const char *text, const char *source, const char *const *overri
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (!root) {
         int line, column;
-        line_column(text, end ? end : text, &line, &column);
-        ret = fail(err, "%s:%d:%d: malformed JSON", source, line, column);
+        const char *pos = end ? end : text;
+        line_column(text, pos, &line, &column);
+        /* Show the line, with a caret under the place the parser stopped. */
+        const char *start = pos - (column - 1);
+        int len = (int)strcspn(start, "\n");
+        if (len > 120)
+            len = 120;
+        ret = fail(err, "%s:%d:%d: malformed JSON\n  %.*s\n  %*s^", source, line, column, len,
+                   start, column - 1, "");
         goto out;
     }
     add_root(priv, root);
@@ -512,45 +573,7 @@ int config_parse(const char *text, const char *source, const char *const *overri
         struct config_workload *cw = &config->workloads[config->n_workloads];
         snprintf(cw->path, sizeof(cw->path), "workloads[%zu]", config->n_workloads);
         config->n_workloads++;
-        if (!cJSON_IsObject(wobj)) {
-            ret = fail(err, "%s: expected an object, got %s", cw->path, json_type_name(wobj));
-            goto out;
-        }
-        cw->name = string_member(wobj, "name", cw->path, &ret, err);
-        if (ret < 0)
-            goto out;
-        if (!cw->name || cw->name[0] == '\0') {
-            ret = fail(err, "%s: missing key \"name\" (every workload needs a unique name)",
-                       cw->path);
-            goto out;
-        }
-        if (strlen(cw->name) > 100 || strpbrk(cw->name, "/\n\r\t\"")) {
-            ret = fail(err, "%s.name: \"%s\": at most 100 characters, without / \" or "
-                            "control characters",
-                       cw->path, cw->name);
-            goto out;
-        }
-        for (size_t j = 0; j + 1 < config->n_workloads; j++) {
-            if (strcmp(config->workloads[j].name, cw->name) == 0) {
-                ret = fail(err, "%s.name: \"%s\" is already the name of %s", cw->path, cw->name,
-                           config->workloads[j].path);
-                goto out;
-            }
-        }
-        cw->description = string_member(wobj, "description", cw->path, &ret, err);
-        if (ret < 0)
-            goto out;
-        struct config_param *own = NULL;
-        size_t n_own = 0;
-        ret = parse_object(wobj, cw->path, true, &own, &n_own, err);
-        if (ret < 0)
-            goto out;
-        ret = merge_layer(&cw->params, &cw->n_params, defaults, n_defaults);
-        if (ret == 0)
-            ret = merge_layer(&cw->params, &cw->n_params, own, n_own);
-        if (ret == 0)
-            ret = merge_layer(&cw->params, &cw->n_params, sets, n_sets);
-        free_params(own, n_own);
+        ret = parse_workload(wobj, config, cw, defaults, n_defaults, sets, n_sets, err);
         if (ret < 0)
             goto out;
     }

@@ -197,6 +197,8 @@ static int expand_one(const struct config_workload *cw, struct workload *out, si
             const struct config_param *p = &cw->params[j];
             param_apply(p->def, &p->values[index[j]], w);
         }
+        if (w->ops)
+            w->duration_ns = 0; /* ops replaces the default duration */
         for (size_t j = 0; j < n_params; j++) {
             const struct config_param *p = &cw->params[j];
             if (p->n_values > 1) {

@@ -42,6 +42,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
             n = 0;
         vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
         va_end(ap);
+        fflush(stdout); /* keep results and diagnostics in order when both are captured */
         fprintf(stderr, "%s\n", line);
     }
     errno = saved_errno;

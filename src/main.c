@@ -350,6 +350,7 @@ static void on_workload_done(void *arg, size_t index)
 {
     struct run_state *st = arg;
     report_console_workload(st->console, &st->in, (unsigned)index);
+    report_console_warnings(st->console, stderr, &st->in, (int)index);
     report_write_files(st->results_dir, &st->in);
 }
 
@@ -488,26 +489,26 @@ static int run_main(int argc, char **argv)
         .console = opt.json ? stderr : stdout,
     };
     if (si.debug_build)
-        results_warn(&res, "this is a %s build of mmbench: rebuild with meson --buildtype=release "
+        results_warn(&res, -1, "this is a %s build of mmbench: rebuild with meson --buildtype=release "
                            "(./mmbench does) before trusting its numbers",
                      si.build_type);
     if (strncmp(si.governor, "n/a", 3) != 0 && strcmp(si.governor, "performance") != 0)
-        results_warn(&res,
+        results_warn(&res, -1,
                      "CPU frequency governor is %s, not performance: clock changes add noise "
                      "(cpupower frequency-set -g performance)",
                      si.governor);
     if (si.loadavg_1m > 0.5 * si.online_cpus)
-        results_warn(&res,
+        results_warn(&res, -1,
                      "load average %.2f on %d CPUs at the start: other work competes with the "
                      "benchmark; close other programs or wait",
                      si.loadavg_1m, si.online_cpus);
     if (strcmp(si.hypervisor, "none") != 0)
-        results_warn(&res,
+        results_warn(&res, -1,
                      "running under a hypervisor (%s): absolute numbers depend on the host; "
                      "compare ratios within one run",
                      si.hypervisor);
-    if (!opt.json || log_get_level() >= LOG_INFO)
-        report_console_header(st.console, &st.in);
+    report_console_header(st.console, &st.in);
+    report_console_warnings(st.console, stderr, &st.in, -1);
 
     struct runner_env env = {
         .files = files,

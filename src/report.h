@@ -45,6 +45,9 @@ int report_write_files(const char *dir, const struct report_input *in);
 /* Console: the context in a few lines, one table per workload, the closing lines. */
 void report_console_header(FILE *out, const struct report_input *in);
 void report_console_workload(FILE *out, const struct report_input *in, unsigned workload);
+/* Prints the warnings about workload (-1: about the whole run) to err, after flushing out
+ * so that both streams read in order on a terminal or in a log. */
+void report_console_warnings(FILE *out, FILE *err, const struct report_input *in, int workload);
 void report_console_footer(FILE *out, const struct report_input *in, const char *results_dir);
 
 /* The summary and comparison of a workload x backend, or NULL. */

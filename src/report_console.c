@@ -83,7 +83,7 @@ void report_console_workload(FILE *out, const struct report_input *in, unsigned 
             snprintf(cv, sizeof(cv), "%.1f%%", 100 * s->tput.cv);
         units_format_latency(s->latency_p50_ns, p50, sizeof(p50));
         units_format_latency(s->latency_p99_ns, p99, sizeof(p99));
-        fprintf(out, "  %-7s %10.1f  %-21s %10.0f %9s %9s %10.3f %6s\n", name, s->tput.median, ci,
+        fprintf(out, "  %-7s %10.1f  %-21s %10.0f %9s %9s %10.3g %6s\n", name, s->tput.median, ci,
                 s->ops_s_median, p50, p99, s->faults_per_op, cv);
         if (w->sync != SYNC_NONE && !isnan(s->flush_p50_ns)) {
             char f50[16], f99[16];
@@ -103,6 +103,15 @@ void report_console_workload(FILE *out, const struct report_input *in, unsigned 
     if (cmp)
         fprintf(out, "  verdict: %s; checksums %s\n", cmp->verdict, cmp->checksum);
     fflush(out);
+}
+
+void report_console_warnings(FILE *out, FILE *err, const struct report_input *in, int workload)
+{
+    fflush(out);
+    for (size_t i = 0; i < in->res->n_warnings; i++)
+        if (in->res->warnings[i].workload == workload)
+            fprintf(err, "mmbench: warning: %s\n", in->res->warnings[i].text);
+    fflush(err);
 }
 
 void report_console_footer(FILE *out, const struct report_input *in, const char *results_dir)

@@ -250,7 +250,7 @@ static int write_results(FILE *f, const struct report_input *in)
     jw_array_end(&jw);
     jw_array_begin(&jw, "warnings");
     for (size_t i = 0; i < res->n_warnings; i++)
-        jw_string(&jw, NULL, res->warnings[i]);
+        jw_string(&jw, NULL, res->warnings[i].text);
     jw_array_end(&jw);
     jw_u64(&jw, "warnings_dropped", res->n_warnings_dropped);
     jw_object_begin(&jw, "harness");

@@ -31,7 +31,7 @@ void results_free(struct results *r, const char *spill_path)
         unlink(spill_path);
     }
     for (size_t i = 0; i < r->n_warnings; i++)
-        free(r->warnings[i]);
+        free(r->warnings[i].text);
     free(r->warnings);
     free(r->runs);
     free(r->summaries);
@@ -79,19 +79,18 @@ int results_add_comparison(struct results *r, const struct results_comparison *c
     return 0;
 }
 
-void results_warn(struct results *r, const char *fmt, ...)
+void results_warn(struct results *r, int workload, const char *fmt, ...)
 {
     char text[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    log_warn("%s", text);
     if (r->n_warnings >= RESULTS_MAX_WARNINGS) {
         r->n_warnings_dropped++;
         return;
     }
-    char **grown = realloc(r->warnings, (r->n_warnings + 1) * sizeof(*grown));
+    struct results_warning *grown = realloc(r->warnings, (r->n_warnings + 1) * sizeof(*grown));
     char *copy = strdup(text);
     if (!grown || !copy) {
         free(copy);
@@ -101,7 +100,9 @@ void results_warn(struct results *r, const char *fmt, ...)
         return;
     }
     r->warnings = grown;
-    r->warnings[r->n_warnings++] = copy;
+    r->warnings[r->n_warnings].workload = workload;
+    r->warnings[r->n_warnings].text = copy;
+    r->n_warnings++;
 }
 
 /* Spill format: count, sum, min, max, n_buckets (uint64 each), then n_buckets pairs of

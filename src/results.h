@@ -123,6 +123,11 @@ struct results_comparison {
     bool checksum_mismatch;
 };
 
+struct results_warning {
+    int workload;                /* index, or -1 for the whole run */
+    char *text;                  /* says what to do about it */
+};
+
 struct results {
     const struct workload *workloads;
     size_t n_workloads;
@@ -132,7 +137,7 @@ struct results {
     size_t n_summaries, cap_summaries;
     struct results_comparison *comparisons;
     size_t n_comparisons, cap_comparisons;
-    char **warnings;
+    struct results_warning *warnings;
     size_t n_warnings;
     size_t n_warnings_dropped;   /* beyond RESULTS_MAX_WARNINGS */
     bool interrupted;
@@ -153,8 +158,10 @@ int results_add_run(struct results *r, const struct run_record *rec);
 int results_add_summary(struct results *r, const struct results_summary *s);
 int results_add_comparison(struct results *r, const struct results_comparison *c);
 
-/* Records a warning for the report (and prints it). */
-void results_warn(struct results *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records a warning about workload (an index, or -1 for the whole run); the reporters
+ * print and store it. */
+void results_warn(struct results *r, int workload, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Stores h in the spill file. */
 int results_hist_save(struct results *r, const struct hist *h, struct results_hist_ref *ref);

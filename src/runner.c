@@ -332,18 +332,18 @@ static void summarize_backend(struct runner *r, const struct workload *w, unsign
     results_add_summary(res, &s);
 
     if (n >= 2 && s.tput.cv > CV_WARN)
-        results_warn(res,
+        results_warn(res, (int)wi,
                      "%s/%s: throughput varies by %.1f%% (coefficient of variation) over %zu "
                      "repetitions: the machine is noisy or the runs too short; close other "
                      "programs, or raise duration or repetitions",
                      w->name, bname, 100 * s.tput.cv, n);
-    if (s.tput.outliers)
-        results_warn(res,
+    if (s.tput.outliers && n >= 5) /* with fewer, every spread looks like an outlier */
+        results_warn(res, (int)wi,
                      "%s/%s: %zu outlier repetition(s) (modified z-score > 3.5), kept in the "
                      "aggregates; see runs.csv",
                      w->name, bname, s.tput.outliers);
     if (s.cache_state_missed)
-        results_warn(res,
+        results_warn(res, (int)wi,
                      "%s/%s: cache %s was asked, but %zu of %zu repetitions started with %.1f%% "
                      "of the file resident (median); flagged in runs.csv (cache_state_reached)%s",
                      w->name, bname, cache_name(w->cache), s.cache_state_missed, n,
@@ -355,7 +355,7 @@ static void summarize_backend(struct runner *r, const struct workload *w, unsign
     if (n >= 3) {
         double rest = stats_median(tput + 1, n - 1);
         if (tput[0] > 0 && rest / tput[0] > FIRST_SLOW_FACTOR)
-            results_warn(res,
+            results_warn(res, (int)wi,
                          "%s/%s: the first repetition was %.1fx slower than the rest: raise "
                          "warmup (now %u)",
                          w->name, bname, rest / tput[0], w->warmup);

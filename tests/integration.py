@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Integration tests: run the real mmbench binary on small real files.
+
+Usage: integration.py SUBTEST   (meson runs one subtest per test; see tests/meson.build)
+Environment: MMBENCH (the binary), MMBENCH_SOURCE (the source tree).
+Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
+"""
+import csv
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import mmpattern
+
+MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
+SOURCE = os.environ.get("MMBENCH_SOURCE", ".")
+SKIP = 77
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def run(args, cwd, expect=0, timeout=120, env=None):
+    """Runs mmbench; returns (stdout, stderr). Fails unless the exit status is expect."""
+    proc = subprocess.run([MMBENCH] + args, cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+    if expect is not None and proc.returncode != expect:
+        raise Failure(f"mmbench {' '.join(args)}: exit {proc.returncode}, expected {expect}\n"
+                      f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc.stdout, proc.stderr
+
+
+def write_config(path, config):
+    with open(path, "w") as f:
+        json.dump(config, f, indent=2)
+    return path
+
+
+def tiny(workloads, **defaults):
+    base = {"file_size": "4MiB", "ops": 2000, "repetitions": 2, "warmup": 0}
+    base.update(defaults)
+    return {"name": "tiny", "description": "integration test", "defaults": base,
+            "workloads": workloads}
+
+
+def load_results(out_dir):
+    with open(os.path.join(out_dir, "results.json")) as f:
+        results = json.load(f)
+    with open(os.path.join(out_dir, "runs.csv"), newline="") as f:
+        runs = list(csv.DictReader(f))
+    with open(os.path.join(out_dir, "summary.csv"), newline="") as f:
+        summary = list(csv.DictReader(f))
+    return results, runs, summary
+
+
+def leftovers(data_dir):
+    return glob.glob(os.path.join(data_dir, "mmbench-*"))
+
+
+# ---- subtests ----
+
+def test_end_to_end(tmp):
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    cfg = write_config(os.path.join(tmp, "c.json"), tiny(
+        [{"name": "randread", "pattern": "random"},
+         {"name": "seqwrite", "pattern": "sequential", "op": "write", "sync": "fsync",
+          "sync_every": 100}], dir=data))
+    out = os.path.join(tmp, "out")
+    stdout, stderr = run([cfg, "--output", out], cwd=tmp)
+    for text in ("randread: random read", "seqwrite: sequential write", "verdict:",
+                 "mmap", "pread", "results: " + out):
+        check(text in stdout, f"console lacks {text!r}:\n{stdout}")
+    check("flush fsync" in stdout, "console lacks the flush line")
+    results, runs, summary = load_results(out)
+    check(results["complete"] and not results["interrupted"], "run not complete")
+    check(len(runs) == 2 * 2 * 2, f"{len(runs)} runs, expected 8")
+    check(all(r["status"] == "ok" for r in runs), "a run failed")
+    for r in runs:
+        check(float(r["tput_mib_s"]) > 0, "zero throughput")
+        check(int(r["ops"]) == 2000, f"ops {r['ops']}")
+        check(int(r["bytes"]) == 2000 * 4096, "bytes")
+        check(float(r["latency_p50_ns"]) > 0, "no latency")
+    check(len(summary) == 4, "summary rows")
+    check(leftovers(data) == [], f"data files left behind: {leftovers(data)}")
+    check(not os.path.exists(os.path.join(out, ".histograms.tmp")), "spill file left")
+    check(not glob.glob(os.path.join(out, "*.tmp")), "temporary files left")
+
+
+def documented_names(section):
+    """Names in the first column of the tables under '## section' in docs/results.md."""
+    text = open(os.path.join(SOURCE, "docs", "results.md")).read()
+    match = re.search(r"^## " + re.escape(section) + r"\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    check(match, f"docs/results.md has no section {section!r}")
+    return [m.group(1) for m in re.finditer(r"^\| `([a-z0-9_]+)`", match.group(1), re.M)]
+
+
+def test_result_fields(tmp):
+    cfg = write_config(os.path.join(tmp, "c.json"), tiny(
+        [{"name": "r", "pattern": "random", "block_size": ["4k", "8k"]}], dir=tmp))
+    out = os.path.join(tmp, "out")
+    run([cfg, "--output", out], cwd=tmp)
+    results, runs, summary = load_results(out)
+    params = documented_names("Workload parameter columns")
+    run_cols = documented_names("runs.csv")
+    sum_cols = documented_names("summary.csv")
+    with open(os.path.join(out, "runs.csv")) as f:
+        header = f.readline().strip().split(",")
+    check(set(header) == set(run_cols + params),
+          f"runs.csv columns differ from docs: undocumented {set(header) - set(run_cols + params)}"
+          f", missing {set(run_cols + params) - set(header)}")
+    with open(os.path.join(out, "summary.csv")) as f:
+        header = f.readline().strip().split(",")
+    check(set(header) == set(sum_cols + params),
+          f"summary.csv columns differ from docs: undocumented {set(header) - set(sum_cols + params)}"
+          f", missing {set(sum_cols + params) - set(header)}")
+    top = documented_names("results.json")
+    check(set(results) == set(top), f"results.json keys {set(results) ^ set(top)} differ from docs")
+    context = documented_names("context")
+    check(set(results["context"]) == set(context),
+          f"context keys differ from docs: {set(results['context']) ^ set(context)}")
+    check(results["schema_version"] == 1, "schema_version")
+    check(set(results["runs"][0]) == set(run_cols), "run object fields differ from runs.csv")
+    for s in results["summaries"]:
+        check("latency_histogram" in s and s["latency_histogram"]["count"] > 0, "histogram")
+        total = sum(b[2] for b in s["latency_histogram"]["buckets"])
+        check(total == s["latency_histogram"]["count"], "bucket counts do not add up")
+    workloads = results["config"]["workloads"]
+    check([w["name"] for w in workloads] == ["r/block_size=4KiB", "r/block_size=8KiB"], "names")
+    check(workloads[1]["params"]["block_size_bytes"] == 8192, "params in JSON")
+    ctx = results["context"]
+    for key in ("kernel", "cpu", "timer", "targets"):
+        check(ctx[key], f"empty context {key}")
+    check(ctx["targets"][0]["fs_type"] not in ("", "unknown"), "filesystem type unknown")
+    check(ctx["cpu"]["brand"], "cpu brand")
+
+
+def test_checksums(tmp):
+    # Independently computed checksums of ops-mode read workloads (tests/mmpattern.py
+    # re-implements the documented offset stream, data pattern and fold).
+    cases = [
+        {"name": "rand-copy", "pattern": "random", "access": "copy"},
+        {"name": "rand-sum", "pattern": "random", "access": "checksum", "block_size": 64},
+        {"name": "seq-copy", "pattern": "sequential", "access": "copy", "stride": 8192},
+    ]
+    cfg = write_config(os.path.join(tmp, "c.json"), tiny(cases, file_size="1MiB", ops=3000,
+                                                         seed=11, dir=tmp))
+    out = os.path.join(tmp, "out")
+    run([cfg, "--output", out], cwd=tmp)
+    results, runs, _ = load_results(out)
+    for case in cases:
+        block = case.get("block_size", 4096)
+        stride = case.get("stride", block)
+        expected = mmpattern.checksum(case["pattern"], 1 << 20, block, stride, 3000, 11,
+                                      case["access"])
+        mine = [r for r in runs if r["base_name"] == case["name"]]
+        check(len(mine) == 4, "runs")
+        for r in mine:
+            check(int(r["checksum"], 16) == expected,
+                  f"{case['name']}/{r['backend']}: checksum {r['checksum']}, "
+                  f"expected {expected:016x}")
+    for c in results["comparisons"]:
+        check(c["checksum"].startswith("match") and "all 3000 operations" in c["checksum"],
+              f"comparison checksum: {c['checksum']}")
+    # Duration mode with threads: the backends do different numbers of operations, and the
+    # comparison falls back to the common power-of-two prefix.
+    cfg = write_config(os.path.join(tmp, "d.json"), {
+        "name": "dur", "defaults": {"file_size": "4MiB", "duration": "100ms", "repetitions": 1,
+                                    "warmup": 0, "dir": tmp, "threads": 2},
+        "workloads": [{"name": "r", "pattern": "random"}]})
+    run([cfg, "--output", os.path.join(tmp, "out2")], cwd=tmp)
+    results, _, _ = load_results(os.path.join(tmp, "out2"))
+    check(re.match(r"match \(2 runs, first \d+ operations per thread\)",
+                   results["comparisons"][0]["checksum"]), results["comparisons"][0]["checksum"])
+
+
+def kept_data_file(data_dir, size):
+    files = glob.glob(os.path.join(data_dir, "mmbench-*", f"data-{size}.bin"))
+    check(len(files) == 1, f"expected one kept data file, found {files}")
+    return files[0]
+
+
+def read_uncached(path):
+    """Reads a file after dropping its clean pages from the page cache."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        return os.read(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+
+
+def test_write_verify(tmp):
+    size, block = 256 * 1024, 4096
+    cases = [
+        ("mmap", "ms_sync", "shared", True),
+        ("mmap", "fsync", "shared", True),
+        ("pread", "fdatasync", "shared", True),
+        ("pread", "ms_sync", "shared", True),
+        ("mmap", "ms_sync", "private", False),   # copy-on-write: the file keeps its pattern
+    ]
+    for backend, sync, mapping, changes in cases:
+        data = tempfile.mkdtemp(dir=tmp)
+        wl = {"name": "w", "pattern": "sequential", "op": "write", "sync": sync,
+              "backends": [backend], "ops": size // block, "repetitions": 1}
+        if backend == "mmap":
+            wl["map"] = mapping
+        cfg = write_config(os.path.join(data, "c.json"),
+                           tiny([wl], file_size=size, dir=data))
+        out = os.path.join(data, "out")
+        run([cfg, "--output", out, "--keep-files"], cwd=data)
+        content = read_uncached(kept_data_file(data, size))
+        check(len(content) == size, "file size changed")
+        if changes:
+            check(content == mmpattern.write_block(block) * (size // block),
+                  f"{backend}/{sync}: written blocks not found on disk")
+        else:
+            check(content == mmpattern.file_bytes(0, size),
+                  f"{backend}/{mapping}: the file changed under MAP_PRIVATE")
+        _, runs, _ = load_results(out)
+        check(runs[0]["status"] == "ok", runs[0]["error"])
+        check(int(runs[0]["flushes"]) >= 1 and int(runs[0]["writes"]) == size // block,
+              "flush or writes not counted")
+
+
+BAD_CONFIGS = [
+    ("{\"workloads\": [{\"name\": \"a\", \"blok_size\": 4096}]}",
+     "workloads[0].blok_size: unknown key (did you mean block_size?)"),
+    ("{\"workloads\": [{\"name\": \"a\", \"block_size\": \"16KiB\", \"file_size\": \"8KiB\"}]}",
+     "block_size 16KiB is larger than file_size 8KiB"),
+    ("{\"workloads\": [{\"name\": \"a\",}]}", ":1:30: malformed JSON"),
+    ("{\"workloads\": [{\"name\": \"a\", \"dir\": \"/nonexistent/dir\"}]}",
+     "dir /nonexistent/dir: No such file or directory"),
+    ("{\"workloads\": [{\"name\": \"a\", \"dir\": \"/dev/null\"}]}",
+     "mmbench never writes to existing files or devices"),
+    ("{\"workloads\": [{\"name\": \"a\", \"file_size\": \"100TiB\"}]}",
+     "but only"),
+    ("{\"workloads\": [{\"name\": \"a\", \"seed\": [" + ",".join(str(i) for i in range(1001)) +
+     "]}]}", "expands to 1001 workloads; more than 1000 need --yes"),
+]
+
+
+def test_bad_configs(tmp):
+    for text, message in BAD_CONFIGS:
+        work = tempfile.mkdtemp(dir=tmp)
+        path = os.path.join(work, "bad.json")
+        with open(path, "w") as f:
+            f.write(text)
+        _, stderr = run([path, "--set", f"dir={work}"] if "\"dir\"" not in text else [path],
+                        cwd=work, expect=2)
+        check(message in stderr, f"stderr lacks {message!r}:\n{stderr}")
+        check(sorted(os.listdir(work)) == ["bad.json"],
+              f"files were created for a bad config: {os.listdir(work)}")
+    _, stderr = run([os.path.join(tmp, "missing.json")], cwd=tmp, expect=2)
+    check("cannot read config" in stderr and "No such file" in stderr, stderr)
+
+
+def test_cli_errors(tmp):
+    for args, message in ((["--bogus"], "unknown option --bogus"),
+                          (["--output"], "option --output needs an argument"),
+                          (["a.json", "b.json"], "unexpected argument b.json"),
+                          (["--timer", "sundial"], "--timer sundial: expected auto or clock")):
+        _, stderr = run(args, cwd=tmp, expect=2)
+        check(message in stderr and "usage: mmbench" in stderr,
+              f"{args}: stderr lacks {message!r} or the usage:\n{stderr}")
+    stdout, _ = run(["--help"], cwd=tmp)
+    lines = stdout.splitlines()
+    check(len(lines) <= 24 and max(len(line) for line in lines) <= 80,
+          f"--help does not fit on a screen ({len(lines)} lines)")
+    stdout, _ = run(["--version"], cwd=tmp)
+    check(stdout.startswith("mmbench "), stdout)
+    stdout, _ = run(["--list-backends"], cwd=tmp)
+    check("mmap" in stdout and "pread" in stdout, stdout)
+    stdout, _ = run(["--list-keys"], cwd=tmp)
+    check("block_size" in stdout and "sync_every" in stdout, stdout)
+
+
+def test_no_overwrite(tmp):
+    cfg = write_config(os.path.join(tmp, "c.json"),
+                       tiny([{"name": "r"}], ops=500, repetitions=1, dir=tmp))
+    run([cfg], cwd=tmp)
+    run([cfg], cwd=tmp)
+    dirs = sorted(os.listdir(os.path.join(tmp, "results")))
+    check(len(dirs) == 2 and all(d.startswith("tiny-") for d in dirs), f"results dirs {dirs}")
+    out = os.path.join(tmp, "results", dirs[0])
+    before = open(os.path.join(out, "results.json")).read()
+    _, stderr = run([cfg, "--output", out], cwd=tmp, expect=2)
+    check("already holds results" in stderr, stderr)
+    check(open(os.path.join(out, "results.json")).read() == before, "results overwritten")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    name = sys.argv[1]
+    fn = globals().get("test_" + name)
+    if not fn:
+        print(f"unknown subtest {name}")
+        return 2
+    tmp = tempfile.mkdtemp(prefix="mmbench-test-", dir=os.environ.get("MMBENCH_TEST_DIR"))
+    try:
+        result = fn(tmp)
+        if result == SKIP:
+            return SKIP
+    except Failure as e:
+        print(f"FAIL {name}: {e}")
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"ok {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

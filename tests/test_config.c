@@ -1,0 +1,189 @@
+/* Config validation: every error names the JSON path and the reason. */
+#include "config.h"
+#include "expand.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+struct error_case {
+    const char *json;
+    const char *override;    /* a --set, or NULL */
+    const char *message;     /* expected substring of the error */
+};
+
+#define W(body) "{\"workloads\": [{\"name\": \"w\", " body "}]}"
+
+static const struct error_case parse_errors[] = {
+    {"{\"workloads\": [", NULL, "test:1:16: malformed JSON"},
+    {"{\n  \"workloads\": [\n    {\"name\": \"a\",}\n  ]\n}", NULL, "test:3:19: malformed JSON\n      {\"name\": \"a\",}\n                    ^"},
+    {"[]", NULL, "expected a JSON object"},
+    {"{}", NULL, "missing key \"workloads\""},
+    {"{\"workloads\": []}", NULL, "workloads: expected a non-empty list"},
+    {"{\"workload\": []}", NULL, "workload: unknown key"},
+    {"{\"block_size\": 4096, \"workloads\": [{\"name\": \"w\"}]}", NULL,
+     "workload keys go in \"defaults\""},
+    {"{\"workloads\": [{\"name\": \"a\"}, {\"name\": \"b\", \"blok_size\": 4096}]}", NULL,
+     "workloads[1].blok_size: unknown key (did you mean block_size?)"},
+    {"{\"workloads\": [{\"nmae\": \"a\"}]}", NULL, "workloads[0].nmae: unknown key (did you mean name?)"},
+    {"{\"workloads\": [{\"pattern\": \"random\"}]}", NULL, "workloads[0]: missing key \"name\""},
+    {"{\"workloads\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", NULL,
+     "workloads[1].name: \"a\" is already the name of workloads[0]"},
+    {W("\"block_size\": true"), NULL, "workloads[0].block_size: expected a size"},
+    {W("\"block_size\": \"4 parsecs\""), NULL, "workloads[0].block_size: \"4 parsecs\": unknown size unit"},
+    {W("\"block_size\": -4096"), NULL, "workloads[0].block_size: -4096: negative values"},
+    {W("\"block_size\": 0"), NULL, "workloads[0].block_size: 0: must be at least 8 bytes"},
+    {W("\"file_size\": 0"), NULL, "workloads[0].file_size: 0: must be at least 8 bytes"},
+    {W("\"pattern\": \"randm\""), NULL,
+     "workloads[0].pattern: unknown value \"randm\" (expected sequential or random)"},
+    {W("\"pattern\": []"), NULL, "workloads[0].pattern: empty list"},
+    {W("\"pattern\": [[\"random\"]]"), NULL, "workloads[0].pattern[0]: expected a string, got a list"},
+    {W("\"block_size\": [4096, \"8x\"]"), NULL, "workloads[0].block_size[1]: \"8x\""},
+    {W("\"write_fraction\": 1.5"), NULL, "workloads[0].write_fraction: 1.5: must be between 0 and 1"},
+    {W("\"threads\": 2000"), NULL, "workloads[0].threads: 2000: too large"},
+    {W("\"threads\": 1.5"), NULL, "workloads[0].threads: 1.5: expected a whole number"},
+    {W("\"duration\": \"1s\", \"ops\": 10"), NULL, "workloads[0]: give either duration or ops"},
+    {W("\"backends\": [\"mmap\", \"mmap\"]"), NULL, "backends[1]: backend \"mmap\" is listed twice"},
+    {W("\"backends\": [\"aio\"]"), NULL, "workloads[0].backends[0]: \"aio\": unknown backend"},
+    {W("\"backends\": []"), NULL, "backends: empty list"},
+    {W("\"sync_every\": \"sometimes\""), NULL, "workloads[0].sync_every: \"sometimes\""},
+    {W("\"sync_every\": 0"), NULL, "workloads[0].sync_every: 0: must be at least 1 operation"},
+    {W("\"pin\": \"0-x\""), NULL, "workloads[0].pin: \"0-x\""},
+    {W("\"direct\": \"yes\""), NULL, "workloads[0].direct: \"yes\": expected true or false"},
+    {W("\"block_size\": 4096, \"block_size\": 8192"), NULL, "workloads[0].block_size: key given twice"},
+    {"{\"defaults\": {\"name\": \"x\"}, \"workloads\": [{\"name\": \"w\"}]}", NULL,
+     "defaults.name: unknown key"},
+    {W("\"op\": \"read\""), "blok_size=4k", "--set blok_size: unknown key (did you mean block_size?)"},
+    {W("\"op\": \"read\""), "block_size", "--set block_size: expected key=value"},
+    {W("\"op\": \"read\""), "op=delete", "--set op: unknown value \"delete\""},
+};
+
+static void test_parse_errors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(parse_errors) / sizeof(parse_errors[0]); i++) {
+        const struct error_case *c = &parse_errors[i];
+        char err[CONFIG_ERROR_MAX];
+        struct config *config = NULL;
+        const char *sets[1] = {c->override};
+        int ret = config_parse(c->json, "test", sets, c->override ? 1 : 0, &config, err);
+        if (ret != -EINVAL)
+            fail_msg("case %zu (%s): returned %d, expected -EINVAL", i, c->json, ret);
+        if (!strstr(err, c->message))
+            fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, err, c->message);
+        assert_null(config);
+    }
+}
+
+/* Errors found when the values are combined (expand.c). */
+static const struct error_case check_errors[] = {
+    {W("\"block_size\": \"16KiB\", \"file_size\": \"8KiB\""), NULL,
+     "workloads[0] (w): block_size 16KiB is larger than file_size 8KiB"},
+    {W("\"block_size\": 12"), NULL, "block_size 12B: must be a multiple of 8 bytes"},
+    {W("\"stride\": 4100"), NULL, "stride 4100B: must be a multiple of 8 bytes"},
+    {W("\"file_size\": 4100"), NULL, "file_size 4100B: must be a multiple of 8 bytes"},
+    {W("\"direct\": true, \"block_size\": 512"), NULL, "O_DIRECT needs block_size and stride"},
+    {W("\"window\": \"4KiB\""), NULL, "window 4KiB: must be at least block_size + one page"},
+    {W("\"window\": 5000"), NULL, "must be a multiple of the page size"},
+    {W("\"window\": \"1MiB\", \"sync\": \"ms_sync\""), NULL, "msync needs the dirty range mapped"},
+    {W("\"pattern\": \"sequential\", \"distribution\": \"zipf\""), NULL,
+     "distribution zipf applies to pattern random only"},
+    {W("\"threads\": 8, \"share\": \"partition\", \"file_size\": \"16KiB\""), NULL,
+     "share partition: 8 threads leave 0B per thread"},
+    {W("\"backends\": [\"mmap\"], \"direct\": true"), NULL,
+     "direct applies only to the pread backend"},
+    {W("\"backends\": [\"pread\"], \"populate\": \"map_populate\""), NULL,
+     "populate applies only to the mmap backend"},
+    {W("\"cache_limit\": \"1MiB\""), NULL, "cache_limit 1MiB: at least 32MiB"},
+    {W("\"pin\": \"1000\""), NULL, "CPU 1000 is not available"},
+    {W("\"distribution\": \"hotset\", \"hotset_fraction\": 0"), NULL,
+     "hotset_fraction and hotset_access_fraction must be above 0"},
+    {"{\"workloads\": [{\"name\": \"w\", \"block_size\": [4096, 4096]}]}", NULL,
+     "two workloads are named \"w/block_size=4KiB\""},
+};
+
+static void test_check_errors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(check_errors) / sizeof(check_errors[0]); i++) {
+        const struct error_case *c = &check_errors[i];
+        char err[CONFIG_ERROR_MAX];
+        struct config *config = NULL;
+        if (config_parse(c->json, "test", NULL, 0, &config, err) < 0)
+            fail_msg("case %zu: parse failed: %s", i, err);
+        struct workload *list = NULL;
+        size_t n = 0;
+        int ret = expand_workloads(config, &list, &n, err);
+        config_free(config);
+        if (ret != -EINVAL)
+            fail_msg("case %zu (%s): returned %d, expected -EINVAL", i, c->json, ret);
+        if (!strstr(err, c->message))
+            fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, err, c->message);
+    }
+}
+
+static void test_inheritance(void **state)
+{
+    (void)state;
+    const char *json = "{\"name\": \"inh\", \"defaults\": {\"block_size\": \"8k\", "
+                       "\"duration\": \"2s\", \"op\": \"write\"},"
+                       "\"workloads\": [{\"name\": \"a\"}, {\"name\": \"b\", \"ops\": 100, "
+                       "\"block_size\": 512}]}";
+    const char *sets[] = {"op=read", "seed=7"};
+    char err[CONFIG_ERROR_MAX];
+    struct config *config = NULL;
+    assert_int_equal(config_parse(json, "test", sets, 2, &config, err), 0);
+    struct workload *list = NULL;
+    size_t n = 0;
+    assert_int_equal(expand_workloads(config, &list, &n, err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(config->name, "inh");
+    assert_int_equal(list[0].block_size_bytes, 8192);
+    assert_int_equal(list[0].duration_ns, 2000000000ULL);
+    assert_int_equal(list[0].op, OP_READ); /* --set wins over defaults */
+    assert_int_equal(list[0].seed, 7);
+    assert_int_equal(list[0].stride_bytes, 8192); /* stride defaults to block_size */
+    assert_int_equal(list[1].block_size_bytes, 512);
+    assert_int_equal(list[1].ops, 100);
+    assert_int_equal(list[1].duration_ns, 0); /* ops replaces the inherited duration */
+    assert_int_equal(list[1].backend_mask, 3);
+    free(list);
+    config_free(config);
+}
+
+static void test_name_from_file(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERROR_MAX];
+    struct config *config = NULL;
+    assert_int_equal(config_parse(W("\"op\": \"read\""), "configs/some_thing.json", NULL, 0,
+                                  &config, err),
+                     0);
+    assert_string_equal(config->name, "some_thing");
+    config_free(config);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERROR_MAX];
+    struct config *config = NULL;
+    assert_int_equal(config_load("/nonexistent/x.json", NULL, 0, &config, err), -ENOENT);
+    assert_non_null(strstr(err, "cannot read config /nonexistent/x.json: No such file"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_errors),   cmocka_unit_test(test_check_errors),
+        cmocka_unit_test(test_inheritance),    cmocka_unit_test(test_name_from_file),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
