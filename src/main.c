@@ -5,10 +5,12 @@
 #include "backend.h"
 #include "build_info.h"
 #include "cache.h"
+#include "compare.h"
 #include "config.h"
 #include "datafile.h"
 #include "expand.h"
 #include "log.h"
+#include "outdir.h"
 #include "params.h"
 #include "perf.h"
 #include "report.h"
@@ -247,62 +249,6 @@ static void join_command_line(int argc, char **argv, char *buf, size_t len)
     }
 }
 
-/* Creates a new results directory: DIR, or results/<config>-<UTC time>[-N]. Never reuses
- * one that exists (results never overwrite an earlier run). */
-static int make_results_dir(const char *output, const char *config_name, char *path,
-                            size_t len)
-{
-    if (output) {
-        snprintf(path, len, "%s", output);
-        if (mkdir(path, 0755) == 0)
-            return 0;
-        int e = errno;
-        if (e == EEXIST) {
-            char probe[PATH_MAX + 16];
-            snprintf(probe, sizeof(probe), "%s/results.json", path);
-            if (access(probe, F_OK) == 0) {
-                log_error("--output %s already holds results; choose a new directory", path);
-                return -EEXIST;
-            }
-            return 0;
-        }
-        log_error("mkdir(%s): %s", path, strerror(e));
-        return -e;
-    }
-    if (mkdir("results", 0755) < 0 && errno != EEXIST) {
-        int e = errno;
-        log_error("mkdir(results): %s", strerror(e));
-        return -e;
-    }
-    char name[64];
-    size_t n = 0;
-    for (const char *p = config_name; *p && n < 40; p++)
-        name[n++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                                   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'
-                               ? *p
-                               : '_');
-    name[n] = '\0';
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    for (int attempt = 1; attempt < 1000; attempt++) {
-        if (attempt == 1)
-            snprintf(path, len, "results/%s-%s", name, stamp);
-        else
-            snprintf(path, len, "results/%s-%s-%d", name, stamp, attempt);
-        if (mkdir(path, 0755) == 0)
-            return 0;
-        if (errno != EEXIST) {
-            int e = errno;
-            log_error("mkdir(%s): %s", path, strerror(e));
-            return -e;
-        }
-    }
-    return -EEXIST;
-}
-
 /* Keeps the workloads whose name matches the glob. Returns the new count. */
 static size_t filter_workloads(struct workload *list, size_t n, const char *glob)
 {
@@ -457,7 +403,7 @@ static int run_main(int argc, char **argv)
     char results_dir[PATH_MAX], spill[PATH_MAX + 32], command_line[2048];
     struct results res;
     bool have_results = false;
-    if (make_results_dir(opt.output_dir, config->name, results_dir, sizeof(results_dir)) < 0) {
+    if (outdir_create(opt.output_dir, config->name, results_dir, sizeof(results_dir)) < 0) {
         status = EXIT_USAGE;
         goto out;
     }
@@ -542,5 +488,7 @@ out:
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "compare") == 0)
+        return compare_main(argc - 1, argv + 1);
     return run_main(argc, argv);
 }

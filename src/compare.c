@@ -1,0 +1,706 @@
+/* mmbench compare: result directories from different runs, machines, kernels or
+ * filesystems side by side (docs/compare.md). Reads each results.json (cJSON), matches
+ * workloads by name and parameters, and computes each run's throughput ratio to the
+ * baseline (the first directory) with a bootstrap interval. */
+#include "compare.h"
+
+#include "json_writer.h"
+#include "log.h"
+#include "outdir.h"
+#include "report.h"
+#include "stats.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COMPARE_SCHEMA_VERSION 1
+#define MAX_RUNS 32
+#define LABEL_MAX 96
+#define EXIT_REGRESSED 1
+#define EXIT_USAGE 2
+
+/* Context fields that tell runs apart, in the order labels use them. */
+enum field {
+    F_KERNEL,
+    F_FS,
+    F_MOUNT_OPTIONS,
+    F_CPU,
+    F_HOST,
+    F_VERSION,
+    F_DATE,
+    F_CONFIG,
+    F_COUNT,
+};
+
+static const char *const field_names[F_COUNT] = {
+    [F_KERNEL] = "kernel_release", [F_FS] = "fs_type",    [F_MOUNT_OPTIONS] = "mount_options",
+    [F_CPU] = "cpu",               [F_HOST] = "hostname", [F_VERSION] = "mmbench_version",
+    [F_DATE] = "date_utc",         [F_CONFIG] = "config",
+};
+
+/* The measured, successful repetitions of one workload x backend in one run. */
+struct series {
+    const char *workload;
+    const char *backend;
+    double tput[STATS_MAX_SAMPLES];
+    size_t n;
+};
+
+struct run {
+    const char *dir;
+    char label[LABEL_MAX];
+    cJSON *root;
+    const char *field[F_COUNT];
+    struct series *series;
+    size_t n_series;
+};
+
+struct compare {
+    struct run runs[MAX_RUNS];
+    size_t n_runs;
+    double fail_above_pct;       /* NAN = not asked */
+    bool any_regression;
+};
+
+static const char *string_at(const cJSON *obj, const char *a, const char *b)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, a);
+    if (b)
+        item = cJSON_GetObjectItemCaseSensitive(item, b);
+    return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+static char *read_file(const char *path, int *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *err = errno;
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    while (text) {
+        len += fread(text + len, 1, cap - len - 1, f);
+        if (len < cap - 1)
+            break;
+        cap *= 2;
+        char *grown = realloc(text, cap);
+        if (!grown)
+            free(text);
+        text = grown;
+    }
+    *err = text ? 0 : ENOMEM;
+    if (text)
+        text[len] = '\0';
+    fclose(f);
+    return text;
+}
+
+static struct series *find_series(struct run *r, const char *workload, const char *backend)
+{
+    for (size_t i = 0; i < r->n_series; i++)
+        if (strcmp(r->series[i].workload, workload) == 0 &&
+            strcmp(r->series[i].backend, backend) == 0)
+            return &r->series[i];
+    return NULL;
+}
+
+/* Loads dir/results.json into r. Returns 0 or -errno after logging. */
+static int load_run(const char *dir, struct run *r)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/results.json", dir);
+    int e;
+    char *text = read_file(path, &e);
+    if (!text) {
+        log_error("cannot read %s: %s (give directories written by mmbench)", path, strerror(e));
+        return -e;
+    }
+    r->dir = dir;
+    r->root = cJSON_Parse(text);
+    free(text);
+    if (!r->root) {
+        log_error("%s: not valid JSON (an interrupted copy?)", path);
+        return -EINVAL;
+    }
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(r->root, "schema_version");
+    if (!cJSON_IsNumber(version) || strcmp(string_at(r->root, "tool", NULL), "mmbench") != 0) {
+        log_error("%s: not an mmbench results.json", path);
+        return -EINVAL;
+    }
+    if (version->valueint != COMPARE_SCHEMA_VERSION) {
+        log_error("%s: schema_version %d, but this mmbench reads version %d: compare it with the "
+                  "mmbench that wrote it, or rerun the benchmark",
+                  path, version->valueint, COMPARE_SCHEMA_VERSION);
+        return -EPROTO;
+    }
+    const cJSON *context = cJSON_GetObjectItemCaseSensitive(r->root, "context");
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(context, "targets");
+    const cJSON *target = cJSON_GetArrayItem(targets, 0);
+    r->field[F_KERNEL] = string_at(context, "kernel", "release");
+    r->field[F_FS] = string_at(target, "fs_type", NULL);
+    r->field[F_MOUNT_OPTIONS] = string_at(target, "mount_options", NULL);
+    r->field[F_CPU] = string_at(context, "cpu", "brand");
+    r->field[F_HOST] = string_at(context, "hostname", NULL);
+    r->field[F_VERSION] = string_at(context, "mmbench_version", NULL);
+    r->field[F_DATE] = string_at(context, "date_utc", NULL);
+    r->field[F_CONFIG] = string_at(r->root, "config", "name");
+
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(r->root, "runs");
+    size_t cap = (size_t)cJSON_GetArraySize(runs) + 1;
+    r->series = calloc(cap, sizeof(*r->series));
+    if (!r->series)
+        return -ENOMEM;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, runs)
+    {
+        const cJSON *tput = cJSON_GetObjectItemCaseSensitive(run, "tput_mib_s");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "warmup")) ||
+            strcmp(string_at(run, "status", NULL), "ok") != 0 || !cJSON_IsNumber(tput))
+            continue;
+        const char *workload = string_at(run, "workload", NULL);
+        const char *backend = string_at(run, "backend", NULL);
+        struct series *s = find_series(r, workload, backend);
+        if (!s) {
+            s = &r->series[r->n_series++];
+            s->workload = workload;
+            s->backend = backend;
+        }
+        if (s->n < STATS_MAX_SAMPLES)
+            s->tput[s->n++] = tput->valuedouble;
+    }
+    return 0;
+}
+
+/* The params object of workload in run r, or NULL when the run does not have it. */
+static const cJSON *workload_params(const struct run *r, const char *workload)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->root, "config"), "workloads");
+    const cJSON *w;
+    cJSON_ArrayForEach(w, list)
+    {
+        if (strcmp(string_at(w, "name", NULL), workload) == 0)
+            return cJSON_GetObjectItemCaseSensitive(w, "params");
+    }
+    return NULL;
+}
+
+/* First parameter (other than dir) whose value differs, or NULL when they match. */
+static const char *params_differ(const cJSON *a, const cJSON *b)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, a)
+    {
+        if (strcmp(item->string, "dir") == 0)
+            continue;
+        const cJSON *other = cJSON_GetObjectItemCaseSensitive(b, item->string);
+        if (!other || !cJSON_Compare(item, other, 1))
+            return item->string;
+    }
+    cJSON_ArrayForEach(item, b)
+    {
+        if (strcmp(item->string, "dir") != 0 && !cJSON_GetObjectItemCaseSensitive(a, item->string))
+            return item->string;
+    }
+    return NULL;
+}
+
+static double mmap_pread_ratio(const struct run *r, const char *workload)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(r->root, "comparisons");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, list)
+    {
+        const cJSON *ratio = cJSON_GetObjectItemCaseSensitive(c, "ratio");
+        if (strcmp(string_at(c, "workload", NULL), workload) == 0 && cJSON_IsNumber(ratio))
+            return ratio->valuedouble;
+    }
+    return NAN;
+}
+
+/* Labels from the context fields that differ between runs: "6.1.0 ext4". */
+static void make_labels(struct compare *cmp, const char *const *given, size_t n_given,
+                        bool differs[F_COUNT])
+{
+    for (int f = 0; f < F_COUNT; f++) {
+        differs[f] = false;
+        for (size_t i = 1; i < cmp->n_runs; i++)
+            differs[f] = differs[f] || strcmp(cmp->runs[i].field[f], cmp->runs[0].field[f]) != 0;
+    }
+    for (size_t i = 0; i < cmp->n_runs; i++) {
+        struct run *r = &cmp->runs[i];
+        if (i < n_given) {
+            snprintf(r->label, sizeof(r->label), "%s", given[i]);
+            continue;
+        }
+        size_t used = 0;
+        r->label[0] = '\0';
+        /* The date and config only label runs when nothing more telling differs. */
+        for (int f = 0; f < F_DATE; f++) {
+            if (!differs[f])
+                continue;
+            int n = snprintf(r->label + used, sizeof(r->label) - used, "%s%.40s", used ? " " : "",
+                             r->field[f]);
+            used += n > 0 ? (size_t)n : 0;
+            if (used >= sizeof(r->label))
+                break;
+        }
+        if (!r->label[0]) {
+            const char *base = strrchr(r->dir, '/');
+            base = base && base[1] ? base + 1 : r->dir;
+            snprintf(r->label, sizeof(r->label), "%s", base);
+        }
+    }
+    /* Labels must tell runs apart. */
+    for (size_t i = 1; i < cmp->n_runs; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(cmp->runs[i].label, cmp->runs[j].label) == 0) {
+                size_t len = strlen(cmp->runs[i].label);
+                snprintf(cmp->runs[i].label + (len < LABEL_MAX - 8 ? len : LABEL_MAX - 8), 8,
+                         " #%zu", i);
+                break;
+            }
+        }
+    }
+}
+
+/* One row of the comparison: a workload x backend in one run. */
+struct row {
+    const char *workload;
+    const char *backend;
+    size_t run;
+    struct stats_summary tput;
+    double ratio, ci_low, ci_high;
+    bool significant;
+    bool regressed;
+    double mmap_pread;
+};
+
+/* Workloads in the order the runs list them, each once. */
+static size_t workload_names(const struct compare *cmp, const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cmp->n_runs; i++) {
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cmp->runs[i].root, "config"), "workloads");
+        const cJSON *w;
+        cJSON_ArrayForEach(w, list)
+        {
+            const char *name = string_at(w, "name", NULL);
+            bool seen = false;
+            for (size_t k = 0; k < n && !seen; k++)
+                seen = strcmp(names[k], name) == 0;
+            if (!seen && n < max)
+                names[n++] = name;
+        }
+    }
+    return n;
+}
+
+static void compute_row(const struct compare *cmp, struct row *row, const struct series *base,
+                        const struct series *s)
+{
+    stats_summarize(s->tput, s->n, 0x636d70ULL + row->run, &row->tput);
+    row->ratio = stats_ratio_ci(s->tput, s->n, base->tput, base->n, 0x72617469ULL + row->run,
+                                &row->ci_low, &row->ci_high);
+    row->significant = !isnan(row->ci_low) && (row->ci_low > 1 || row->ci_high < 1);
+    if (!isnan(cmp->fail_above_pct) && row->run > 0) {
+        double limit = 1 - cmp->fail_above_pct / 100;
+        row->regressed = isnan(row->ci_high) ? row->ratio < limit : row->ci_high < limit;
+    }
+    row->mmap_pread = mmap_pread_ratio(&cmp->runs[row->run], row->workload);
+}
+
+static void write_number_csv(FILE *f, double x)
+{
+    fputc(',', f);
+    if (!isnan(x))
+        fprintf(f, "%.6g", x);
+}
+
+static int write_csv(const char *path, const struct compare *cmp, const struct row *rows,
+                     size_t n)
+{
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return -errno;
+    fputs("workload,backend,run,run_index,run_dir,tput_median_mib_s,tput_ci_low_mib_s,"
+          "tput_ci_high_mib_s,repetitions,ratio_to_baseline,ratio_ci_low,ratio_ci_high,"
+          "change_pct,significant,regressed,mmap_pread_ratio\n",
+          f);
+    for (size_t i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        report_csv_field(f, r->workload);
+        fputc(',', f);
+        report_csv_field(f, r->backend);
+        fputc(',', f);
+        report_csv_field(f, cmp->runs[r->run].label);
+        fprintf(f, ",%zu,", r->run);
+        report_csv_field(f, cmp->runs[r->run].dir);
+        write_number_csv(f, r->tput.median);
+        write_number_csv(f, r->tput.ci_low);
+        write_number_csv(f, r->tput.ci_high);
+        fprintf(f, ",%zu", r->tput.n);
+        write_number_csv(f, r->ratio);
+        write_number_csv(f, r->ci_low);
+        write_number_csv(f, r->ci_high);
+        write_number_csv(f, (r->ratio - 1) * 100);
+        fprintf(f, ",%s,%s", r->significant ? "true" : "false", r->regressed ? "true" : "false");
+        write_number_csv(f, r->mmap_pread);
+        fputc('\n', f);
+    }
+    int ret = ferror(f) ? -EIO : 0;
+    if (fclose(f) != 0 && ret == 0)
+        ret = -errno;
+    return ret;
+}
+
+struct missing {
+    const char *workload;
+    char reason[160];
+    bool in_run[MAX_RUNS];
+};
+
+static int write_json(const char *path, const struct compare *cmp, const bool differs[F_COUNT],
+                      const struct row *rows, size_t n, const struct missing *missing,
+                      size_t n_missing)
+{
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return -errno;
+    struct json_writer jw;
+    jw_init(&jw, f);
+    jw_object_begin(&jw, NULL);
+    jw_int(&jw, "schema_version", COMPARE_SCHEMA_VERSION);
+    jw_string(&jw, "tool", "mmbench-compare");
+    jw_string(&jw, "baseline", cmp->runs[0].label);
+    jw_number(&jw, "fail_above_pct", cmp->fail_above_pct);
+    jw_array_begin(&jw, "runs");
+    for (size_t i = 0; i < cmp->n_runs; i++) {
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "label", cmp->runs[i].label);
+        jw_string(&jw, "dir", cmp->runs[i].dir);
+        for (int fld = 0; fld < F_COUNT; fld++)
+            jw_string(&jw, field_names[fld], cmp->runs[i].field[fld]);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_object_begin(&jw, "differences");
+    for (int fld = 0; fld < F_COUNT; fld++) {
+        if (!differs[fld])
+            continue;
+        jw_array_begin(&jw, field_names[fld]);
+        for (size_t i = 0; i < cmp->n_runs; i++)
+            jw_string(&jw, NULL, cmp->runs[i].field[fld]);
+        jw_array_end(&jw);
+    }
+    jw_object_end(&jw);
+    jw_array_begin(&jw, "rows");
+    for (size_t i = 0; i < n; i++) {
+        const struct row *r = &rows[i];
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "workload", r->workload);
+        jw_string(&jw, "backend", r->backend);
+        jw_string(&jw, "run", cmp->runs[r->run].label);
+        jw_u64(&jw, "run_index", r->run);
+        jw_string(&jw, "run_dir", cmp->runs[r->run].dir);
+        jw_number(&jw, "tput_median_mib_s", r->tput.median);
+        jw_number(&jw, "tput_ci_low_mib_s", r->tput.ci_low);
+        jw_number(&jw, "tput_ci_high_mib_s", r->tput.ci_high);
+        jw_u64(&jw, "repetitions", r->tput.n);
+        jw_number(&jw, "ratio_to_baseline", r->ratio);
+        jw_number(&jw, "ratio_ci_low", r->ci_low);
+        jw_number(&jw, "ratio_ci_high", r->ci_high);
+        jw_number(&jw, "change_pct", (r->ratio - 1) * 100);
+        jw_bool(&jw, "significant", r->significant);
+        jw_bool(&jw, "regressed", r->regressed);
+        jw_number(&jw, "mmap_pread_ratio", r->mmap_pread);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_array_begin(&jw, "not_comparable");
+    for (size_t i = 0; i < n_missing; i++) {
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "workload", missing[i].workload);
+        jw_array_begin(&jw, "runs");
+        for (size_t r = 0; r < cmp->n_runs; r++)
+            if (missing[i].in_run[r])
+                jw_string(&jw, NULL, cmp->runs[r].label);
+        jw_array_end(&jw);
+        jw_string(&jw, "reason", missing[i].reason);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_array_begin(&jw, "regressions");
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].regressed)
+            continue;
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "workload", rows[i].workload);
+        jw_string(&jw, "backend", rows[i].backend);
+        jw_string(&jw, "run", cmp->runs[rows[i].run].label);
+        jw_number(&jw, "ratio", rows[i].ratio);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_object_end(&jw);
+    int ret = ferror(f) ? -EIO : 0;
+    if (fclose(f) != 0 && ret == 0)
+        ret = -errno;
+    return ret;
+}
+
+static void print_table(const struct compare *cmp, const bool differs[F_COUNT],
+                        const struct row *rows, size_t n, const struct missing *missing,
+                        size_t n_missing)
+{
+    printf("comparing %zu runs; baseline: %s\n", cmp->n_runs, cmp->runs[0].label);
+    for (size_t i = 0; i < cmp->n_runs; i++)
+        printf("  [%zu] %-24s %s (%s, %s, %s)\n", i, cmp->runs[i].label, cmp->runs[i].dir,
+               cmp->runs[i].field[F_KERNEL], cmp->runs[i].field[F_FS], cmp->runs[i].field[F_DATE]);
+    bool any = false;
+    for (int f = 0; f < F_DATE; f++) {
+        if (!differs[f])
+            continue;
+        printf("%s%s:", any ? "\n             " : "differences: ", field_names[f]);
+        for (size_t i = 0; i < cmp->n_runs; i++)
+            printf(" %s[%zu] %s", i ? "| " : "", i, cmp->runs[i].field[f]);
+        any = true;
+    }
+    printf("%s\n", any ? "" : "differences: none in kernel, filesystem, mount options, CPU, "
+                              "host or version (the same setup run again?)");
+    printf("\n%-32s %-7s", "workload", "backend");
+    for (size_t i = 0; i < cmp->n_runs; i++) {
+        char head[24];
+        snprintf(head, sizeof(head), "[%zu] MiB/s", i);
+        if (i == 0)
+            printf(" %12s", head);
+        else
+            printf("   %12s %-22s", head, "ratio to [0]");
+    }
+    putchar('\n');
+    for (size_t i = 0; i < n;) {
+        printf("%-32.32s %-7s", rows[i].workload, rows[i].backend);
+        size_t j = i;
+        for (size_t run = 0; run < cmp->n_runs; run++) {
+            if (j < n && rows[j].run == run && strcmp(rows[j].workload, rows[i].workload) == 0 &&
+                strcmp(rows[j].backend, rows[i].backend) == 0) {
+                const struct row *r = &rows[j++];
+                if (run == 0) {
+                    printf(" %12.1f", r->tput.median);
+                    continue;
+                }
+                char ci[40] = "";
+                if (!isnan(r->ci_low))
+                    snprintf(ci, sizeof(ci), "[%.2f, %.2f]", r->ci_low, r->ci_high);
+                printf("   %12.1f %5.2fx %-13s %s", r->tput.median, r->ratio, ci,
+                       r->regressed ? "REGRESSED" : r->significant ? "*" : " ");
+            } else {
+                printf(run == 0 ? " %12s" : "   %12s %-22s", "-", "");
+            }
+        }
+        putchar('\n');
+        i = j > i ? j : i + 1;
+    }
+    printf("(* = the 95%% interval of the ratio excludes 1)\n");
+    for (size_t i = 0; i < n_missing; i++) {
+        printf("not comparable: %s: %s (in:", missing[i].workload, missing[i].reason);
+        for (size_t r = 0; r < cmp->n_runs; r++)
+            if (missing[i].in_run[r])
+                printf(" [%zu]", r);
+        printf(")\n");
+    }
+}
+
+static void compare_usage(FILE *out)
+{
+    fprintf(out, "usage: mmbench compare [options] BASELINE_DIR RUN_DIR...\n"
+                 "\n"
+                 "  -o, --output DIR      write compare.csv and compare.json to DIR\n"
+                 "                        (default results/compare-<time>)\n"
+                 "      --fail-above PCT  exit 1 when a workload regressed by more than PCT%%\n"
+                 "      --label NAME      name the runs in order (repeat once per run)\n"
+                 "  -h, --help            this text; see docs/compare.md\n");
+}
+
+/* Builds the rows of every workload each run has with the baseline's parameters, and lists
+ * the workloads some run lacks or has with other parameters. */
+static size_t build_rows(struct compare *cmp, struct row *rows, size_t max_rows,
+                         struct missing *missing, size_t *n_missing)
+{
+    const char *names[4096];
+    size_t n_names = workload_names(cmp, names, 4096), n = 0;
+    *n_missing = 0;
+    for (size_t w = 0; w < n_names; w++) {
+        struct missing m = {.workload = names[w]};
+        const cJSON *base_params = workload_params(&cmp->runs[0], names[w]);
+        bool comparable[MAX_RUNS];
+        size_t used = 0;
+        for (size_t r = 0; r < cmp->n_runs; r++) {
+            const cJSON *p = workload_params(&cmp->runs[r], names[w]);
+            const char *key = p && base_params ? params_differ(base_params, p) : NULL;
+            m.in_run[r] = p != NULL;
+            comparable[r] = p && base_params && !key;
+            int len = 0;
+            if (!p)
+                len = snprintf(m.reason + used, sizeof(m.reason) - used, "%smissing from [%zu]",
+                               used ? "; " : "", r);
+            else if (key)
+                len = snprintf(m.reason + used, sizeof(m.reason) - used,
+                               "%sother parameters in [%zu] (%s)", used ? "; " : "", r, key);
+            used += len > 0 && (size_t)len < sizeof(m.reason) - used ? (size_t)len : 0;
+        }
+        if (!base_params)
+            snprintf(m.reason, sizeof(m.reason), "not in the baseline [0]");
+        if (m.reason[0])
+            missing[(*n_missing)++] = m;
+        if (!base_params)
+            continue;
+        static const char *const backends[] = {"mmap", "pread"};
+        for (size_t b = 0; b < 2; b++) {
+            const struct series *base = find_series(&cmp->runs[0], names[w], backends[b]);
+            if (!base)
+                continue;
+            for (size_t r = 0; r < cmp->n_runs && n < max_rows; r++) {
+                const struct series *s =
+                    comparable[r] ? find_series(&cmp->runs[r], names[w], backends[b]) : NULL;
+                if (!s)
+                    continue;
+                struct row *row = &rows[n++];
+                memset(row, 0, sizeof(*row));
+                row->workload = names[w];
+                row->backend = backends[b];
+                row->run = r;
+                compute_row(cmp, row, base, s);
+                cmp->any_regression = cmp->any_regression || row->regressed;
+            }
+        }
+    }
+    return n;
+}
+
+int compare_main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"fail-above", required_argument, NULL, 'F'},
+        {"label", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct compare *cmp = calloc(1, sizeof(*cmp));
+    if (!cmp)
+        return EXIT_USAGE;
+    cmp->fail_above_pct = NAN;
+    const char *output = NULL, *labels[MAX_RUNS];
+    size_t n_labels = 0;
+    int status = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'o':
+            output = optarg;
+            break;
+        case 'F':
+            cmp->fail_above_pct = strtod(optarg, &end);
+            if (*end || end == optarg || cmp->fail_above_pct < 0 || cmp->fail_above_pct >= 100) {
+                fprintf(stderr, "mmbench compare: --fail-above %s: expected a percentage "
+                                "between 0 and 100\n\n", optarg);
+                compare_usage(stderr);
+                status = EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 'L':
+            if (n_labels < MAX_RUNS)
+                labels[n_labels++] = optarg;
+            break;
+        case 'h':
+            compare_usage(stdout);
+            goto out;
+        default:
+            fprintf(stderr, "mmbench compare: %s %s\n\n",
+                    c == ':' ? "missing argument for" : "unknown option", argv[optind - 1]);
+            compare_usage(stderr);
+            status = EXIT_USAGE;
+            goto out;
+        }
+    }
+    size_t n_dirs = (size_t)(argc - optind);
+    if (n_dirs < 2 || n_dirs > MAX_RUNS) {
+        fprintf(stderr, "mmbench compare: give between 2 and %d result directories\n\n", MAX_RUNS);
+        compare_usage(stderr);
+        status = EXIT_USAGE;
+        goto out;
+    }
+    if (n_labels && n_labels != n_dirs) {
+        fprintf(stderr, "mmbench compare: %zu --label for %zu directories (give one per run)\n",
+                n_labels, n_dirs);
+        status = EXIT_USAGE;
+        goto out;
+    }
+    for (size_t i = 0; i < n_dirs; i++) {
+        if (load_run(argv[optind + (int)i], &cmp->runs[cmp->n_runs++]) < 0) {
+            status = EXIT_USAGE;
+            goto out;
+        }
+    }
+    bool differs[F_COUNT];
+    make_labels(cmp, labels, n_labels, differs);
+
+    size_t max_rows = 1;
+    for (size_t r = 0; r < cmp->n_runs; r++)
+        max_rows += cmp->runs[r].n_series * cmp->n_runs;
+    struct row *rows = calloc(max_rows, sizeof(*rows));
+    struct missing *missing = calloc(4096, sizeof(*missing));
+    if (!rows || !missing) {
+        free(rows);
+        free(missing);
+        status = EXIT_USAGE;
+        goto out;
+    }
+    size_t n_missing = 0;
+    size_t n = build_rows(cmp, rows, max_rows, missing, &n_missing);
+    print_table(cmp, differs, rows, n, missing, n_missing);
+
+    char dir[PATH_MAX], csv[PATH_MAX + 16], json[PATH_MAX + 16];
+    if (outdir_create(output, "compare", dir, sizeof(dir)) < 0) {
+        status = EXIT_USAGE;
+    } else {
+        snprintf(csv, sizeof(csv), "%s/compare.csv", dir);
+        snprintf(json, sizeof(json), "%s/compare.json", dir);
+        int ret = write_csv(csv, cmp, rows, n);
+        if (ret == 0)
+            ret = write_json(json, cmp, differs, rows, n, missing, n_missing);
+        if (ret < 0) {
+            log_error("writing the comparison to %s: %s", dir, strerror(-ret));
+            status = EXIT_USAGE;
+        } else {
+            printf("\ncomparison: %s/ (compare.csv, compare.json)\n", dir);
+        }
+    }
+    if (status == 0 && cmp->any_regression) {
+        fprintf(stderr, "mmbench compare: a workload regressed by more than %.1f%% (see "
+                        "REGRESSED above)\n",
+                cmp->fail_above_pct);
+        status = EXIT_REGRESSED;
+    }
+    free(rows);
+    free(missing);
+out:
+    for (size_t i = 0; i < cmp->n_runs; i++) {
+        cJSON_Delete(cmp->runs[i].root);
+        free(cmp->runs[i].series);
+    }
+    free(cmp);
+    return status;
+}
