@@ -363,7 +363,9 @@ static int parse_override(struct config_private *priv, const char *text,
         return -EINVAL;
     }
     const char *value = eq + 1;
-    cJSON *doc = cJSON_Parse(value);
+    /* The whole value must be JSON: "64MiB" is a bare word, not the number 64. */
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithOpts(value, &end, 1);
     if (!doc || cJSON_IsObject(doc) || cJSON_IsNull(doc)) {
         cJSON_Delete(doc);
         doc = cJSON_CreateString(value); /* a bare word: "random", "4k", "/mnt/x" */

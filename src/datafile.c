@@ -41,6 +41,7 @@ struct datafile {
     char *path;            /* once created or reused */
     bool reuse;            /* an earlier run's kept file, verified */
     bool created;          /* by this run (deleted at the end unless kept) */
+    bool announced;        /* reuse reported */
     int fd;                /* holds the flock while the run lasts */
 };
 
@@ -66,6 +67,20 @@ static int plan_fail(char *err, size_t len, int ret, const char *fmt, ...)
     return ret;
 }
 
+/* Formats what failed into why (for the run's record), logs it and returns ret. */
+static int create_fail(char *why, size_t len, int ret, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int create_fail(char *why, size_t len, int ret, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, len, fmt, ap);
+    va_end(ap);
+    log_error("%s", why);
+    return ret;
+}
+
 static char *join_path(const char *dir, const char *name)
 {
     char *path;
@@ -88,7 +103,7 @@ int datafile_verify(int fd, uint64_t size_bytes)
         ssize_t n = pread(fd, &value, sizeof(value), (off_t)offset);
         if (n < 0)
             return -errno;
-        if (n != sizeof(value) || value != pattern_file_word(offset))
+        if (n != sizeof(value) || !pattern_is_ours(value, offset))
             return -EILSEQ;
     }
     return 0;
@@ -292,14 +307,14 @@ static struct workdir *get_workdir(struct datafile_set *set, const char *real_di
     return wd;
 }
 
-static int make_workdir(struct workdir *wd)
+static int make_workdir(struct workdir *wd, char *why, size_t why_len)
 {
     char *templ = join_path(wd->real_dir, WORKDIR_PREFIX "XXXXXX");
     if (!templ)
-        return -ENOMEM;
+        return create_fail(why, why_len, -ENOMEM, "out of memory");
     if (!mkdtemp(templ)) {
         int e = errno;
-        log_error("mkdtemp(%s): %s", templ, strerror(e));
+        create_fail(why, why_len, -e, "mkdtemp(%s): %s", templ, strerror(e));
         free(templ);
         return -e;
     }
@@ -307,12 +322,11 @@ static int make_workdir(struct workdir *wd)
     wd->created = true;
     wd->marker = join_path(templ, MARKER_NAME);
     if (!wd->marker)
-        return -ENOMEM;
+        return create_fail(why, why_len, -ENOMEM, "out of memory");
     int fd = open(wd->marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         int e = errno;
-        log_error("creating %s: %s", wd->marker, strerror(e));
-        return -e;
+        return create_fail(why, why_len, -e, "creating %s: %s", wd->marker, strerror(e));
     }
     char text[256];
     int n = snprintf(text, sizeof(text),
@@ -323,27 +337,27 @@ static int make_workdir(struct workdir *wd)
     ssize_t written = write(fd, text, (size_t)n);
     int e = written == n ? 0 : errno ? errno : EIO;
     close(fd);
-    if (e) {
-        log_error("writing %s: %s", wd->marker, strerror(e));
-        return -e;
-    }
+    if (e)
+        return create_fail(why, why_len, -e, "writing %s: %s", wd->marker, strerror(e));
     return 0;
 }
 
-/* Fills fd with the data pattern and flushes it to disk. */
-static int fill_file(int fd, const char *path, uint64_t size)
+/* Fills fd with the data pattern and flushes it to disk. On error, why says which call
+ * failed, at which offset, and why. */
+static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t why_len)
 {
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     uint64_t *chunk = malloc(FILL_CHUNK_BYTES);
     if (!chunk)
-        return -ENOMEM;
+        return create_fail(why, why_len, -ENOMEM, "out of memory");
     int ret = 0;
     bool progress = size >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO) &&
                     log_get_level() >= LOG_INFO;
     /* Reserve the space first: ENOSPC now rather than halfway, and less fragmentation. */
     int e = posix_fallocate(fd, 0, (off_t)size);
     if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
-        log_error("fallocate(%s, %llu bytes): %s", path, (unsigned long long)size, strerror(e));
-        ret = -e;
+        ret = create_fail(why, why_len, -e, "fallocate(%s, offset 0, %llu bytes): %s", name,
+                          (unsigned long long)size, strerror(e));
         goto out;
     }
     for (uint64_t offset = 0; offset < size;) {
@@ -356,16 +370,16 @@ static int fill_file(int fd, const char *path, uint64_t size)
                 continue;
             if (n <= 0) {
                 int err = n < 0 ? errno : EIO;
-                log_error("pwrite(%s, offset %llu, %llu bytes): %s", path,
-                          (unsigned long long)(offset + done), (unsigned long long)(len - done),
-                          strerror(err));
-                ret = -err;
+                ret = create_fail(why, why_len, -err, "pwrite(%s, offset %llu, %llu bytes): %s",
+                                  name, (unsigned long long)(offset + done),
+                                  (unsigned long long)(len - done), strerror(err));
                 goto out;
             }
             done += (uint64_t)n;
         }
         offset += len;
         if (signals_stop_requested()) {
+            snprintf(why, why_len, "interrupted while creating %s", name);
             ret = -EINTR;
             goto out;
         }
@@ -377,22 +391,22 @@ static int fill_file(int fd, const char *path, uint64_t size)
         fputc('\n', stderr);
     /* Written back now, so that no phase measures the creation's writeback. */
     if (fsync(fd) < 0) {
-        ret = -errno;
-        log_error("fsync(%s): %s", path, strerror(-ret));
+        int err = errno;
+        ret = create_fail(why, why_len, -err, "fsync(%s): %s", name, strerror(err));
     }
 out:
     free(chunk);
     return ret;
 }
 
-static int create_file(struct datafile_set *set, struct datafile *df)
+static int create_file(struct datafile_set *set, struct datafile *df, char *why, size_t why_len)
 {
     struct workdir *wd = get_workdir(set, df->real_dir);
     if (!wd)
-        return -ENOMEM;
+        return create_fail(why, why_len, -ENOMEM, "out of memory");
     int ret;
     if (!wd->created) {
-        ret = make_workdir(wd);
+        ret = make_workdir(wd, why, why_len);
         if (ret < 0)
             return ret;
     }
@@ -400,20 +414,19 @@ static int create_file(struct datafile_set *set, struct datafile *df)
     snprintf(name, sizeof(name), "data-%llu.bin", (unsigned long long)df->size_bytes);
     df->path = join_path(wd->path, name);
     if (!df->path)
-        return -ENOMEM;
+        return create_fail(why, why_len, -ENOMEM, "out of memory");
     df->created = true; /* before open: an interrupt must remove even a partial file */
     df->fd = open(df->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (df->fd < 0) {
-        ret = -errno;
-        log_error("creating %s: %s", df->path, strerror(-ret));
+        int e = errno;
         df->created = false;
-        return ret;
+        return create_fail(why, why_len, -e, "creating %s: %s", df->path, strerror(e));
     }
     flock(df->fd, LOCK_EX);
     char size_text[32];
     log_info("creating %s (%s of data pattern)", df->path,
              units_format_size(df->size_bytes, size_text, sizeof(size_text)));
-    ret = fill_file(df->fd, df->path, df->size_bytes);
+    ret = fill_file(df->fd, df->path, df->size_bytes, why, why_len);
     if (ret < 0) {
         /* Nothing half-written is left behind. */
         close(df->fd);
@@ -427,13 +440,12 @@ static int create_file(struct datafile_set *set, struct datafile *df)
 }
 
 int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
-                 const char **path, bool *created_now)
+                 const char **path, bool *created_now, char *why, size_t why_len)
 {
     char *real = realpath(dir, NULL);
     if (!real) {
         int e = errno;
-        log_error("dir %s: %s", dir, strerror(e));
-        return -e;
+        return create_fail(why, why_len, -e, "dir %s: %s", dir, strerror(e));
     }
     struct datafile *df = NULL;
     for (size_t f = 0; f < set->n_files; f++) {
@@ -441,13 +453,16 @@ int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
             df = &set->files[f];
     }
     free(real);
-    if (!df) {
-        log_error("internal error: no data file planned for %s", dir);
-        return -ENOENT;
-    }
+    if (!df)
+        return create_fail(why, why_len, -ENOENT, "internal error: no data file planned for %s",
+                           dir);
     *created_now = false;
+    if (df->reuse && !df->announced) {
+        log_info("reusing the kept data file %s", df->path);
+        df->announced = true;
+    }
     if (!df->path) {
-        int ret = create_file(set, df);
+        int ret = create_file(set, df, why, why_len);
         if (ret < 0)
             return ret;
         *created_now = true;

@@ -6,7 +6,7 @@
  * flushed to disk when created, and locked (flock) while a run uses it. At the end
  * the files and directories created by the run are removed unless --keep-files. A
  * later run reuses a kept file of the right size after verifying samples of its
- * pattern, and never deletes it. */
+ * content (datafile_verify), and never deletes it. */
 #ifndef MMBENCH_DATAFILE_H
 #define MMBENCH_DATAFILE_H
 
@@ -25,10 +25,11 @@ int datafile_plan(const struct workload *workloads, size_t n, struct datafile_se
                   char *err, size_t err_len);
 
 /* Path of the data file for (dir, size), creating it on first use. *created_now tells
- * whether this call created it (its creation time is reported). Returns 0 or -errno
- * after logging what failed; a partly written file is removed. */
+ * whether this call created it (its creation time is reported). Returns 0, or -errno
+ * (-EINTR when a stop was requested) after logging what failed (the call, the file, the
+ * offset and the error) and putting it in why; a partly written file is removed. */
 int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
-                 const char **path, bool *created_now);
+                 const char **path, bool *created_now, char *why, size_t why_len);
 
 /* Removes the files whose last user is workload index (unless keep): a sweep over file
  * sizes never holds more than it needs. */
@@ -50,8 +51,9 @@ void datafile_finish(struct datafile_set *set, bool keep);
 /* Async-signal-safe: unlinks the files and directories the run created. */
 void datafile_emergency_cleanup(void);
 
-/* Verifies that the file at fd holds size_bytes of the data pattern, by sampling.
- * Returns 0, or -EILSEQ (not mmbench data) or -errno. */
+/* Verifies that the file at fd is an mmbench data file of size_bytes: 65 sampled words
+ * must each be the file pattern or a written block's (pattern_is_ours). Returns 0, or
+ * -EILSEQ (not mmbench data) or -errno. */
 int datafile_verify(int fd, uint64_t size_bytes);
 
 #endif

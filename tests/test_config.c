@@ -135,10 +135,10 @@ static void test_inheritance(void **state)
                        "\"duration\": \"2s\", \"op\": \"write\"},"
                        "\"workloads\": [{\"name\": \"a\"}, {\"name\": \"b\", \"ops\": 100, "
                        "\"block_size\": 512}]}";
-    const char *sets[] = {"op=read", "seed=7"};
+    const char *sets[] = {"op=read", "seed=7", "file_size=64MiB"};
     char err[CONFIG_ERROR_MAX];
     struct config *config = NULL;
-    assert_int_equal(config_parse(json, "test", sets, 2, &config, err), 0);
+    assert_int_equal(config_parse(json, "test", sets, 3, &config, err), 0);
     struct workload *list = NULL;
     size_t n = 0;
     assert_int_equal(expand_workloads(config, &list, &n, err), 0);
@@ -148,6 +148,7 @@ static void test_inheritance(void **state)
     assert_int_equal(list[0].duration_ns, 2000000000ULL);
     assert_int_equal(list[0].op, OP_READ); /* --set wins over defaults */
     assert_int_equal(list[0].seed, 7);
+    assert_int_equal(list[0].file_size_bytes, 64 << 20); /* not the JSON number 64 */
     assert_int_equal(list[0].stride_bytes, 8192); /* stride defaults to block_size */
     assert_int_equal(list[1].block_size_bytes, 512);
     assert_int_equal(list[1].ops, 100);
