@@ -672,10 +672,11 @@ int compare_main(int argc, char **argv)
     size_t n = build_rows(cmp, rows, max_rows, missing, &n_missing);
     print_table(cmp, differs, rows, n, missing, n_missing);
 
-    char dir[PATH_MAX], csv[PATH_MAX + 16], json[PATH_MAX + 16];
+    char dir[PATH_MAX];
     if (outdir_create(output, "compare", dir, sizeof(dir)) < 0) {
         status = EXIT_USAGE;
     } else {
+        char csv[PATH_MAX + 16], json[PATH_MAX + 16];
         snprintf(csv, sizeof(csv), "%s/compare.csv", dir);
         snprintf(json, sizeof(json), "%s/compare.json", dir);
         int ret = write_csv(csv, cmp, rows, n);

@@ -91,6 +91,15 @@ static void enum_choices(const struct param_def *d, char *buf, size_t len)
 static int parse_scalar(const struct param_def *d, const cJSON *item, const char *path,
                         struct param_value *v, char *err)
 {
+    /* A config file must use JSON's types; only a bare word from --set is text to parse. */
+    bool from_command_line = strncmp(path, "--set", 5) == 0;
+    bool wants_number = d->type == PARAM_COUNT || d->type == PARAM_COUNT32 ||
+                        d->type == PARAM_FRACTION || d->type == PARAM_REAL;
+    if (cJSON_IsString(item) && !from_command_line &&
+        (wants_number || d->type == PARAM_BOOL ||
+         (d->type == PARAM_PIN && (strcmp(item->valuestring, "true") == 0 ||
+                                   strcmp(item->valuestring, "false") == 0))))
+        return fail(err, "%s: expected %s, got a string", path, type_expectation(d));
     const char *why = NULL;
     int ret;
     bool number_ok = d->type != PARAM_STRING && d->type != PARAM_ENUM &&
@@ -404,6 +413,19 @@ static char *name_from_source(const char *source)
     return name;
 }
 
+/* Workload names: at most 100 characters (UTF-8), no '/', '"' or control characters, as
+ * they become labels in files, charts and comparisons. */
+static bool name_ok(const char *name)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '"')
+            return false;
+        chars += (*p & 0xc0) != 0x80; /* count the first byte of each character */
+    }
+    return chars <= 100;
+}
+
 /* Parses one workload object into cw: its own keys merged over the defaults, with the
  * command-line overrides on top. */
 static int parse_workload(const cJSON *wobj, const struct config *config,
@@ -426,7 +448,7 @@ static int parse_workload(const cJSON *wobj, const struct config *config,
                    cw->path);
         goto out;
     }
-    if (strlen(cw->name) > 100 || strpbrk(cw->name, "/\n\r\t\"")) {
+    if (!name_ok(cw->name)) {
         ret = fail(err, "%s.name: \"%s\": at most 100 characters, without / \" or "
                         "control characters",
                    cw->path, cw->name);
@@ -513,6 +535,20 @@ int config_parse(const char *text, const char *source, const char *const *overri
     config->name = string_member(root, "name", "config", &ret, err);
     if (ret < 0)
         goto out;
+    if (config->name && !name_ok(config->name)) {
+        ret = fail(err, "name: \"%s\": 1 to 100 characters, without / \" or control characters",
+                   config->name);
+        goto out;
+    }
+    if (config->name && config->name[0] == '\0') {
+        ret = fail(err, "name: must not be empty (or leave it out to use the file name)");
+        goto out;
+    }
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "$schema");
+    if (schema && !cJSON_IsString(schema)) {
+        ret = fail(err, "$schema: expected a string (the path or URL of configs/schema.json)");
+        goto out;
+    }
     if (!config->name) {
         priv->name = name_from_source(source);
         if (!priv->name) {

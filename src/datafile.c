@@ -127,9 +127,10 @@ static int find_kept_file(const char *real_dir, uint64_t size_bytes, char **path
         char *marker = work ? join_path(work, MARKER_NAME) : NULL;
         char *file = work ? join_path(work, name) : NULL;
         struct stat st;
-        if (file && lstat(work, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
-            lstat(marker, &st) == 0 && S_ISREG(st.st_mode) && lstat(file, &st) == 0 &&
-            S_ISREG(st.st_mode) && st.st_nlink == 1 && (uint64_t)st.st_size == size_bytes) {
+        if (file && marker && lstat(work, &st) == 0 && S_ISDIR(st.st_mode) &&
+            st.st_uid == geteuid() && lstat(marker, &st) == 0 && S_ISREG(st.st_mode) &&
+            lstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+            (uint64_t)st.st_size == size_bytes) {
             int fd = open(file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
             if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
                 datafile_verify(fd, size_bytes) == 0) {
@@ -364,6 +365,7 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
         uint64_t len = size - offset < FILL_CHUNK_BYTES ? size - offset : FILL_CHUNK_BYTES;
         for (uint64_t i = 0; i < len / 8; i++)
             chunk[i] = pattern_file_word(offset + i * 8);
+        /* cppcheck-suppress knownConditionTrueFalse ; len is at least 1 here */
         for (uint64_t done = 0; done < len;) {
             ssize_t n = pwrite(fd, (char *)chunk + done, len - done, (off_t)(offset + done));
             if (n < 0 && errno == EINTR && !signals_stop_requested())
@@ -471,13 +473,20 @@ int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
     return 0;
 }
 
+/* Removes a data file this run created; says so when it cannot (a failing disk). */
+static void remove_file(const char *path)
+{
+    if (unlink(path) < 0 && errno != ENOENT)
+        log_warn("could not remove %s: %s", path, strerror(errno));
+}
+
 static void drop_file(struct datafile *df, bool remove)
 {
     if (df->fd >= 0)
         close(df->fd);
     df->fd = -1;
     if (df->created && remove)
-        unlink(df->path);
+        remove_file(df->path);
     df->created = false;
     df->reuse = false;
     free(df->path);
@@ -534,7 +543,7 @@ void datafile_finish(struct datafile_set *set, bool keep)
     for (size_t f = 0; f < set->n_files; f++) {
         struct datafile *df = &set->files[f];
         if (df->created && !keep)
-            unlink(df->path);
+            remove_file(df->path);
         else if (df->created)
             log_info("kept data file %s (later runs reuse it; delete its directory when done)",
                      df->path);

@@ -1,6 +1,9 @@
 #include "kcounters.h"
 
+#include "mountinfo.h"
+
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +12,6 @@
 #include <unistd.h>
 
 #define SECTOR_BYTES 512 /* /sys/block/.../stat counts 512-byte sectors, whatever the device */
-
-static const char *const names[KC_COUNT] = {
-    [KC_PGFAULT] = "pgfault",
-    [KC_PGMAJFAULT] = "pgmajfault",
-    [KC_PGPGIN_KIB] = "pgpgin_kib",
-    [KC_PGPGOUT_KIB] = "pgpgout_kib",
-    [KC_REFAULT_FILE] = "workingset_refault_file",
-    [KC_NR_DIRTIED] = "nr_dirtied",
-    [KC_NR_WRITTEN] = "nr_written",
-    [KC_TLB_SHOOTDOWNS] = "tlb_shootdowns",
-    [KC_DEV_READ_IOS] = "dev_read_ios",
-    [KC_DEV_READ_BYTES] = "dev_read_bytes",
-    [KC_DEV_WRITE_IOS] = "dev_write_ios",
-    [KC_DEV_WRITE_BYTES] = "dev_write_bytes",
-};
 
 /* /proc/vmstat names, with older names tried second. */
 static const struct {
@@ -39,11 +27,6 @@ static const struct {
     {KC_NR_DIRTIED, "nr_dirtied"},
     {KC_NR_WRITTEN, "nr_written"},
 };
-
-const char *kcounters_name(enum kcounter c)
-{
-    return names[c];
-}
 
 /* Finds the whole disk for block device dev: "vda" for vda1, itself for a disk or loop. */
 static int disk_of(dev_t dev, char *disk, size_t len)
@@ -64,31 +47,6 @@ static int disk_of(dev_t dev, char *disk, size_t len)
     const char *base = strrchr(target, '/');
     snprintf(disk, len, "%s", base ? base + 1 : target);
     return 0;
-}
-
-/* The mount source of the filesystem with device number dev ("/dev/loop0", "tmpfs"). */
-static int mount_source(dev_t dev, char *source, size_t len, char *fstype, size_t fslen)
-{
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return -1;
-    char line[4096];
-    int found = -1;
-    while (found < 0 && fgets(line, sizeof(line), f)) {
-        unsigned ma, mi;
-        char src[1024], type[64];
-        const char *sep = strstr(line, " - ");
-        if (!sep || sscanf(line, "%*s %*s %u:%u", &ma, &mi) != 2 ||
-            sscanf(sep + 3, "%63s %1023s", type, src) != 2)
-            continue;
-        if (makedev(ma, mi) == dev) {
-            snprintf(source, len, "%s", src);
-            snprintf(fstype, fslen, "%s", type);
-            found = 0;
-        }
-    }
-    fclose(f);
-    return found;
 }
 
 static void find_extra_vmstat(struct kcounters_source *src)
@@ -116,16 +74,15 @@ void kcounters_source_init(struct kcounters_source *src, const char *dir)
     }
     dev_t dev = st.st_dev;
     if (major(dev) == 0) {
-        /* No device of its own (btrfs, overlay, tmpfs): look at the mount source. */
-        char source[1024], fstype[64];
+        /* No device of its own (btrfs, overlay, tmpfs): look at the mount's source. */
+        char real[PATH_MAX];
+        struct mountinfo_entry m;
         struct stat sst;
-        if (mount_source(dev, source, sizeof(source), fstype, sizeof(fstype)) < 0 ||
-            stat(source, &sst) < 0 || !S_ISBLK(sst.st_mode)) {
+        bool have_mount = realpath(dir, real) && mountinfo_find(real, dev, &m) == 0;
+        if (!have_mount || stat(m.source, &sst) < 0 || !S_ISBLK(sst.st_mode)) {
             snprintf(src->why_no_disk, sizeof(src->why_no_disk),
                      "n/a: %s has no block device (filesystem %s)", dir,
-                     mount_source(dev, source, sizeof(source), fstype, sizeof(fstype)) == 0
-                         ? fstype
-                         : "unknown");
+                     have_mount ? m.fs_type : "unknown");
             return;
         }
         dev = sst.st_rdev;

@@ -50,7 +50,4 @@ void kcounters_source_init(struct kcounters_source *src, const char *dir);
 
 void kcounters_read(const struct kcounters_source *src, struct kcounters_snapshot *s);
 
-/* Name of counter c in results ("pgmajfault", "dev_read_bytes", ...). */
-const char *kcounters_name(enum kcounter c);
-
 #endif

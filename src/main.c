@@ -20,6 +20,7 @@
 #include "sysinfo.h"
 #include "timer.h"
 #include "units.h"
+#include "warnings.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -304,6 +305,8 @@ static void emergency_cleanup(void)
 {
     cache_cgroup_emergency_leave();
     datafile_emergency_cleanup();
+    report_emergency_cleanup();
+    results_emergency_cleanup();
 }
 
 static int print_file(const char *path)
@@ -434,25 +437,7 @@ static int run_main(int argc, char **argv)
         .results_dir = results_dir,
         .console = opt.json ? stderr : stdout,
     };
-    if (si.debug_build)
-        results_warn(&res, -1, "this is a %s build of mmbench: rebuild with meson --buildtype=release "
-                           "(./mmbench does) before trusting its numbers",
-                     si.build_type);
-    if (strncmp(si.governor, "n/a", 3) != 0 && strcmp(si.governor, "performance") != 0)
-        results_warn(&res, -1,
-                     "CPU frequency governor is %s, not performance: clock changes add noise "
-                     "(cpupower frequency-set -g performance)",
-                     si.governor);
-    if (si.loadavg_1m > 0.5 * si.online_cpus)
-        results_warn(&res, -1,
-                     "load average %.2f on %d CPUs at the start: other work competes with the "
-                     "benchmark; close other programs or wait",
-                     si.loadavg_1m, si.online_cpus);
-    if (strcmp(si.hypervisor, "none") != 0)
-        results_warn(&res, -1,
-                     "running under a hypervisor (%s): absolute numbers depend on the host; "
-                     "compare ratios within one run",
-                     si.hypervisor);
+    warnings_check_context(&res, &si);
     report_console_header(st.console, &st.in);
     report_console_warnings(st.console, stderr, &st.in, -1);
 

@@ -224,7 +224,7 @@ int param_parse_cpulist(const char *text, uint64_t mask[16], const char **why)
         }
         for (unsigned long c = lo; c <= hi; c++)
             mask[c / 64] |= 1ULL << (c % 64);
-        if (*p == ',')
+        if (*p == ',' && p[1] != '\0')
             p++;
         else if (*p) {
             *why = "CPU list must look like \"0-3,8\"";
@@ -258,9 +258,11 @@ int param_parse_text(const struct param_def *d, const char *text, struct param_v
     case PARAM_COUNT32:
     case PARAM_FRACTION:
     case PARAM_REAL: {
+        /* Plain decimal only (strtod would also take hex, infinities and spaces). */
         char *end;
-        double number = strtod(text, &end);
-        if (end == text || *end != '\0') {
+        bool plain = text[strspn(text, "0123456789.eE+-")] == '\0' && text[0] != '\0';
+        double number = plain ? strtod(text, &end) : 0;
+        if (!plain || *end != '\0') {
             *why = "expected a number";
             return -EINVAL;
         }
@@ -342,6 +344,8 @@ int param_parse_number(const struct param_def *d, double number, struct param_va
                 *why = "must be at least 1 operation (or \"end\")";
                 return -EINVAL;
             }
+            if (check_range(d, number, why) < 0)
+                return -EINVAL;
             v->u = (uint64_t)number;
             return 0;
         }

@@ -28,6 +28,7 @@ struct phase_shared {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     enum gate_state gate;         /* under lock */
+    uint64_t go_tick;             /* when the gate opened: every worker's deadline counts from it */
     unsigned ready;               /* workers waiting at the gate, under lock */
 };
 
@@ -120,7 +121,9 @@ static void worker_loop(struct worker *wk)
     const uint64_t target = wk->ops_target;
     /* ops mode runs at least min_time; duration mode runs max(duration, min_time). */
     uint64_t run_ns = w->duration_ns > w->min_time_ns ? w->duration_ns : w->min_time_ns;
-    const uint64_t deadline = wk->start_tick + timer_from_ns(ops_mode ? w->min_time_ns : run_ns);
+    /* One deadline for all: a worker that the scheduler starts late gets less time rather
+     * than stretching the phase. */
+    const uint64_t deadline = wk->ph->go_tick + timer_from_ns(ops_mode ? w->min_time_ns : run_ns);
     /* Flush every N operations; bytes become operations when every operation writes.
      * For readwrite, the byte count is checked after each batch. */
     uint64_t sync_ops = 0, sync_bytes = 0;
@@ -495,6 +498,7 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
     kcounters_read(in->kc_source, &before);
     pthread_mutex_lock(&ph.lock);
     ph.gate = ret == 0 ? GATE_GO : GATE_ABORT;
+    ph.go_tick = timer_now();
     pthread_cond_broadcast(&ph.cond);
     pthread_mutex_unlock(&ph.lock);
     for (unsigned t = 0; t < n; t++)

@@ -56,6 +56,8 @@ static inline uint64_t prng_below(struct prng *p, uint64_t n)
     uint128_t m = (uint128_t)prng_next(p) * n;
     uint64_t low = (uint64_t)m;
     if (low < n) {
+        /* (2^64 - n) mod n in 64-bit arithmetic, not 0 as cppcheck thinks */
+        /* cppcheck-suppress oppositeExpression */
         uint64_t threshold = -n % n;
         while (low < threshold) {
             m = (uint128_t)prng_next(p) * n;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,12 +15,19 @@ static const struct report_format *const formats[] = {
     &report_results_json,
 };
 
+/* The temporary file being written, for the emergency exit (valid while emergency_armed). */
+static char emergency_tmp[PATH_MAX + 16];
+static volatile sig_atomic_t emergency_armed;
+
 static int write_atomically(const char *dir, const struct report_format *fmt,
                             const struct report_input *in)
 {
     char path[PATH_MAX], tmp[PATH_MAX + 16];
     snprintf(path, sizeof(path), "%s/%s", dir, fmt->file_name);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    emergency_armed = 0;
+    memcpy(emergency_tmp, tmp, sizeof(tmp));
+    emergency_armed = 1; /* before the file exists: it is never left behind */
     FILE *f = fopen(tmp, "we");
     if (!f) {
         int e = errno;
@@ -39,7 +47,14 @@ static int write_atomically(const char *dir, const struct report_format *fmt,
         log_error("writing %s: %s", path, strerror(-ret));
         unlink(tmp);
     }
+    emergency_armed = 0;
     return ret;
+}
+
+void report_emergency_cleanup(void)
+{
+    if (emergency_armed)
+        unlink(emergency_tmp);
 }
 
 int report_write_files(const char *dir, const struct report_input *in)

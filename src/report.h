@@ -42,6 +42,10 @@ extern const struct report_format report_results_json;
  * logging. */
 int report_write_files(const char *dir, const struct report_input *in);
 
+/* Async-signal-safe: removes the temporary file being written, if any (for an exit in the
+ * middle of report_write_files; the finished files are left as they are). */
+void report_emergency_cleanup(void);
+
 /* Console: the context in a few lines, one table per workload, the closing lines. */
 void report_console_header(FILE *out, const struct report_input *in);
 void report_console_workload(FILE *out, const struct report_input *in, unsigned workload);

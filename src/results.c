@@ -3,11 +3,16 @@
 #include "log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+/* The spill file's path, for the emergency exit; empty when there is none. */
+static char emergency_spill[PATH_MAX];
 
 int results_init(struct results *r, const struct workload *workloads, size_t n,
                  const char *spill_path)
@@ -21,12 +26,14 @@ int results_init(struct results *r, const struct workload *workloads, size_t n,
         log_error("creating %s: %s", spill_path, strerror(e));
         return -e;
     }
+    snprintf(emergency_spill, sizeof(emergency_spill), "%s", spill_path);
     return 0;
 }
 
 void results_free(struct results *r, const char *spill_path)
 {
     if (r->spill) {
+        emergency_spill[0] = '\0';
         fclose(r->spill);
         unlink(spill_path);
     }
@@ -37,6 +44,12 @@ void results_free(struct results *r, const char *spill_path)
     free(r->summaries);
     free(r->comparisons);
     memset(r, 0, sizeof(*r));
+}
+
+void results_emergency_cleanup(void)
+{
+    if (emergency_spill[0])
+        unlink(emergency_spill);
 }
 
 /* Grows *items (of size bytes each) to hold one more. */

@@ -153,6 +153,9 @@ int results_init(struct results *r, const struct workload *workloads, size_t n,
                  const char *spill_path);
 void results_free(struct results *r, const char *spill_path);
 
+/* Async-signal-safe: removes the spill file (for an exit that skips results_free). */
+void results_emergency_cleanup(void);
+
 /* Appends a copy of rec. Returns 0 or -ENOMEM. */
 int results_add_run(struct results *r, const struct run_record *rec);
 int results_add_summary(struct results *r, const struct results_summary *s);

@@ -10,6 +10,7 @@
 #include "signals.h"
 #include "sysinfo.h"
 #include "timer.h"
+#include "warnings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +22,6 @@
 #include <unistd.h>
 
 #define MAX_BACKENDS 8
-#define CV_WARN 0.05              /* coefficient of variation worth a warning */
-#define FIRST_SLOW_FACTOR 1.5     /* first repetition this much slower: needs warm-up */
 #define WARM_MIN_PCT 99.0
 #define COLD_MAX_PCT 1.0
 
@@ -153,7 +152,13 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
     /* Write back what earlier phases left dirty: no phase pays for another's writes. */
     if (fsync(fd) < 0)
         log_warn("fsync(%s) before the phase: %s", path, strerror(errno));
-    int ret = cache_prepare(fd, path, w->file_size_bytes, w->cache, w->cold_method);
+    int ret = 0;
+    /* Pages cached earlier stay charged to the cgroup that read them: drop them, so that
+     * what this phase caches is charged to (and limited by) the new cgroup. */
+    if (cg && w->cache != CACHE_COLD)
+        ret = cache_prepare(fd, path, w->file_size_bytes, CACHE_COLD, COLD_FADVISE);
+    if (ret == 0)
+        ret = cache_prepare(fd, path, w->file_size_bytes, w->cache, w->cold_method);
     rec->prepare_ns = timer_monotonic_ns() - t0;
     if (ret < 0) {
         snprintf(rec->error, sizeof(rec->error), "could not bring the page cache to state %s: %s",
@@ -273,11 +278,6 @@ static double v_ops_s(const struct run_record *r)
     return r->ops_s;
 }
 
-static const char *cache_name(enum cache_state c)
-{
-    return c == CACHE_WARM ? "warm" : c == CACHE_COLD ? "cold" : "as_is";
-}
-
 /* Aggregates of one backend of the workload, and the warnings they call for. */
 static void summarize_backend(struct runner *r, const struct workload *w, unsigned wi,
                               unsigned b, size_t first)
@@ -331,35 +331,7 @@ static void summarize_backend(struct runner *r, const struct workload *w, unsign
         log_warn("could not store the histograms of %s/%s", w->name, bname);
     results_add_summary(res, &s);
 
-    if (n >= 2 && s.tput.cv > CV_WARN)
-        results_warn(res, (int)wi,
-                     "%s/%s: throughput varies by %.1f%% (coefficient of variation) over %zu "
-                     "repetitions: the machine is noisy or the runs too short; close other "
-                     "programs, or raise duration or repetitions",
-                     w->name, bname, 100 * s.tput.cv, n);
-    if (s.tput.outliers && n >= 5) /* with fewer, every spread looks like an outlier */
-        results_warn(res, (int)wi,
-                     "%s/%s: %zu outlier repetition(s) (modified z-score > 3.5), kept in the "
-                     "aggregates; see runs.csv",
-                     w->name, bname, s.tput.outliers);
-    if (s.cache_state_missed)
-        results_warn(res, (int)wi,
-                     "%s/%s: cache %s was asked, but %zu of %zu repetitions started with %.1f%% "
-                     "of the file resident (median); flagged in runs.csv (cache_state_reached)%s",
-                     w->name, bname, cache_name(w->cache), s.cache_state_missed, n,
-                     s.resident_before_pct,
-                     w->cache == CACHE_COLD ? ": DONTNEED keeps mapped and dirty pages; try "
-                                              "cold_method drop_caches as root"
-                                            : ": the file may not fit in memory or cache_limit");
-    /* The first measured repetition much slower than the rest: it paid for warming up. */
-    if (n >= 3) {
-        double rest = stats_median(tput + 1, n - 1);
-        if (tput[0] > 0 && rest / tput[0] > FIRST_SLOW_FACTOR)
-            results_warn(res, (int)wi,
-                         "%s/%s: the first repetition was %.1fx slower than the rest: raise "
-                         "warmup (now %u)",
-                         w->name, bname, rest / tput[0], w->warmup);
-    }
+    warnings_check_series(res, (int)wi, w, bname, tput, n, &s);
 }
 
 static uint64_t final_or_checkpoint(const struct run_check *c, unsigned k)
@@ -485,9 +457,10 @@ static void compare_backends(struct runner *r, const struct workload *w, unsigne
     results_add_comparison(res, &cmp);
 }
 
-/* Records a run that could not happen (no data file), so the results say why. */
+/* Records a run that could not happen (no data file), so the results say why: failed, or
+ * interrupted when a stop came while the file was being created. */
 static void record_failure(struct runner *r, unsigned wi, unsigned b, unsigned round,
-                           const struct workload *w, const char *why)
+                           const struct workload *w, enum run_status status, const char *why)
 {
     struct run_record rec;
     memset(&rec, 0, sizeof(rec));
@@ -495,7 +468,7 @@ static void record_failure(struct runner *r, unsigned wi, unsigned b, unsigned r
     rec.backend = b;
     rec.round = round;
     rec.warmup = round < w->warmup;
-    rec.status = RUN_FAILED;
+    rec.status = status;
     rec.threads = w->threads;
     rec.flush_call = backend_get(b)->flush_call(w->sync);
     rec.resident_before_pct = rec.resident_after_pct = rec.readahead_amplification = NAN;
@@ -514,18 +487,20 @@ static int run_workload(struct runner *r, unsigned wi)
 
     const char *path = NULL;
     bool created = false;
-    int ret = datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, &created);
+    char failed[RESULTS_TEXT_MAX];
+    int ret = datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, &created, failed,
+                           sizeof(failed));
     int fd = ret == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     if (fd < 0) {
+        if (ret == 0)
+            snprintf(failed, sizeof(failed), "open(%s): %s", path, strerror(errno));
+        bool stop = ret == -EINTR || signals_stop_requested();
         char why[RESULTS_TEXT_MAX];
-        snprintf(why, sizeof(why), "no data file in %s: %s", w->dir,
-                 strerror(ret < 0 ? -ret : errno));
+        snprintf(why, sizeof(why), "no data file in %s: %s", w->dir, failed);
         for (unsigned round = 0; round < rounds; round++)
             for (unsigned i = 0; i < nb; i++)
-                record_failure(r, wi, list[i], round, w, why);
-        if (ret == -EINTR || signals_stop_requested())
-            return -EINTR;
-        return 0;
+                record_failure(r, wi, list[i], round, w, stop ? RUN_INTERRUPTED : RUN_FAILED, why);
+        return stop ? -EINTR : 0;
     }
     struct kcounters_source src;
     kcounters_source_init(&src, w->dir);

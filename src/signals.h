@@ -1,7 +1,7 @@
 /* Signals: Ctrl-C and SIGTERM stop the run at the next batch (a second Ctrl-C exits at
- * once, removing the data files mmbench created), and SIGBUS inside a timed phase (the
+ * once, removing the data files mmbench created), SIGBUS inside a timed phase (the
  * mapped file shrank, or a write fault found no space) ends that phase instead of the
- * process. */
+ * process, and SIGPIPE is ignored (a closed stdout loses the console output only). */
 #ifndef MMBENCH_SIGNALS_H
 #define MMBENCH_SIGNALS_H
 
@@ -29,8 +29,5 @@ void signals_bus_disarm(void);
 
 /* Address of the calling thread's last guarded SIGBUS. */
 uintptr_t signals_bus_address(void);
-
-/* For tests: make the first Ctrl-C behave as if pressed twice. */
-void signals_reset(void);
 
 #endif

@@ -3,6 +3,7 @@
 #include "build_info.h"
 #include "cache.h"
 #include "kcounters.h"
+#include "mountinfo.h"
 
 #include <errno.h>
 #include <libcpuid/libcpuid.h>
@@ -179,37 +180,6 @@ void sysinfo_collect(struct sysinfo_context *si)
     snprintf(si->cgroup_memory, sizeof(si->cgroup_memory), "%s", cg ? cg : "none");
 }
 
-/* Fills the mount fields of t from /proc/self/mountinfo: the entry with device dev whose
- * mount point is the longest prefix of the directory. */
-static void find_mount(struct sysinfo_target *t, dev_t dev)
-{
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    snprintf(t->fs_type, sizeof(t->fs_type), "unknown");
-    if (!f)
-        return;
-    char line[4096];
-    size_t best = 0;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned ma, mi;
-        char point[PATH_MAX], options[256], type[32], source[256], super[256];
-        const char *sep = strstr(line, " - ");
-        if (!sep || sscanf(line, "%*s %*s %u:%u %*s %4095s %255s", &ma, &mi, point, options) != 4 ||
-            sscanf(sep + 3, "%31s %255s %255s", type, source, super) != 3)
-            continue;
-        size_t len = strlen(point);
-        bool prefix = strncmp(t->real_dir, point, len) == 0 &&
-                      (t->real_dir[len] == '/' || t->real_dir[len] == '\0' || len == 1);
-        if (makedev(ma, mi) != dev || !prefix || len < best)
-            continue;
-        best = len;
-        snprintf(t->mount_point, sizeof(t->mount_point), "%s", point);
-        snprintf(t->fs_type, sizeof(t->fs_type), "%s", type);
-        snprintf(t->mount_source, sizeof(t->mount_source), "%s", source);
-        snprintf(t->mount_options, sizeof(t->mount_options), "%s,%s", options, super);
-    }
-    fclose(f);
-}
-
 int sysinfo_add_target(struct sysinfo_context *si, const char *dir)
 {
     for (size_t i = 0; i < si->n_targets; i++)
@@ -226,9 +196,15 @@ int sysinfo_add_target(struct sysinfo_context *si, const char *dir)
         snprintf(t->real_dir, sizeof(t->real_dir), "%s", dir);
     t->read_ahead_kb = -1;
     t->rotational = -1;
+    snprintf(t->fs_type, sizeof(t->fs_type), "unknown");
     struct stat st;
-    if (stat(t->real_dir, &st) == 0)
-        find_mount(t, st.st_dev);
+    struct mountinfo_entry m;
+    if (stat(t->real_dir, &st) == 0 && mountinfo_find(t->real_dir, st.st_dev, &m) == 0) {
+        snprintf(t->mount_point, sizeof(t->mount_point), "%s", m.mount_point);
+        snprintf(t->fs_type, sizeof(t->fs_type), "%s", m.fs_type);
+        snprintf(t->mount_source, sizeof(t->mount_source), "%s", m.source);
+        snprintf(t->mount_options, sizeof(t->mount_options), "%s", m.options);
+    }
 
     struct kcounters_source src;
     kcounters_source_init(&src, t->real_dir);

@@ -1,0 +1,653 @@
+#!/usr/bin/env python3
+"""Fault tests: provoke each fault for real and check that nothing was lost or left behind.
+
+Usage: robust.py SUBTEST   (meson runs one subtest per test; see tests/meson.build)
+Environment: MMBENCH (the binary), MMBENCH_SOURCE (the source tree),
+MMBENCH_TEST_DIR (where temporary directories go).
+Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
+
+  sigint, sigterm    one signal while the first phase runs: results saved and marked
+                     interrupted, data files removed, exit 130
+  sigint_create      SIGINT while a data file is being created: no partial file left
+  sigint_twice       a second SIGINT in a long batch: exit at once, still nothing left
+  sigpipe            stdout is a pipe whose reader is gone: the run still completes,
+                     saves its results and removes its data files
+  sigbus             another process truncates the file under the mmap backend: that run
+                     fails (SIGBUS), the next workload runs on a fresh file
+  truncate_pread     the same under the pread backend: unexpected end of file
+  enospc_create      (root) a small tmpfs fills up after the start: the next data file
+                     cannot be created; the run says why, no partial file is left
+  enospc_preflight   (root) a file larger than the free space is refused before anything
+  edquot             (root, kernel quotas) as enospc_create, a user quota running out
+  eio                (root) the filesystem is shut down under a running phase: EIO
+  sigkill            SIGKILL at random moments: results.json is absent or whole
+  valgrind           a small run under valgrind memcheck: no errors, no leaks
+"""
+import csv
+import ctypes
+import errno
+import fcntl
+import glob
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+import mmtest
+from integration import leftovers, load_results, write_config
+from mmtest import SKIP, Failure, check
+
+MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
+MiB = 1 << 20
+
+
+class Background:
+    """mmbench running in the background; its stdout and stderr go to files in cwd."""
+
+    def __init__(self, args, cwd, user=None):
+        self.out_path = os.path.join(cwd, "mmbench.stdout")
+        self.err_path = os.path.join(cwd, "mmbench.stderr")
+        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
+            self.proc = subprocess.Popen([MMBENCH] + args, cwd=cwd, stdout=out, stderr=err,
+                                         user=user)
+        self.args = args
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+    def stdout(self):
+        with open(self.out_path) as f:
+            return f.read()
+
+    def threads(self):
+        """Threads of the process: more than one while a phase runs (its workers)."""
+        try:
+            return len(os.listdir(f"/proc/{self.proc.pid}/task"))
+        except FileNotFoundError:
+            return 0
+
+    def maps(self, path):
+        """True when path is mapped into the process."""
+        try:
+            with open(f"/proc/{self.proc.pid}/maps") as f:
+                return any(line.rstrip().endswith(path) for line in f)
+        except FileNotFoundError:
+            return False
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=60):
+        """Waits for the exit; returns the status."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failure(f"mmbench {' '.join(self.args)} did not exit within {timeout} s\n"
+                          f"stderr:\n{self.stderr()}")
+
+    def expect_exit(self, status, timeout=60):
+        got = self.wait(timeout)
+        check(got == status, f"mmbench {' '.join(self.args)}: exit {got}, expected {status}\n"
+                             f"stdout:\n{self.stdout()}\nstderr:\n{self.stderr()}")
+
+    def kill(self):
+        if self.running():
+            self.proc.kill()
+        self.proc.wait()
+
+
+def wait_until(cond, what, proc=None, timeout=30):
+    """Polls cond until it holds; fails after timeout or when proc exited first."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if proc and not proc.running():
+            raise Failure(f"mmbench exited ({proc.proc.returncode}) before {what}\n"
+                          f"stderr:\n{proc.stderr()}")
+        if time.monotonic() > deadline:
+            raise Failure(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.005)
+
+
+def data_files(data_dir):
+    return glob.glob(os.path.join(data_dir, "mmbench-*", "data-*.bin"))
+
+
+def data_file(data_dir, size):
+    files = glob.glob(os.path.join(data_dir, "mmbench-*", f"data-{size}.bin"))
+    return files[0] if files else None
+
+
+def phase_running(proc):
+    return proc.threads() > 1
+
+
+def config(data_dir, workloads, **defaults):
+    base = {"file_size": "8MiB", "repetitions": 1, "warmup": 0, "dir": data_dir}
+    base.update(defaults)
+    return {"name": "robust", "description": "fault test", "defaults": base,
+            "workloads": workloads}
+
+
+def check_nothing_left(data_dir, out_dir):
+    check(leftovers(data_dir) == [], f"data files left behind: {leftovers(data_dir)}")
+    if os.path.isdir(out_dir):
+        tmp = [n for n in os.listdir(out_dir) if n.endswith(".tmp")]
+        check(not tmp, f"temporary files left in {out_dir}: {tmp}")
+
+
+def check_results_valid(out_dir):
+    """results.json is absent or a whole JSON document; returns it or None."""
+    path = os.path.join(out_dir, "results.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        text = f.read()
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise Failure(f"{path} is not valid JSON ({e}): {len(text)} bytes, ends {text[-80:]!r}")
+
+
+def check_csv_whole(path):
+    """A CSV file is absent, or every row has the header's columns."""
+    if not os.path.exists(path):
+        return
+    with open(path, newline="") as f:
+        text = f.read()
+    check(text.endswith("\n"), f"{path} does not end with a newline: cut short?")
+    rows = list(csv.reader(text.splitlines()))
+    check(rows and all(len(r) == len(rows[0]) for r in rows), f"{path} has ragged rows")
+
+
+def runs_of(runs, base_name):
+    return [r for r in runs if r["base_name"] == base_name]
+
+
+def need_root():
+    if os.geteuid() != 0:
+        print("skipped: needs root (mounts)")
+        return False
+    return True
+
+
+class Mount:
+    """A small filesystem mounted for one test (tmpfs, or an image on a loop device)."""
+
+    def __init__(self, tmp, kind, size_mib, options="", mkfs=None):
+        self.path = os.path.join(tmp, "fs")
+        os.mkdir(self.path)
+        self.image = None
+        if kind == "tmpfs":
+            cmd = ["mount", "-t", "tmpfs", "-o", f"size={size_mib}m{options}", "tmpfs",
+                   self.path]
+        else:
+            self.image = os.path.join(tmp, "fs.img")
+            with open(self.image, "wb") as f:
+                f.truncate(size_mib * MiB)
+            made = subprocess.run(mkfs + [self.image], capture_output=True, text=True)
+            if made.returncode != 0:
+                raise OSError(f"{' '.join(mkfs)}: {made.stderr.strip()}")
+            cmd = ["mount", "-o", "loop" + options, self.image, self.path]
+        mounted = subprocess.run(cmd, capture_output=True, text=True)
+        if mounted.returncode != 0:
+            raise OSError(f"{' '.join(cmd)}: {mounted.stderr.strip()}")
+        self.mounted = True
+
+    def source(self):
+        return subprocess.run(["findmnt", "-n", "-o", "SOURCE", self.path],
+                              capture_output=True, text=True).stdout.strip()
+
+    def free_bytes(self):
+        st = os.statvfs(self.path)
+        return st.f_bavail * st.f_frsize
+
+    def fill(self, leave_bytes):
+        """Writes a filler file until only about leave_bytes remain free."""
+        chunk = b"\xa5" * MiB
+        with open(os.path.join(self.path, "filler"), "wb") as f:
+            while self.free_bytes() > leave_bytes:
+                want = min(len(chunk), self.free_bytes() - leave_bytes)
+                try:
+                    f.write(chunk[:max(want, 4096)])
+                    f.flush()
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+            os.fsync(f.fileno())
+
+    def unmount(self):
+        if self.mounted:
+            if subprocess.run(["umount", self.path], capture_output=True).returncode != 0:
+                subprocess.run(["umount", "-l", self.path], capture_output=True)
+            self.mounted = False
+
+
+def mount_or_skip(tmp, *args, **kwargs):
+    try:
+        return Mount(tmp, *args, **kwargs)
+    except (OSError, FileNotFoundError) as e:
+        print(f"skipped: cannot mount a test filesystem: {e}")
+        return None
+
+
+# ---- subtests ----
+
+def interrupt_in_phase(tmp, sig):
+    """One sig while the first phase runs: saved, marked interrupted, cleaned up, 130."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    out = os.path.join(tmp, "out")
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "first", "pattern": "random", "threads": 2},
+               {"name": "second", "pattern": "sequential"}],
+        duration="3s", repetitions=2))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: phase_running(proc), "the first phase", proc)
+        time.sleep(0.3)
+        check(data_files(data), "no data file while the phase runs")
+        sent = time.monotonic()
+        proc.signal(sig)
+        proc.expect_exit(130)
+        # Stops at the next batch, not at the end of the 3 s phase (generous: loaded CI).
+        check(time.monotonic() - sent < 2.5, "mmbench did not stop at the next batch")
+    finally:
+        proc.kill()
+    check("stopping after the current batch" in proc.stderr(), proc.stderr())
+    check("interrupted" in proc.stdout(), f"console does not say interrupted:\n{proc.stdout()}")
+    results, runs, _ = load_results(out)
+    check(results["interrupted"] is True and results["complete"] is False,
+          f"results.json: interrupted {results['interrupted']}, complete {results['complete']}")
+    check(runs and runs[-1]["status"] == "interrupted",
+          f"last run status {runs[-1]['status'] if runs else None}, expected interrupted")
+    check(all(r["status"] == "ok" for r in runs[:-1]), "a run before the interrupted one failed")
+    check(all(r["base_name"] == "first" for r in runs), "the second workload ran")
+    last = runs[-1]
+    check(int(last["ops"]) > 0 and int(last["elapsed_ns"]) < 3e9,
+          f"interrupted run: ops {last['ops']}, elapsed {last['elapsed_ns']} ns")
+    check([r["status"] for r in results["runs"]] == [r["status"] for r in runs],
+          "results.json and runs.csv disagree")
+    check_nothing_left(data, out)
+    check(not os.path.exists(os.path.join(out, ".histograms.tmp")), "spill file left")
+
+
+def test_sigint(tmp):
+    interrupt_in_phase(tmp, signal.SIGINT)
+
+
+def test_sigterm(tmp):
+    interrupt_in_phase(tmp, signal.SIGTERM)
+
+
+def test_sigint_create(tmp):
+    """SIGINT while a big data file is written: the partial file is removed."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    out = os.path.join(tmp, "out")
+    size = 256 * MiB
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "big", "pattern": "random"}], file_size=size, ops=1000))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: data_file(data, size), "the data file", proc)
+        proc.signal(signal.SIGINT)
+        proc.expect_exit(130)
+    finally:
+        proc.kill()
+    results, runs, _ = load_results(out)
+    check(results["interrupted"] and not results["complete"], "results not marked interrupted")
+    check(runs and all(r["status"] == "interrupted" and
+                       f"interrupted while creating data-{size}.bin" in r["error"] for r in runs),
+          f"runs: {[(r['status'], r['error']) for r in runs]}, expected interrupted while "
+          f"creating the data file")
+    check_nothing_left(data, out)
+
+
+def test_sigint_twice(tmp):
+    """A second SIGINT while a long batch runs: exit at once, nothing half-written left."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    out = os.path.join(tmp, "out")
+    # 256 operations of 64 MiB make a batch of 16 GiB of copying: a second or more, during
+    # which the first SIGINT waits for the batch to end.
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "slow", "pattern": "sequential", "block_size": "64MiB"}],
+        file_size="128MiB", duration="20s", backends=["pread"]))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: phase_running(proc), "the phase", proc)
+        time.sleep(0.05)
+        proc.signal(signal.SIGINT)
+        wait_until(lambda: "stopping after the current batch" in proc.stderr(),
+                   "the first SIGINT's message", proc, timeout=10)
+        proc.signal(signal.SIGINT)
+        proc.expect_exit(130, timeout=10)
+    finally:
+        proc.kill()
+    check("interrupted again, exiting now" in proc.stderr(),
+          f"the second SIGINT was not handled as such:\n{proc.stderr()}")
+    check_results_valid(out)
+    check_nothing_left(data, out)
+    check(not os.path.exists(os.path.join(out, ".histograms.tmp")), "spill file left")
+
+
+def test_sigpipe(tmp):
+    """mmbench | head: the reader goes away; the console output is lost, nothing else."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    out = os.path.join(tmp, "out")
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": f"w{i}", "pattern": "random"} for i in range(3)], ops=2000))
+    proc = subprocess.Popen([MMBENCH, cfg, "--output", out], cwd=tmp, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    proc.stdout.close()  # every write to stdout now fails (SIGPIPE, or EPIPE if ignored)
+    try:
+        status = proc.wait(timeout=120)
+    finally:
+        proc.kill()
+        proc.wait()
+    check(status == 0, f"exit {status} with a closed stdout, expected 0 "
+                       f"{'(killed by SIGPIPE)' if status == -signal.SIGPIPE else ''}")
+    results, runs, _ = load_results(out)
+    check(results["complete"] and len(runs) == 3 * 2 and
+          all(r["status"] == "ok" for r in runs), "results incomplete")
+    check_nothing_left(data, out)
+
+
+def truncate_in_phase(tmp, backend):
+    """Truncates the data file while the first workload's phase runs on backend; the
+    second workload must run on a fresh file. Returns the failed run."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    out = os.path.join(tmp, "out")
+    size = 16 * MiB
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "victim", "pattern": "random", "duration": "5s", "threads": 2},
+               {"name": "after", "pattern": "random", "ops": 2000, "repetitions": 2}],
+        file_size=size, backends=[backend]))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: data_file(data, size) and phase_running(proc), "the phase", proc)
+        path = data_file(data, size)
+        if backend == "mmap":
+            wait_until(lambda: proc.maps(path), "the mapping", proc)
+        time.sleep(0.1)
+        os.truncate(path, size // 2)
+        proc.expect_exit(1)
+    finally:
+        proc.kill()
+    results, runs, _ = load_results(out)
+    check(results["complete"] and not results["interrupted"], "run not complete")
+    victim = runs_of(runs, "victim")
+    check(len(victim) == 1 and victim[0]["status"] == "failed",
+          f"victim runs: {[(r['status'], r['error']) for r in victim]}")
+    after = runs_of(runs, "after")
+    check(len(after) == 2 and all(r["status"] == "ok" for r in after),
+          f"the next workload did not run on a fresh file: "
+          f"{[(r['status'], r['error']) for r in after]}\n{proc.stderr()}")
+    check(proc.stderr().count("creating ") == 2, f"the data file was not created afresh:\n"
+                                                  f"{proc.stderr()}")
+    check_nothing_left(data, out)
+    return victim[0]
+
+
+def test_sigbus(tmp):
+    failed = truncate_in_phase(tmp, "mmap")
+    check("SIGBUS" in failed["error"] and "shrank" in failed["error"],
+          f"error does not name SIGBUS: {failed['error']}")
+
+
+def test_truncate_pread(tmp):
+    failed = truncate_in_phase(tmp, "pread")
+    check(re.match(r"pread\(data-16777216\.bin, offset \d+, 4096 bytes\): unexpected end of "
+                   r"file", failed["error"]), f"error: {failed['error']}")
+
+
+def fill_during_first_phase(tmp, fs, fill, small, big, user=None):
+    """Runs a workload on a small file and calls fill while its phase runs, so that the
+    next workload's bigger file cannot be created. Returns (process, runs of the next)."""
+    out = os.path.join(tmp, "out")
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        fs.path, [{"name": "small", "pattern": "random", "file_size": small, "duration": "1s",
+                   "backends": ["pread"]},
+                  {"name": "big", "pattern": "random", "file_size": big, "ops": 1000}]))
+    proc = Background([cfg, "--output", out], cwd=tmp, user=user)
+    try:
+        wait_until(lambda: phase_running(proc), "the first phase", proc)
+        fill()
+        proc.expect_exit(1)
+    finally:
+        proc.kill()
+    results, runs, _ = load_results(out)
+    check(results["complete"], "run not complete")
+    check(all(r["status"] == "ok" for r in runs_of(runs, "small")), "the first workload failed")
+    big_runs = runs_of(runs, "big")
+    check(len(big_runs) == 2 and all(r["status"] == "failed" for r in big_runs),
+          f"the second workload's runs: {[(r['status'], r['error']) for r in big_runs]}")
+    left = set(os.listdir(fs.path)) - {"filler", "lost+found"}
+    check(not left, f"left in the filesystem: {left}")
+    check_nothing_left(fs.path, out)
+    return proc, big_runs
+
+
+def test_enospc_create(tmp):
+    if not need_root():
+        return SKIP
+    fs = mount_or_skip(tmp, "tmpfs", 32)
+    if not fs:
+        return SKIP
+    try:
+        big = 12 * MiB
+        proc, runs = fill_during_first_phase(tmp, fs, lambda: fs.fill(6 * MiB), 4 * MiB, big)
+        expected = f"fallocate(data-{big}.bin, offset 0, {big} bytes): No space left on device"
+        for r in runs:
+            check(expected in r["error"], f"error {r['error']!r} lacks {expected!r}")
+        check(expected in proc.stderr(), f"stderr lacks {expected!r}:\n{proc.stderr()}")
+    finally:
+        fs.unmount()
+
+
+def test_enospc_preflight(tmp):
+    if not need_root():
+        return SKIP
+    fs = mount_or_skip(tmp, "tmpfs", 16)
+    if not fs:
+        return SKIP
+    try:
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        cfg = write_config(os.path.join(tmp, "c.json"), config(
+            fs.path, [{"name": "toobig", "file_size": "32MiB", "ops": 100}]))
+        free = fs.free_bytes()
+        proc = subprocess.run([MMBENCH, cfg], cwd=work, capture_output=True, text=True,
+                              timeout=60)
+        check(proc.returncode == 2, f"exit {proc.returncode}, expected 2\n{proc.stderr}")
+        expected = (f"the data files need up to 32.0MiB (plus 1% for metadata) but only "
+                    f"{free / MiB:.1f}MiB is free there (statvfs)")
+        check(expected in proc.stderr, f"stderr lacks {expected!r}:\n{proc.stderr}")
+        check(os.listdir(fs.path) == [], f"created in the filesystem: {os.listdir(fs.path)}")
+        check(os.listdir(work) == [], f"created in the working directory: {os.listdir(work)}")
+    finally:
+        fs.unmount()
+
+
+class DiskQuota(ctypes.Structure):
+    """struct if_dqblk of <linux/quota.h>; block limits are in KiB."""
+    _fields_ = [("bhardlimit", ctypes.c_uint64), ("bsoftlimit", ctypes.c_uint64),
+                ("curspace", ctypes.c_uint64), ("ihardlimit", ctypes.c_uint64),
+                ("isoftlimit", ctypes.c_uint64), ("curinodes", ctypes.c_uint64),
+                ("btime", ctypes.c_uint64), ("itime", ctypes.c_uint64),
+                ("valid", ctypes.c_uint32)]
+
+
+def set_block_quota(device, uid, limit_bytes):
+    """quotactl(Q_SETQUOTA, USRQUOTA) with a hard block limit; returns 0 or an errno."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    q_setquota, usrquota, qif_blimits = 0x800008, 0, 1
+    quota = DiskQuota(bhardlimit=limit_bytes // 1024, bsoftlimit=limit_bytes // 1024,
+                      valid=qif_blimits)
+    if libc.quotactl((q_setquota << 8) | usrquota, device.encode(), uid,
+                     ctypes.byref(quota)) < 0:
+        return ctypes.get_errno()
+    return 0
+
+
+def test_edquot(tmp):
+    """A user quota (mmbench runs as nobody: root ignores quotas) runs out after the start;
+    statvfs does not see quotas, so only the creation can find out."""
+    if not need_root():
+        return SKIP
+    if not shutil.which("mkfs.ext4"):
+        print("skipped: mkfs.ext4 not found")
+        return SKIP
+    fs = mount_or_skip(tmp, "ext4", 64, options=",usrquota",
+                       mkfs=["mkfs.ext4", "-q", "-F", "-m", "0", "-O", "quota"])
+    if not fs:
+        return SKIP
+    try:
+        nobody = 65534
+        e = set_block_quota(fs.source(), nobody, 16 * MiB)
+        if e:
+            print(f"skipped: quotactl(Q_SETQUOTA): {os.strerror(e)}")
+            return SKIP
+        os.chown(tmp, nobody, -1)
+        os.chmod(fs.path, 0o777)
+
+        def fill():
+            # nobody's 10 MiB filler leaves 6 MiB of its 16 MiB quota once the first
+            # workload's 4 MiB file is gone: too little for the next, 8 MiB file.
+            subprocess.run(["dd", "if=/dev/zero", "of=" + os.path.join(fs.path, "filler"),
+                            "bs=1M", "count=10", "conv=fsync"],
+                           user=nobody, capture_output=True, check=True)
+
+        proc, runs = fill_during_first_phase(tmp, fs, fill, 4 * MiB, 8 * MiB, user=nobody)
+        for r in runs:
+            check("Disk quota exceeded" in r["error"], f"error {r['error']!r} is not EDQUOT")
+    finally:
+        fs.unmount()
+
+
+def test_eio(tmp):
+    """The filesystem is shut down (EXT4_IOC_SHUTDOWN: every later call fails with EIO)
+    while a phase runs: that run fails with EIO, the results are saved elsewhere, and
+    mmbench says what it could not remove."""
+    if not need_root():
+        return SKIP
+    if not shutil.which("mkfs.ext4"):
+        print("skipped: mkfs.ext4 not found")
+        return SKIP
+    fs = mount_or_skip(tmp, "ext4", 64, mkfs=["mkfs.ext4", "-q", "-F"])
+    if not fs:
+        return SKIP
+    out = os.path.join(tmp, "out")
+    try:
+        cfg = write_config(os.path.join(tmp, "c.json"), config(
+            fs.path, [{"name": "victim", "pattern": "random", "duration": "5s",
+                       "backends": ["pread"]},
+                      {"name": "next", "pattern": "random", "file_size": "4MiB", "ops": 100}]))
+        proc = Background([cfg, "--output", out], cwd=tmp)
+        try:
+            wait_until(lambda: phase_running(proc), "the phase", proc)
+            time.sleep(0.1)
+            fd = os.open(fs.path, os.O_RDONLY)
+            try:
+                ext4_ioc_shutdown, nologflush = 0x8004587D, 2
+                fcntl.ioctl(fd, ext4_ioc_shutdown, struct.pack("I", nologflush))
+            finally:
+                os.close(fd)
+            proc.expect_exit(1)
+        finally:
+            proc.kill()
+    finally:
+        fs.unmount()
+    results, runs, _ = load_results(out)
+    check(results["complete"], "run not complete")
+    victim = runs_of(runs, "victim")
+    check(len(victim) == 1 and re.match(r"pread\(data-8388608\.bin, offset \d+, 4096 bytes\): "
+                                        r"Input/output error", victim[0]["error"]),
+          f"victim: {[(r['status'], r['error']) for r in victim]}")
+    following = runs_of(runs, "next")
+    check(following and all(r["status"] == "failed" and "Input/output error" in r["error"]
+                            for r in following),
+          f"next: {[(r['status'], r['error']) for r in following]}")
+    check(re.search(r"could not remove \S+/data-8388608\.bin: Input/output error", proc.stderr()),
+          f"no word of the data file left behind:\n{proc.stderr()}")
+
+
+def test_sigkill(tmp):
+    """SIGKILL at random moments: results.json (and the CSV files) absent or whole."""
+    seed = int(os.environ.get("MMBENCH_ROBUST_SEED", time.time_ns() % 1000000))
+    print(f"kill times from seed {seed} (MMBENCH_ROBUST_SEED)")
+    rng = random.Random(seed)
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": f"w{i}", "pattern": "random", "op": "read" if i % 2 else "write",
+                "sync": "fsync", "sync_every": 200} for i in range(6)],
+        file_size="1MiB", ops=1000, repetitions=2))
+    # The length of a whole run, to spread the kills over it.
+    start = time.monotonic()
+    subprocess.run([MMBENCH, cfg, "--output", os.path.join(tmp, "whole")], cwd=tmp,
+                   capture_output=True, check=True, timeout=120)
+    length = time.monotonic() - start
+    seen = {"absent": 0, "whole": 0}
+    for i in range(12):
+        out = os.path.join(tmp, f"out{i}")
+        proc = Background([cfg, "--output", out], cwd=tmp)
+        time.sleep(rng.uniform(0, length))
+        proc.kill()
+        results = check_results_valid(out)
+        seen["absent" if results is None else "whole"] += 1
+        for name in ("runs.csv", "summary.csv"):
+            check_csv_whole(os.path.join(out, name))
+        for d in glob.glob(os.path.join(data, "mmbench-*")):
+            shutil.rmtree(d)  # SIGKILL leaves the data files: nothing can remove them
+    print(f"results.json after 12 kills: {seen}")
+
+
+def test_valgrind(tmp):
+    """A small run with both backends, a write workload with flushes and two threads under
+    valgrind memcheck: no error, no leak."""
+    valgrind = shutil.which("valgrind")
+    if not valgrind:
+        print("skipped: valgrind not found")
+        return SKIP
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "read", "pattern": "random"},
+               {"name": "write", "pattern": "sequential", "op": "write", "sync": "fdatasync",
+                "sync_every": 100}],
+        file_size="1MiB", ops=1000, repetitions=2, threads=2))
+    out = os.path.join(tmp, "out")
+    log = os.path.join(tmp, "valgrind.log")
+    proc = subprocess.run(
+        [valgrind, "--quiet", "--error-exitcode=99", "--leak-check=full",
+         "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect",
+         # timings under valgrind mean nothing: skip the TSC calibration
+         f"--log-file={log}", MMBENCH, cfg, "--output", out, "--timer", "clock"],
+        cwd=tmp, capture_output=True, text=True, timeout=600)
+    with open(log) as f:
+        report = f.read()
+    check(proc.returncode == 0, f"exit {proc.returncode} under valgrind (99: memcheck found "
+                                f"errors or leaks)\n{report}\nstderr:\n{proc.stderr}")
+    results, runs, _ = load_results(out)
+    check(results["complete"] and all(r["status"] == "ok" for r in runs), "a run failed")
+    check_nothing_left(data, out)
+
+
+if __name__ == "__main__":
+    sys.exit(mmtest.main(globals(), __doc__))
