@@ -1,0 +1,70 @@
+"""Shared pieces of the Python test scripts: the subtest runner and mmbench's key table.
+
+A script defines test_NAME(tmp) functions and ends with sys.exit(mmtest.main(globals(),
+__doc__)); meson runs one subtest per test (see tests/meson.build). A subtest passes by
+returning, fails by raising Failure, and is skipped by returning SKIP.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77  # meson's "skipped"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def list_keys(mmbench):
+    """{key: {"doc", "default", "values"}} from `mmbench --list-keys`: the doc line, the
+    default as the C table spells it (None when there is none) and the enum values (None
+    for keys that are not enums)."""
+    proc = subprocess.run([mmbench, "--list-keys"], capture_output=True, text=True, timeout=60)
+    check(proc.returncode == 0, f"mmbench --list-keys: exit {proc.returncode}\n{proc.stderr}")
+    keys, last = {}, None
+    for line in proc.stdout.splitlines():
+        if line.startswith(" "):
+            values = line.split()
+            check(last and values[0] == "values:", f"unexpected --list-keys line {line!r}")
+            keys[last]["values"] = values[1:]
+            continue
+        name, text = line.split(None, 1)
+        text = re.sub(r" \((mmap|pread) only\)$", "", text)
+        match = re.search(r" \[default (.*)\]$", text)
+        keys[name] = {"doc": text[:match.start()] if match else text,
+                      "default": match.group(1) if match else None, "values": None}
+        last = name
+    check(keys, "mmbench --list-keys printed no keys")
+    return keys
+
+
+def main(namespace, doc):
+    """Runs the subtest named by argv[1] (test_NAME in namespace) in a fresh temporary
+    directory; returns the exit status: 0 pass, 1 fail, 2 usage, 77 skipped."""
+    if len(sys.argv) != 2:
+        print(doc)
+        return 2
+    name = sys.argv[1]
+    fn = namespace.get("test_" + name)
+    if not fn:
+        print(f"unknown subtest {name}")
+        return 2
+    tmp = tempfile.mkdtemp(prefix="mmbench-test-", dir=os.environ.get("MMBENCH_TEST_DIR"))
+    try:
+        if fn(tmp) == SKIP:
+            return SKIP
+    except Failure as e:
+        print(f"FAIL {name}: {e}")
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"ok {name}")
+    return 0
