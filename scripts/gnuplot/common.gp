@@ -1,0 +1,32 @@
+# Set-up shared by every chart template. scripts/plot writes a driver script per chart that
+# sets the variables below and loads a template once for each output format.
+#
+#   fmt       'png' or 'svg'
+#   pngterm   'pngcairo', or 'png' (libgd) where gnuplot lacks cairo
+#   outbase   output path without the extension
+#   width     chart size in pixels
+#   height
+#   title     what was measured (first title line)
+#   subtitle  where: CPU, kernel, filesystem (second title line)
+#
+# Text is not "enhanced": workload names hold underscores that would become subscripts.
+reset
+if (fmt eq 'svg') {
+    set terminal svg noenhanced size width, height font 'DejaVu Sans,10' background '#ffffff'
+} else {
+    if (pngterm eq 'pngcairo') {
+        set terminal pngcairo noenhanced size width, height font 'DejaVu Sans,10'
+    } else {
+        set terminal png noenhanced size width, height
+    }
+}
+set output outbase . '.' . fmt
+set datafile separator "\t"
+set title title . "\n" . subtitle
+set key below center horizontal samplen 2.5 spacing 1.1 width 1
+set grid ytics lc rgb '#dddddd' lw 1 lt 1
+set border 3
+set tics nomirror
+set rmargin 4
+# Error bars are drawn as vectors with flat heads: yerrorbars leaves a gap at the point.
+errorheads = 'heads size screen 0.006,90 filled'
