@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""bench/fs-compare on small real filesystems: runs, a comparison, and nothing left behind.
+
+Usage: test_fs_compare.py SUBTEST   (loop, dirs, interrupt)
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SOURCE = os.environ.get("MMBENCH_SOURCE", ".")
+SCRIPT = os.path.join(SOURCE, "bench", "fs-compare")
+SKIP = 77
+CONFIG = {"name": "fs", "defaults": {"file_size": "8MiB", "ops": 1000, "repetitions": 3,
+                                     "warmup": 0, "pattern": "random"},
+          "workloads": [{"name": "randread"}, {"name": "randwrite", "op": "write"}]}
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def leftovers(work_parent):
+    mounts = [line.split()[1] for line in open("/proc/mounts") if "mmbench-fs-" in line]
+    loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
+    loops = [line for line in loops.splitlines() if "mmbench-fs-" in line]
+    dirs = [d for d in os.listdir(work_parent) if d.startswith("mmbench-fs-")]
+    return mounts + loops + dirs
+
+
+def setup(tmp):
+    cfg = os.path.join(tmp, "fs.json")
+    with open(cfg, "w") as f:
+        json.dump(CONFIG, f)
+    env = dict(os.environ, TMPDIR=tmp)
+    return cfg, env
+
+
+def needs_root():
+    if os.geteuid() != 0 or not shutil.which("losetup"):
+        print("skip: needs root and losetup")
+        sys.exit(SKIP)
+
+
+def test_loop(tmp):
+    needs_root()
+    cfg, env = setup(tmp)
+    out = os.path.join(tmp, "out")
+    proc = subprocess.run([SCRIPT, cfg, "--output", out, "--size", "320M", "--no-plot"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    check(proc.returncode == 0, f"exit {proc.returncode}\n{proc.stderr[-3000:]}")
+    expected = [fs for fs in ("ext4", "xfs", "btrfs") if shutil.which("mkfs." + fs)] + ["tmpfs"]
+    with open(os.path.join(out, "compare", "compare.json")) as f:
+        doc = json.load(f)
+    check([r["label"] for r in doc["runs"]] == expected, f"runs {doc['runs']}")
+    check([r["fs_type"] for r in doc["runs"]] == expected, "each run on its filesystem")
+    check(len(doc["rows"]) == 2 * 2 * len(expected), f"{len(doc['rows'])} rows")
+    for fs in ("ext4", "xfs", "btrfs"):
+        if fs not in expected:
+            check(f"skipping {fs}" in proc.stderr, f"no note about the missing mkfs.{fs}")
+    check(leftovers(tmp) == [], f"left behind: {leftovers(tmp)}")
+
+
+def test_dirs(tmp):
+    cfg, env = setup(tmp)
+    a, b = os.path.join(tmp, "diskA"), os.path.join(tmp, "diskB")
+    os.mkdir(a)
+    os.mkdir(b)
+    out = os.path.join(tmp, "out")
+    proc = subprocess.run([SCRIPT, "--dirs", a, b, "--", cfg, "--output", out, "--no-plot"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    check(proc.returncode == 0, f"exit {proc.returncode}\n{proc.stderr[-3000:]}")
+    with open(os.path.join(out, "compare", "compare.json")) as f:
+        doc = json.load(f)
+    check([r["label"] for r in doc["runs"]] == ["diskA", "diskB"], doc["runs"])
+    check(not [d for d in os.listdir(a) + os.listdir(b) if d.startswith("mmbench-")],
+          "data files left in the directories")
+
+
+def test_interrupt(tmp):
+    needs_root()
+    cfg, env = setup(tmp)
+    slow = dict(CONFIG)
+    slow["defaults"] = dict(CONFIG["defaults"], ops=None, duration="3s")
+    del slow["defaults"]["ops"]
+    with open(cfg, "w") as f:
+        json.dump(slow, f)
+    proc = subprocess.Popen([SCRIPT, cfg, "--output", os.path.join(tmp, "out"), "--size",
+                             "320M", "--no-plot", "--fs", "ext4,tmpfs"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any("mmbench-fs-" in l for l in open("/proc/mounts")):
+        time.sleep(0.1)
+    time.sleep(1.5)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: to the whole foreground group
+    _, stderr = proc.communicate(timeout=120)
+    check(proc.returncode == 130, f"exit {proc.returncode}\n{stderr[-2000:]}")
+    check(leftovers(tmp) == [], f"left behind after Ctrl-C: {leftovers(tmp)}")
+
+
+def main():
+    fn = globals().get("test_" + (sys.argv[1] if len(sys.argv) == 2 else ""))
+    if not fn:
+        print(__doc__)
+        return 2
+    tmp = tempfile.mkdtemp(prefix="mmbench-fstest-", dir="/var/tmp")
+    try:
+        fn(tmp)
+    except Failure as e:
+        print(f"FAIL {sys.argv[1]}: {e}")
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"ok {sys.argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
