@@ -92,14 +92,15 @@ static int drop_all_caches(void)
 }
 
 int cache_prepare(int fd, const char *path, uint64_t size_bytes, enum cache_state state,
-                  enum cold_method method)
+                  enum cold_method method, bool ours)
 {
     switch (state) {
     case CACHE_WARM:
         return warm_file(fd, path, size_bytes);
     case CACHE_COLD: {
-        /* Order matters: dirty pages survive DONTNEED, so write them back first. */
-        if (fsync(fd) < 0) {
+        /* Order matters: dirty pages survive DONTNEED, so write them back first (only
+         * mmbench's own files: someone else's dirty pages are not ours to write). */
+        if (ours && fsync(fd) < 0) {
             int e = errno;
             log_error("fsync(%s) before dropping its cache: %s", path, strerror(e));
             return -e;

@@ -12,6 +12,7 @@
 
 #include "workload.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,9 +20,11 @@
  * 1 GiB pieces just to ask, so its memory use is bounded. Returns 0 or -errno. */
 int cache_residency(int fd, uint64_t size_bytes, double *resident_pct);
 
-/* Brings the file open at fd into state. Returns 0 or -errno after logging. */
+/* Brings the file open at fd into state. ours: mmbench created the file, so cold may
+ * fsync it first; for someone else's file only its clean pages can be dropped. Returns 0
+ * or -errno after logging. */
 int cache_prepare(int fd, const char *path, uint64_t size_bytes, enum cache_state state,
-                  enum cold_method method);
+                  enum cold_method method, bool ours);
 
 /* Whether the cache_limit and cold_method of w can work here (root, a memory cgroup
  * controller). Returns 0 or -EPERM/-ENOTSUP with the reason and the remedy in err. */

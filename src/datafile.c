@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -236,6 +238,45 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
     return 0;
 }
 
+int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t err_len)
+{
+    if (!allowed)
+        return plan_fail(err, err_len, -EPERM,
+                         "file %s: reading an existing file needs --read-existing (mmbench "
+                         "only reads it, and never writes to it)",
+                         w->file);
+    int fd = open(w->file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return plan_fail(err, err_len, -e, "file %s: %s", w->file, strerror(e));
+    }
+    struct stat st;
+    uint64_t size = 0;
+    int ret = 0;
+    if (fstat(fd, &st) < 0) {
+        ret = -errno;
+        plan_fail(err, err_len, ret, "file %s: %s", w->file, strerror(-ret));
+    } else if (S_ISREG(st.st_mode)) {
+        size = (uint64_t)st.st_size;
+    } else if (S_ISBLK(st.st_mode)) {
+        if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
+            ret = -errno;
+            plan_fail(err, err_len, ret, "file %s: BLKGETSIZE64: %s", w->file, strerror(-ret));
+        }
+    } else {
+        ret = plan_fail(err, err_len, -EINVAL,
+                        "file %s: not a regular file or a block device", w->file);
+    }
+    close(fd);
+    if (ret < 0)
+        return ret;
+    w->file_size_bytes = size / 8 * 8;
+    if (w->file_size_bytes < w->block_size_bytes)
+        return plan_fail(err, err_len, -EINVAL, "file %s: %llu bytes, less than block_size",
+                         w->file, (unsigned long long)size);
+    return 0;
+}
+
 int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out,
                   char *err, size_t err_len)
 {
@@ -245,6 +286,8 @@ int datafile_plan(const struct workload *workloads, size_t n, struct datafile_se
     int ret = 0;
     for (size_t i = 0; i < n; i++) {
         const struct workload *w = &workloads[i];
+        if (w->file)
+            continue; /* an existing file: nothing to create */
         char *real = NULL;
         dev_t dev = 0;
         ret = check_dir(w->dir, &real, &dev, err, err_len);

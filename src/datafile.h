@@ -18,9 +18,16 @@
 
 struct datafile_set;
 
+/* Prepares a workload that reads an existing file or block device (w->file) instead of a
+ * data file: refused unless allowed (--read-existing); the file is opened read-only to
+ * check what it is, and w->file_size_bytes becomes its size (rounded down to 8 bytes).
+ * Nothing is ever written to it. Returns 0 or -errno with the reason in err. */
+int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t err_len);
+
 /* Checks every workload's dir (exists, is a directory, writable), finds reusable kept
  * files, and checks with statvfs that the files still to be created fit. Creates
- * nothing. Returns 0, or -errno with the reason in err. */
+ * nothing. Workloads that read an existing file are skipped. Returns 0, or -errno with
+ * the reason in err. */
 int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out,
                   char *err, size_t err_len);
 

@@ -87,6 +87,14 @@ int workload_check(struct workload *w, char *err, size_t len)
     else if (w->op == OP_WRITE)
         w->write_fraction = 1;
 
+    if (w->file && w->op != OP_READ)
+        return check_fail(err, len,
+                          "file %s: mmbench never writes to a file it did not create: op must "
+                          "be read (use dir for write workloads)",
+                          w->file);
+    if (w->file && w->populate == POPULATE_MADV_WRITE)
+        return check_fail(err, len, "file %s: populate madv_populate_write would dirty it",
+                          w->file);
     if (w->backend_mask == 0)
         return check_fail(err, len, "backends: name at least one backend");
     if (w->block_size_bytes % 8 != 0)

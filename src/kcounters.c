@@ -72,7 +72,7 @@ void kcounters_source_init(struct kcounters_source *src, const char *dir)
         snprintf(src->why_no_disk, sizeof(src->why_no_disk), "cannot stat %s", dir);
         return;
     }
-    dev_t dev = st.st_dev;
+    dev_t dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev; /* a device read directly */
     if (major(dev) == 0) {
         /* No device of its own (btrfs, overlay, tmpfs): look at the mount's source. */
         char real[PATH_MAX];

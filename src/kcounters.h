@@ -43,10 +43,11 @@ struct kcounters_source {
     char extra_name[KC_EXTRA_MAX][48];
 };
 
-/* Resolves the block device behind dir: partitions to their disk, loop devices to the
- * loop device, filesystems without a device of their own (btrfs, overlay) through the
- * mount source in /proc/self/mountinfo; no device (tmpfs) gives an empty disk. */
-void kcounters_source_init(struct kcounters_source *src, const char *dir);
+/* Resolves the block device behind path (a directory or file on a filesystem, or a block
+ * device read directly): partitions to their disk, loop devices to the loop device,
+ * filesystems without a device of their own (btrfs, overlay) through the mount source
+ * in /proc/self/mountinfo; no device (tmpfs) gives an empty disk. */
+void kcounters_source_init(struct kcounters_source *src, const char *path);
 
 void kcounters_read(const struct kcounters_source *src, struct kcounters_snapshot *s);
 

@@ -65,6 +65,7 @@ struct options {
     bool yes;
     bool json;
     bool no_perf;
+    bool read_existing;            /* workloads may read an existing file (key "file") */
     enum timer_choice timer;
 };
 
@@ -82,6 +83,7 @@ static void usage(FILE *out)
             "  -f, --filter GLOB    run only workloads whose name matches GLOB\n"
             "  -n, --dry-run        print the expanded workloads, time and disk needed; exit\n"
             "      --keep-files     keep the data files (later runs reuse them)\n"
+            "      --read-existing  allow workloads to read an existing file (key file)\n"
             "      --json           print results.json on stdout (tables go to stderr)\n"
             "  -y, --yes            allow sweeps of more than %d workloads\n"
             "      --timer MODE     auto (TSC when invariant) or clock (clock_gettime)\n"
@@ -136,6 +138,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
         OPT_JSON,
         OPT_TIMER,
         OPT_NO_PERF,
+        OPT_READ_EXISTING,
         OPT_LIST_BACKENDS,
         OPT_LIST_KEYS,
         OPT_VERSION,
@@ -151,6 +154,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
         {"yes", no_argument, NULL, 'y'},
         {"timer", required_argument, NULL, OPT_TIMER},
         {"no-perf", no_argument, NULL, OPT_NO_PERF},
+        {"read-existing", no_argument, NULL, OPT_READ_EXISTING},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"list-backends", no_argument, NULL, OPT_LIST_BACKENDS},
@@ -203,6 +207,9 @@ static int parse_args(int argc, char **argv, struct options *opt)
             break;
         case OPT_NO_PERF:
             opt->no_perf = true;
+            break;
+        case OPT_READ_EXISTING:
+            opt->read_existing = true;
             break;
         case 'q':
             log_set_level(LOG_WARN);
@@ -378,6 +385,19 @@ static int run_main(int argc, char **argv)
         }
     }
     char why[600];
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i].file)
+            continue;
+        char check[400];
+        if (datafile_use_existing(&list[i], opt.read_existing, why, sizeof(why)) < 0 ||
+            (workload_check(&list[i], check, sizeof(check)) < 0 &&
+             snprintf(why, sizeof(why), "%s: %s", list[i].name, check) > 0)) {
+            log_error("%s", why);
+            free(list);
+            config_free(config);
+            return EXIT_USAGE;
+        }
+    }
     struct datafile_set *files = NULL;
     if (runner_preflight(list, n, why, sizeof(why)) < 0 ||
         datafile_plan(list, n, &files, why, sizeof(why)) < 0) {
@@ -397,7 +417,7 @@ static int run_main(int argc, char **argv)
     struct sysinfo_context si;
     sysinfo_collect(&si);
     for (size_t i = 0; i < n; i++)
-        sysinfo_add_target(&si, list[i].dir);
+        sysinfo_add_target(&si, workload_target(&list[i]));
     struct timer_info timer;
     timer_init(opt.timer, si.tsc_invariant, si.tsc_why_not, &timer);
     struct perf_probe perf;

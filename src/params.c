@@ -72,6 +72,8 @@ const struct param_def param_table[] = {
      "seed of the offset streams (the same for every backend and repetition)"},
     {"dir", "dir", PARAM_STRING, F(dir), NULL, 0, 0, ".", NULL,
      "directory where the data file is created"},
+    {"file", "file", PARAM_STRING, F(file), NULL, 0, 0, NULL, NULL,
+     "read this existing file or block device instead (op read; needs --read-existing)"},
     {"backends", "backends", PARAM_BACKENDS, F(backend_mask), NULL, 0, 0, NULL, NULL,
      "backends to compare (default: all, [\"mmap\", \"pread\"])"},
     ENUM("cache", cache, cache_names, "warm", NULL,

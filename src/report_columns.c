@@ -199,7 +199,7 @@ static void run_fs_type(const struct report_column *c, const struct report_input
 {
     (void)c;
     const struct sysinfo_target *t =
-        sysinfo_target_of(in->si, in->workloads[run(row)->workload].dir);
+        sysinfo_target_of(in->si, workload_target(&in->workloads[run(row)->workload]));
     report_value_string(v, t ? t->fs_type : "unknown");
 }
 
@@ -208,7 +208,7 @@ static void run_block_device(const struct report_column *c, const struct report_
 {
     (void)c;
     const struct sysinfo_target *t =
-        sysinfo_target_of(in->si, in->workloads[run(row)->workload].dir);
+        sysinfo_target_of(in->si, workload_target(&in->workloads[run(row)->workload]));
     report_value_string(v, t ? t->block_device : "");
 }
 

@@ -130,7 +130,8 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
         rec->perf_have[c] = false;
 
     struct stat st;
-    if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != w->file_size_bytes) {
+    bool ours = w->file == NULL;
+    if (ours && (fstat(fd, &st) < 0 || (uint64_t)st.st_size != w->file_size_bytes)) {
         snprintf(rec->error, sizeof(rec->error),
                  "the data file is now %lld bytes instead of %llu (truncated by another "
                  "process?); it will be created afresh",
@@ -150,15 +151,15 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
     }
     uint64_t t0 = timer_monotonic_ns();
     /* Write back what earlier phases left dirty: no phase pays for another's writes. */
-    if (fsync(fd) < 0)
+    if (ours && fsync(fd) < 0)
         log_warn("fsync(%s) before the phase: %s", path, strerror(errno));
     int ret = 0;
     /* Pages cached earlier stay charged to the cgroup that read them: drop them, so that
      * what this phase caches is charged to (and limited by) the new cgroup. */
     if (cg && w->cache != CACHE_COLD)
-        ret = cache_prepare(fd, path, w->file_size_bytes, CACHE_COLD, COLD_FADVISE);
+        ret = cache_prepare(fd, path, w->file_size_bytes, CACHE_COLD, COLD_FADVISE, ours);
     if (ret == 0)
-        ret = cache_prepare(fd, path, w->file_size_bytes, w->cache, w->cold_method);
+        ret = cache_prepare(fd, path, w->file_size_bytes, w->cache, w->cold_method, ours);
     rec->prepare_ns = timer_monotonic_ns() - t0;
     if (ret < 0) {
         snprintf(rec->error, sizeof(rec->error), "could not bring the page cache to state %s: %s",
@@ -488,22 +489,25 @@ static int run_workload(struct runner *r, unsigned wi)
     const char *path = NULL;
     bool created = false;
     char failed[RESULTS_TEXT_MAX];
-    int ret = datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, &created, failed,
-                           sizeof(failed));
+    int ret = w->file ? 0
+                      : datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, &created,
+                                     failed, sizeof(failed));
+    if (w->file)
+        path = w->file; /* someone else's file: read only, never created or removed here */
     int fd = ret == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     if (fd < 0) {
         if (ret == 0)
             snprintf(failed, sizeof(failed), "open(%s): %s", path, strerror(errno));
         bool stop = ret == -EINTR || signals_stop_requested();
         char why[RESULTS_TEXT_MAX];
-        snprintf(why, sizeof(why), "no data file in %s: %s", w->dir, failed);
+        snprintf(why, sizeof(why), "no data file in %s: %s", workload_target(w), failed);
         for (unsigned round = 0; round < rounds; round++)
             for (unsigned i = 0; i < nb; i++)
                 record_failure(r, wi, list[i], round, w, stop ? RUN_INTERRUPTED : RUN_FAILED, why);
         return stop ? -EINTR : 0;
     }
     struct kcounters_source src;
-    kcounters_source_init(&src, w->dir);
+    kcounters_source_init(&src, workload_target(w));
 
     free(r->checks);
     r->checks = calloc((size_t)rounds * nb, sizeof(*r->checks));

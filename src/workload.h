@@ -72,6 +72,7 @@ struct workload {
     uint32_t warmup;              /* extra repetitions run first and discarded */
     uint64_t seed;
     const char *dir;              /* where the data file lives */
+    const char *file;             /* an existing file or block device to read instead; NULL */
     uint32_t backend_mask;        /* bit i = backend i of the registry */
 
     enum cache_state cache;
@@ -105,6 +106,13 @@ static inline bool workload_reads(const struct workload *w)
 static inline bool workload_writes(const struct workload *w)
 {
     return w->op != OP_READ;
+}
+
+/* The path the workload's storage is described by: the existing file it reads, or the
+ * directory its data file goes to. */
+static inline const char *workload_target(const struct workload *w)
+{
+    return w->file ? w->file : w->dir;
 }
 
 #endif

@@ -301,6 +301,62 @@ def test_no_overwrite(tmp):
     check(open(os.path.join(out, "results.json")).read() == before, "results overwritten")
 
 
+def digest(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest(), os.stat(path).st_mtime_ns
+
+
+def test_read_existing(tmp):
+    user = os.path.join(tmp, "user.db")
+    with open(user, "wb") as f:
+        f.write(os.urandom(2 << 20))
+    before = digest(user)
+    work = os.path.join(tmp, "work")
+    os.mkdir(work)
+    reader = {"name": "reader", "file": user, "ops": 1000, "repetitions": 2, "warmup": 0,
+              "cache": ["warm", "cold"]}
+    cfg = write_config(os.path.join(tmp, "c.json"), {"name": "existing", "workloads": [reader]})
+    _, stderr = run([cfg], cwd=work, expect=2)
+    check("needs --read-existing" in stderr, stderr)
+    check(os.listdir(work) == [], "something was created for a refused config")
+    out = os.path.join(tmp, "out")
+    run([cfg, "--read-existing", "--output", out], cwd=work)
+    results, runs, _ = load_results(out)
+    check(all(r["status"] == "ok" for r in runs), "a run failed")
+    check(all(c["checksum"].startswith("match") for c in results["comparisons"]),
+          "backends read different data from the existing file")
+    check(results["config"]["workloads"][0]["params"]["file_size_bytes"] == 2 << 20,
+          "file_size is not the file's size")
+    check(digest(user) == before, "the existing file was changed")
+    check(os.listdir(work) == [], "files were created next to the existing file")
+    writer = dict(reader, op="write", cache="warm")
+    cfg = write_config(os.path.join(tmp, "w.json"), {"name": "existing", "workloads": [writer]})
+    _, stderr = run([cfg, "--read-existing"], cwd=work, expect=2)
+    check("never writes to a file it did not create" in stderr, stderr)
+    check(digest(user) == before, "the existing file was changed")
+    if os.geteuid() != 0 or not shutil.which("losetup"):
+        return
+    loop = subprocess.run(["losetup", "--find", "--show", "--read-only", user],
+                          capture_output=True, text=True).stdout.strip()
+    if not loop:
+        return
+    try:
+        device = dict(reader, file=loop, cache="cold")
+        cfg = write_config(os.path.join(tmp, "d.json"),
+                           {"name": "device", "workloads": [device]})
+        out = os.path.join(tmp, "out-device")
+        run([cfg, "--read-existing", "--output", out], cwd=work)
+        results, runs, _ = load_results(out)
+        check(all(r["status"] == "ok" for r in runs), "a run on the block device failed")
+        check(results["context"]["targets"][0]["block_device"] == os.path.basename(loop),
+              f"block device {results['context']['targets'][0]['block_device']}")
+        check(results["comparisons"][0]["checksum"].startswith("match"), "device checksums")
+    finally:
+        subprocess.run(["losetup", "-d", loop])
+    check(digest(user) == before, "the device's backing file was changed")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
