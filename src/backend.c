@@ -3,7 +3,9 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct backend_ops *const registry[] = {
     &backend_mmap,
@@ -47,4 +49,50 @@ int backend_check_registry(void)
         }
     }
     return 0;
+}
+
+int backend_flush_fd(int fd, struct worker_io *io, enum sync_mode mode, uint64_t offset_bytes,
+                     uint64_t length_bytes)
+{
+    int ret = 0;
+    switch (mode) {
+    case SYNC_MS_SYNC:
+    case SYNC_FDATASYNC:
+        ret = fdatasync(fd);
+        break;
+    case SYNC_FSYNC:
+        ret = fsync(fd);
+        break;
+    case SYNC_MS_ASYNC:
+        ret = sync_file_range(fd, (off_t)offset_bytes, (off_t)length_bytes,
+                              SYNC_FILE_RANGE_WRITE);
+        break;
+    case SYNC_FILE_RANGE:
+        ret = sync_file_range(fd, (off_t)offset_bytes, (off_t)length_bytes,
+                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                                  SYNC_FILE_RANGE_WAIT_AFTER);
+        break;
+    case SYNC_NONE:
+        break;
+    }
+    if (ret < 0) {
+        ret = -errno;
+        io->failed_call = backend_flush_fd_call(mode);
+        io->failed_offset_bytes = offset_bytes;
+        io->failed_length_bytes = length_bytes;
+    }
+    return ret;
+}
+
+const char *backend_flush_fd_call(enum sync_mode mode)
+{
+    static const char *const calls[] = {
+        [SYNC_NONE] = "none",
+        [SYNC_MS_ASYNC] = "sync_file_range(WRITE)",
+        [SYNC_MS_SYNC] = "fdatasync",
+        [SYNC_FSYNC] = "fsync",
+        [SYNC_FDATASYNC] = "fdatasync",
+        [SYNC_FILE_RANGE] = "sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER)",
+    };
+    return calls[mode];
 }

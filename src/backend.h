@@ -84,6 +84,16 @@ int backend_find(const char *name);
  * after logging which hook is missing. Called once at start-up. */
 int backend_check_registry(void);
 
+/* Every sync mode done with file calls on fd: fsync, fdatasync, sync_file_range(WAIT_BEFORE|
+ * WRITE|WAIT_AFTER) of the range, and for the msync modes their closest equivalents
+ * (ms_sync: fdatasync; ms_async: sync_file_range(WRITE), starting write-back without
+ * waiting). Shared by the backends. Returns 0 or -errno with io->failed_* set. */
+int backend_flush_fd(int fd, struct worker_io *io, enum sync_mode mode, uint64_t offset_bytes,
+                     uint64_t length_bytes);
+
+/* The system call backend_flush_fd makes for mode. */
+const char *backend_flush_fd_call(enum sync_mode mode);
+
 extern const struct backend_ops backend_mmap;
 extern const struct backend_ops backend_pread;
 

@@ -278,53 +278,25 @@ static int mmap_flush(void *state, struct worker_io *io, enum sync_mode mode, ui
                       uint64_t length)
 {
     struct mmap_state *st = state;
-    int ret = 0;
-    switch (mode) {
-    case SYNC_MS_SYNC:
-    case SYNC_MS_ASYNC: {
-        /* msync needs a page-aligned address; the mapping covers whole pages. */
-        uint64_t mapped = (st->map_len_bytes + st->page_bytes - 1) / st->page_bytes * st->page_bytes;
-        uint64_t start = offset / st->page_bytes * st->page_bytes;
-        uint64_t end = offset + length;
-        end = (end + st->page_bytes - 1) / st->page_bytes * st->page_bytes;
-        if (end > mapped)
-            end = mapped;
-        if (end <= start)
-            return 0;
-        if (msync(st->map + start, end - start, mode == SYNC_MS_SYNC ? MS_SYNC : MS_ASYNC) < 0) {
-            ret = -errno;
-            io->failed_call = mode == SYNC_MS_SYNC ? "msync(MS_SYNC)" : "msync(MS_ASYNC)";
-        }
-        break;
-    }
-    case SYNC_FSYNC:
-        if (fsync(st->fd) < 0) {
-            ret = -errno;
-            io->failed_call = "fsync";
-        }
-        break;
-    case SYNC_FDATASYNC:
-        if (fdatasync(st->fd) < 0) {
-            ret = -errno;
-            io->failed_call = "fdatasync";
-        }
-        break;
-    case SYNC_FILE_RANGE:
-        if (sync_file_range(st->fd, (off_t)offset, (off_t)length,
-                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                                SYNC_FILE_RANGE_WAIT_AFTER) < 0) {
-            ret = -errno;
-            io->failed_call = "sync_file_range";
-        }
-        break;
-    case SYNC_NONE:
-        break;
-    }
-    if (ret < 0) {
+    if (mode != SYNC_MS_SYNC && mode != SYNC_MS_ASYNC)
+        return backend_flush_fd(st->fd, io, mode, offset, length);
+    /* msync needs a page-aligned address; the mapping covers whole pages. */
+    uint64_t page = st->page_bytes;
+    uint64_t mapped = (st->map_len_bytes + page - 1) / page * page;
+    uint64_t start = offset / page * page;
+    uint64_t end = (offset + length + page - 1) / page * page;
+    if (end > mapped)
+        end = mapped;
+    if (end <= start)
+        return 0;
+    if (msync(st->map + start, end - start, mode == SYNC_MS_SYNC ? MS_SYNC : MS_ASYNC) < 0) {
+        int ret = -errno;
+        io->failed_call = mode == SYNC_MS_SYNC ? "msync(MS_SYNC)" : "msync(MS_ASYNC)";
         io->failed_offset_bytes = offset;
         io->failed_length_bytes = length;
+        return ret;
     }
-    return ret;
+    return 0;
 }
 
 static void mmap_close(void *state)
@@ -338,15 +310,11 @@ static void mmap_close(void *state)
 
 static const char *mmap_flush_call(enum sync_mode mode)
 {
-    static const char *const calls[] = {
-        [SYNC_NONE] = "none",
-        [SYNC_MS_ASYNC] = "msync(MS_ASYNC)",
-        [SYNC_MS_SYNC] = "msync(MS_SYNC)",
-        [SYNC_FSYNC] = "fsync",
-        [SYNC_FDATASYNC] = "fdatasync",
-        [SYNC_FILE_RANGE] = "sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER)",
-    };
-    return calls[mode];
+    if (mode == SYNC_MS_SYNC)
+        return "msync(MS_SYNC)";
+    if (mode == SYNC_MS_ASYNC)
+        return "msync(MS_ASYNC)";
+    return backend_flush_fd_call(mode);
 }
 
 const struct backend_ops backend_mmap = {

@@ -127,43 +127,7 @@ static int pread_flush(void *state, struct worker_io *io, enum sync_mode mode, u
                        uint64_t length)
 {
     struct pread_state *st = state;
-    int ret = 0;
-    switch (mode) {
-    case SYNC_MS_SYNC:
-    case SYNC_FDATASYNC:
-        if (fdatasync(st->fd) < 0) {
-            ret = -errno;
-            io->failed_call = "fdatasync";
-        }
-        break;
-    case SYNC_FSYNC:
-        if (fsync(st->fd) < 0) {
-            ret = -errno;
-            io->failed_call = "fsync";
-        }
-        break;
-    case SYNC_MS_ASYNC:
-        if (sync_file_range(st->fd, (off_t)offset, (off_t)length, SYNC_FILE_RANGE_WRITE) < 0) {
-            ret = -errno;
-            io->failed_call = "sync_file_range(WRITE)";
-        }
-        break;
-    case SYNC_FILE_RANGE:
-        if (sync_file_range(st->fd, (off_t)offset, (off_t)length,
-                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                                SYNC_FILE_RANGE_WAIT_AFTER) < 0) {
-            ret = -errno;
-            io->failed_call = "sync_file_range";
-        }
-        break;
-    case SYNC_NONE:
-        break;
-    }
-    if (ret < 0) {
-        io->failed_offset_bytes = offset;
-        io->failed_length_bytes = length;
-    }
-    return ret;
+    return backend_flush_fd(st->fd, io, mode, offset, length);
 }
 
 static void pread_close(void *state)
@@ -171,19 +135,6 @@ static void pread_close(void *state)
     struct pread_state *st = state;
     close(st->fd);
     free(st);
-}
-
-static const char *pread_flush_call(enum sync_mode mode)
-{
-    static const char *const calls[] = {
-        [SYNC_NONE] = "none",
-        [SYNC_MS_ASYNC] = "sync_file_range(WRITE)",
-        [SYNC_MS_SYNC] = "fdatasync",
-        [SYNC_FSYNC] = "fsync",
-        [SYNC_FDATASYNC] = "fdatasync",
-        [SYNC_FILE_RANGE] = "sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER)",
-    };
-    return calls[mode];
 }
 
 const struct backend_ops backend_pread = {
@@ -194,5 +145,5 @@ const struct backend_ops backend_pread = {
     .run_batch = pread_run_batch,
     .flush = pread_flush,
     .close = pread_close,
-    .flush_call = pread_flush_call,
+    .flush_call = backend_flush_fd_call,
 };

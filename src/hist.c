@@ -68,3 +68,14 @@ double hist_mean(const struct hist *h)
 {
     return h->count ? (double)h->sum_ns / (double)h->count : NAN;
 }
+
+void hist_summarize(const struct hist *h, struct hist_summary *s)
+{
+    s->count = h->count;
+    s->mean_ns = hist_mean(h);
+    s->p50_ns = hist_percentile(h, 50);
+    s->p90_ns = hist_percentile(h, 90);
+    s->p99_ns = hist_percentile(h, 99);
+    s->p999_ns = hist_percentile(h, 99.9);
+    s->max_ns = h->count ? (double)h->max_ns : NAN;
+}

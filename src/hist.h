@@ -45,6 +45,14 @@ static inline void hist_add(struct hist *h, uint64_t ns)
     h->buckets[hist_index(ns)]++;
 }
 
+/* What reports need of a histogram. */
+struct hist_summary {
+    uint64_t count;
+    double mean_ns;
+    double p50_ns, p90_ns, p99_ns, p999_ns; /* NAN when empty */
+    double max_ns;                           /* exact; NAN when empty */
+};
+
 void hist_init(struct hist *h);
 void hist_merge(struct hist *into, const struct hist *from);
 
@@ -56,5 +64,7 @@ uint64_t hist_bucket_upper_ns(unsigned i);
  * and 100). NAN when the histogram is empty. */
 double hist_percentile(const struct hist *h, double pct);
 double hist_mean(const struct hist *h);
+
+void hist_summarize(const struct hist *h, struct hist_summary *s);
 
 #endif

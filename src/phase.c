@@ -45,7 +45,7 @@ struct worker {
     uint64_t ops_done;
     uint64_t writes;
     uint64_t start_tick, end_tick;
-    uint64_t flushes, flush_ns, end_flush_ns;
+    uint64_t flush_ns, end_flush_ns;
     uint64_t checkpoint[PHASE_CHECKPOINTS];
     unsigned n_checkpoints;
     struct rusage ru_start, ru_end;
@@ -89,7 +89,6 @@ static int worker_flush(struct worker *wk, bool final)
     uint64_t ns = timer_to_ns(timer_now() - t0);
     hist_add(wk->flush_hist, ns);
     wk->flush_ns += ns;
-    wk->flushes++;
     if (final)
         wk->end_flush_ns = ns;
     io->dirty_lo_bytes = UINT64_MAX;
@@ -371,7 +370,6 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
         rec->ops += wk->ops_done;
         rec->writes += wk->writes;
         rec->checksum += wk->io.checksum;
-        rec->flushes += wk->flushes;
         rec->flush_total_ns += wk->flush_ns;
         rec->end_flush_ns = wk->end_flush_ns > rec->end_flush_ns ? wk->end_flush_ns
                                                                   : rec->end_flush_ns;
@@ -418,17 +416,8 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
     double seconds = (double)rec->elapsed_ns / 1e9;
     rec->tput_mib_s = seconds > 0 ? (double)rec->bytes / 1048576.0 / seconds : 0;
     rec->ops_s = seconds > 0 ? (double)rec->ops / seconds : 0;
-    struct hist *lat = out->latency;
-    rec->latency_samples = lat->count;
-    rec->latency_mean_ns = hist_mean(lat);
-    rec->latency_p50_ns = hist_percentile(lat, 50);
-    rec->latency_p90_ns = hist_percentile(lat, 90);
-    rec->latency_p99_ns = hist_percentile(lat, 99);
-    rec->latency_p999_ns = hist_percentile(lat, 99.9);
-    rec->latency_max_ns = lat->count ? (double)lat->max_ns : NAN;
-    rec->flush_p50_ns = hist_percentile(out->flush, 50);
-    rec->flush_p99_ns = hist_percentile(out->flush, 99);
-    rec->flush_max_ns = out->flush->count ? (double)out->flush->max_ns : NAN;
+    hist_summarize(out->latency, &rec->latency);
+    hist_summarize(out->flush, &rec->flush);
     rec->flush_share_pct = rec->elapsed_ns
                                ? 100.0 * (double)rec->flush_total_ns / ((double)rec->elapsed_ns * n)
                                : 0;

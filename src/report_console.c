@@ -81,14 +81,14 @@ void report_console_workload(FILE *out, const struct report_input *in, unsigned 
             snprintf(ci, sizeof(ci), "[%.1f, %.1f]", s->tput.ci_low, s->tput.ci_high);
         if (!isnan(s->tput.cv))
             snprintf(cv, sizeof(cv), "%.1f%%", 100 * s->tput.cv);
-        units_format_latency(s->latency_p50_ns, p50, sizeof(p50));
-        units_format_latency(s->latency_p99_ns, p99, sizeof(p99));
+        units_format_latency(s->latency.p50_ns, p50, sizeof(p50));
+        units_format_latency(s->latency.p99_ns, p99, sizeof(p99));
         fprintf(out, "  %-7s %10.1f  %-21s %10.0f %9s %9s %10.3g %6s\n", name, s->tput.median, ci,
                 s->ops_s_median, p50, p99, s->faults_per_op, cv);
-        if (w->sync != SYNC_NONE && !isnan(s->flush_p50_ns)) {
+        if (w->sync != SYNC_NONE && !isnan(s->flush.p50_ns)) {
             char f50[16], f99[16];
-            units_format_latency(s->flush_p50_ns, f50, sizeof(f50));
-            units_format_latency(s->flush_p99_ns, f99, sizeof(f99));
+            units_format_latency(s->flush.p50_ns, f50, sizeof(f50));
+            units_format_latency(s->flush.p99_ns, f99, sizeof(f99));
             const char *call = "flush";
             for (size_t i = 0; i < res->n_runs; i++)
                 if (res->runs[i].workload == wi && res->runs[i].backend == b) {

@@ -41,14 +41,11 @@ struct run_record {
     double tput_mib_s;           /* bytes / elapsed, MiB = 2^20 bytes */
     double ops_s;
 
-    uint64_t latency_samples;
-    double latency_mean_ns, latency_p50_ns, latency_p90_ns, latency_p99_ns, latency_p999_ns;
-    double latency_max_ns;
+    struct hist_summary latency; /* data path, ns per operation (flushes excluded) */
 
-    uint64_t flushes;
+    struct hist_summary flush;   /* ns per flush call; count = flush calls */
     uint64_t flush_total_ns;     /* summed over threads */
     uint64_t end_flush_ns;       /* the final flush (longest over threads) */
-    double flush_p50_ns, flush_p99_ns, flush_max_ns;
     double flush_share_pct;      /* flush time / (elapsed x threads) */
 
     uint64_t setup_ns;           /* backend open: open + mmap + madvise + populate */
@@ -96,9 +93,8 @@ struct results_summary {
     size_t n_failed;
     struct stats_summary tput;   /* MiB/s over repetitions */
     double ops_s_median;
-    double latency_mean_ns, latency_p50_ns, latency_p90_ns, latency_p99_ns, latency_p999_ns;
-    double latency_max_ns;       /* from the merged histogram of the measured runs */
-    double flush_p50_ns, flush_p99_ns, flush_max_ns;
+    struct hist_summary latency; /* from the merged histograms of the measured runs */
+    struct hist_summary flush;
     double flush_share_pct;      /* medians over repetitions from here on */
     double faults_per_op;        /* minor + major, of the workers (getrusage) */
     double major_faults_per_op;

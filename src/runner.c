@@ -306,15 +306,8 @@ static void summarize_backend(struct runner *r, const struct workload *w, unsign
     stats_summarize(tput, n, w->seed ^ (0x51a7ULL + b), &s.tput);
     s.ops_s_median = per_op_median(res, first, b, v_ops_s);
     struct hist *lat = r->hists[b].latency, *fl = r->hists[b].flush;
-    s.latency_mean_ns = hist_mean(lat);
-    s.latency_p50_ns = hist_percentile(lat, 50);
-    s.latency_p90_ns = hist_percentile(lat, 90);
-    s.latency_p99_ns = hist_percentile(lat, 99);
-    s.latency_p999_ns = hist_percentile(lat, 99.9);
-    s.latency_max_ns = lat->count ? (double)lat->max_ns : NAN;
-    s.flush_p50_ns = hist_percentile(fl, 50);
-    s.flush_p99_ns = hist_percentile(fl, 99);
-    s.flush_max_ns = fl->count ? (double)fl->max_ns : NAN;
+    hist_summarize(lat, &s.latency);
+    hist_summarize(fl, &s.flush);
     s.flush_share_pct = per_op_median(res, first, b, v_flush_share);
     s.faults_per_op = per_op_median(res, first, b, v_faults);
     s.major_faults_per_op = per_op_median(res, first, b, v_majfaults);

@@ -134,40 +134,46 @@ static int scale_value(uint64_t whole, uint64_t num, uint64_t den, uint64_t scal
     return 0;
 }
 
-int units_parse_size(const char *text, uint64_t *bytes, const char **why)
+/* A quantity: a number, then a unit of the table (scaled exactly, in 128 bits). */
+struct quantity {
+    const struct unit *units;
+    size_t n_units;
+    const char *unknown_unit; /* why, when the suffix is not in the table */
+    const char *inexact;      /* why, when the result is not a whole number of units */
+};
+
+static int parse_quantity(const struct quantity *q, const char *text, uint64_t *out,
+                          const char **why)
 {
     uint64_t whole, num, den;
     const char *suffix;
     int ret = split_number(text, &whole, &num, &den, &suffix, why);
     if (ret < 0)
         return ret;
-    const struct unit *u =
-        find_unit(size_units, sizeof(size_units) / sizeof(size_units[0]), suffix);
+    const struct unit *u = find_unit(q->units, q->n_units, suffix);
     if (!u) {
-        *why = "unknown size unit (use B, KiB, MiB, GiB, TiB or k, M, G, T)";
+        *why = q->unknown_unit;
         return -EINVAL;
     }
-    return scale_value(whole, num, den, u->scale, bytes, why,
-                       "not a whole number of bytes");
+    return scale_value(whole, num, den, u->scale, out, why, q->inexact);
+}
+
+int units_parse_size(const char *text, uint64_t *bytes, const char **why)
+{
+    static const struct quantity size = {
+        size_units, sizeof(size_units) / sizeof(size_units[0]),
+        "unknown size unit (use B, KiB, MiB, GiB, TiB or k, M, G, T)",
+        "not a whole number of bytes"};
+    return parse_quantity(&size, text, bytes, why);
 }
 
 int units_parse_duration(const char *text, uint64_t *ns, const char **why)
 {
-    uint64_t whole, num, den;
-    const char *suffix;
-    int ret = split_number(text, &whole, &num, &den, &suffix, why);
-    if (ret < 0)
-        return ret;
-    const struct unit *u =
-        find_unit(duration_units, sizeof(duration_units) / sizeof(duration_units[0]), suffix);
-    if (!u) {
-        *why = "unknown duration unit (use ns, us, ms, s, m or h)";
-        return -EINVAL;
-    }
-    return scale_value(whole, num, den, u->scale, ns, why,
-                       "not a whole number of nanoseconds");
+    static const struct quantity duration = {
+        duration_units, sizeof(duration_units) / sizeof(duration_units[0]),
+        "unknown duration unit (use ns, us, ms, s, m or h)", "not a whole number of nanoseconds"};
+    return parse_quantity(&duration, text, ns, why);
 }
-
 char *units_format_size(uint64_t bytes, char *buf, size_t len)
 {
     static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

@@ -15,20 +15,13 @@ import subprocess
 import sys
 import tempfile
 
+import mmtest
+from mmtest import Failure, check
+
 import mmpattern
 
 MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
 SOURCE = os.environ.get("MMBENCH_SOURCE", ".")
-SKIP = 77
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 def run(args, cwd, expect=0, timeout=120, env=None):
@@ -357,28 +350,5 @@ def test_read_existing(tmp):
     check(digest(user) == before, "the device's backing file was changed")
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    name = sys.argv[1]
-    fn = globals().get("test_" + name)
-    if not fn:
-        print(f"unknown subtest {name}")
-        return 2
-    tmp = tempfile.mkdtemp(prefix="mmbench-test-", dir=os.environ.get("MMBENCH_TEST_DIR"))
-    try:
-        result = fn(tmp)
-        if result == SKIP:
-            return SKIP
-    except Failure as e:
-        print(f"FAIL {name}: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ok {name}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(mmtest.main(globals(), __doc__))

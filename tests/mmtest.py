@@ -18,6 +18,10 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    """Raised anywhere in a subtest to skip it, with the reason."""
+
+
 def check(cond, message):
     if not cond:
         raise Failure(message)
@@ -46,9 +50,10 @@ def list_keys(mmbench):
     return keys
 
 
-def main(namespace, doc):
+def main(namespace, doc, parent=None):
     """Runs the subtest named by argv[1] (test_NAME in namespace) in a fresh temporary
-    directory; returns the exit status: 0 pass, 1 fail, 2 usage, 77 skipped."""
+    directory under parent (default $MMBENCH_TEST_DIR, else the system's); returns the exit
+    status: 0 pass, 1 fail, 2 usage, 77 skipped (SKIP returned or Skip raised)."""
     if len(sys.argv) != 2:
         print(doc)
         return 2
@@ -57,10 +62,13 @@ def main(namespace, doc):
     if not fn:
         print(f"unknown subtest {name}")
         return 2
-    tmp = tempfile.mkdtemp(prefix="mmbench-test-", dir=os.environ.get("MMBENCH_TEST_DIR"))
+    tmp = tempfile.mkdtemp(prefix="mmbench-test-", dir=parent or os.environ.get("MMBENCH_TEST_DIR"))
     try:
         if fn(tmp) == SKIP:
             return SKIP
+    except Skip as e:
+        print(f"skip {name}: {e}")
+        return SKIP
     except Failure as e:
         print(f"FAIL {name}: {e}")
         return 1

@@ -14,21 +14,10 @@ import subprocess
 import sys
 import tempfile
 
+import mmtest
+from mmtest import Skip, check
+
 MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
-SKIP = 77
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 def run_config(tmp, workloads, expect=0, **defaults):
@@ -206,26 +195,5 @@ def test_cgroup(tmp):
     check(cgroup_leftovers() == [], f"cgroups left behind: {cgroup_leftovers()}")
 
 
-def main():
-    fn = globals().get("test_" + (sys.argv[1] if len(sys.argv) == 2 else ""))
-    if not fn:
-        print(__doc__)
-        return 2
-    parent = os.environ.get("MMBENCH_PHYSICS_DIR", "/var/tmp")
-    tmp = tempfile.mkdtemp(prefix="mmbench-physics-", dir=parent)
-    try:
-        fn(tmp)
-    except Skip as e:
-        print(f"skip {sys.argv[1]}: {e}")
-        return SKIP
-    except Failure as e:
-        print(f"FAIL {sys.argv[1]}: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ok {sys.argv[1]}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(mmtest.main(globals(), __doc__, os.environ.get("MMBENCH_PHYSICS_DIR", "/var/tmp")))

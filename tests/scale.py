@@ -6,22 +6,14 @@ Usage: scale.py SUBTEST   (sweep_memory, threads_256)
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+import mmtest
+from mmtest import check
 
 MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
 LIMIT_KIB = 32 * 1024
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 def run(tmp, name, defaults, workloads):
@@ -75,22 +67,5 @@ def test_threads_256(tmp):
         check(many > 0.5 * few, f"{backend}: 256 threads at {many / few:.0%} of 2 threads")
 
 
-def main():
-    fn = globals().get("test_" + (sys.argv[1] if len(sys.argv) == 2 else ""))
-    if not fn:
-        print(__doc__)
-        return 2
-    tmp = tempfile.mkdtemp(prefix="mmbench-scale-", dir=os.environ.get("MMBENCH_TEST_DIR"))
-    try:
-        fn(tmp)
-    except Failure as e:
-        print(f"FAIL {sys.argv[1]}: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ok {sys.argv[1]}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(mmtest.main(globals(), __doc__))

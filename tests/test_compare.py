@@ -7,21 +7,13 @@ import csv
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
+
+import mmtest
+from mmtest import Failure, check
 
 MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 def results(kernel="6.1.0", fs="ext4", workloads=None, schema=1, seed=1):
@@ -180,22 +172,5 @@ def test_usage(tmp):
     check(proc.returncode == 2 and "already holds results" in proc.stderr, proc.stderr)
 
 
-def main():
-    fn = globals().get("test_" + (sys.argv[1] if len(sys.argv) == 2 else ""))
-    if not fn:
-        print(__doc__)
-        return 2
-    tmp = tempfile.mkdtemp(prefix="mmbench-compare-")
-    try:
-        fn(tmp)
-    except Failure as e:
-        print(f"FAIL {sys.argv[1]}: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ok {sys.argv[1]}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(mmtest.main(globals(), __doc__))

@@ -9,24 +9,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
+
+import mmtest
+from mmtest import Skip, check
 
 SOURCE = os.environ.get("MMBENCH_SOURCE", ".")
 SCRIPT = os.path.join(SOURCE, "bench", "fs-compare")
-SKIP = 77
 CONFIG = {"name": "fs", "defaults": {"file_size": "8MiB", "ops": 1000, "repetitions": 3,
                                      "warmup": 0, "pattern": "random"},
           "workloads": [{"name": "randread"}, {"name": "randwrite", "op": "write"}]}
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 def leftovers(work_parent):
@@ -47,8 +39,7 @@ def setup(tmp):
 
 def needs_root():
     if os.geteuid() != 0 or not shutil.which("losetup"):
-        print("skip: needs root and losetup")
-        sys.exit(SKIP)
+        raise Skip("needs root and losetup")
 
 
 def test_loop(tmp):
@@ -108,22 +99,5 @@ def test_interrupt(tmp):
     check(leftovers(tmp) == [], f"left behind after Ctrl-C: {leftovers(tmp)}")
 
 
-def main():
-    fn = globals().get("test_" + (sys.argv[1] if len(sys.argv) == 2 else ""))
-    if not fn:
-        print(__doc__)
-        return 2
-    tmp = tempfile.mkdtemp(prefix="mmbench-fstest-", dir="/var/tmp")
-    try:
-        fn(tmp)
-    except Failure as e:
-        print(f"FAIL {sys.argv[1]}: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ok {sys.argv[1]}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(mmtest.main(globals(), __doc__, "/var/tmp"))
