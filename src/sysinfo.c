@@ -14,6 +14,7 @@
 #include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -180,6 +181,29 @@ void sysinfo_collect(struct sysinfo_context *si)
     snprintf(si->cgroup_memory, sizeof(si->cgroup_memory), "%s", cg ? cg : "none");
 }
 
+/* The filesystem type from statfs's magic number, for when mountinfo cannot say. */
+static void fs_type_from_statfs(const char *path, char *out, size_t len)
+{
+    static const struct {
+        unsigned long magic;
+        const char *name;
+    } types[] = {
+        {0xEF53, "ext2/3/4"},    {0x58465342, "xfs"},  {0x9123683E, "btrfs"},
+        {0x01021994, "tmpfs"},   {0x6969, "nfs"},      {0x794c7630, "overlay"},
+        {0x2FC12FC1, "zfs"},     {0xF2F52010, "f2fs"}, {0x65735546, "fuse"},
+    };
+    struct statfs fs;
+    if (statfs(path, &fs) < 0)
+        return;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if ((unsigned long)fs.f_type == types[i].magic) {
+            snprintf(out, len, "%s", types[i].name);
+            return;
+        }
+    }
+    snprintf(out, len, "unknown (magic %#lx)", (unsigned long)fs.f_type);
+}
+
 int sysinfo_add_target(struct sysinfo_context *si, const char *dir)
 {
     for (size_t i = 0; i < si->n_targets; i++)
@@ -204,6 +228,9 @@ int sysinfo_add_target(struct sysinfo_context *si, const char *dir)
         snprintf(t->fs_type, sizeof(t->fs_type), "%s", m.fs_type);
         snprintf(t->mount_source, sizeof(t->mount_source), "%s", m.source);
         snprintf(t->mount_options, sizeof(t->mount_options), "%s", m.options);
+    } else {
+        /* No visible mount (a chroot hides them): the filesystem still tells its type. */
+        fs_type_from_statfs(t->real_dir, t->fs_type, sizeof(t->fs_type));
     }
 
     struct kcounters_source src;

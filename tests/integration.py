@@ -86,6 +86,19 @@ def test_end_to_end(tmp):
         check(int(r["bytes"]) == 2000 * 4096, "bytes")
         check(float(r["latency_p50_ns"]) > 0, "no latency")
     check(len(summary) == 4, "summary rows")
+    # Aggregates and the verdict, in all three places.
+    for row in summary:
+        check(int(row["repetitions_ok"]) == 2 and float(row["tput_median_mib_s"]) > 0,
+              "summary aggregates")
+        check(row["verdict"].startswith(("mmap ", "pread ", "no significant")), row["verdict"])
+        check(float(row["ratio_mmap_pread"]) > 0, "ratio")
+    verdicts = {c["workload"]: c["verdict"] for c in results["comparisons"]}
+    check(set(verdicts) == {"randread", "seqwrite"}, f"comparisons {verdicts}")
+    for name, verdict in verdicts.items():
+        check(f"verdict: {verdict}" in stdout, f"console lacks the verdict of {name}")
+    check(all(r["round"] in ("0", "1") for r in runs), "rounds")
+    check(sorted(int(r["sequence"]) for r in runs if r["workload"] == "randread") == [0, 1, 2, 3],
+          "interleaved sequence")
     check(leftovers(data) == [], f"data files left behind: {leftovers(data)}")
     check(not os.path.exists(os.path.join(out, ".histograms.tmp")), "spill file left")
     check(not glob.glob(os.path.join(out, "*.tmp")), "temporary files left")
