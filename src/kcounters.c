@@ -49,24 +49,9 @@ static int disk_of(dev_t dev, char *disk, size_t len)
     return 0;
 }
 
-static void find_extra_vmstat(struct kcounters_source *src)
-{
-    FILE *f = fopen("/proc/vmstat", "re");
-    if (!f)
-        return;
-    char name[64];
-    unsigned long long value;
-    while (src->n_extra < KC_EXTRA_MAX && fscanf(f, "%63s %llu", name, &value) == 2) {
-        if (strstr(name, "readahead"))
-            snprintf(src->extra_name[src->n_extra++], sizeof(src->extra_name[0]), "%s", name);
-    }
-    fclose(f);
-}
-
 void kcounters_source_init(struct kcounters_source *src, const char *dir)
 {
     memset(src, 0, sizeof(*src));
-    find_extra_vmstat(src);
     struct stat st;
     if (stat(dir, &st) < 0) {
         snprintf(src->why_no_disk, sizeof(src->why_no_disk), "cannot stat %s", dir);
@@ -101,7 +86,7 @@ void kcounters_source_init(struct kcounters_source *src, const char *dir)
     }
 }
 
-static void read_vmstat(const struct kcounters_source *src, struct kcounters_snapshot *s)
+static void read_vmstat(struct kcounters_snapshot *s)
 {
     FILE *f = fopen("/proc/vmstat", "re");
     if (!f)
@@ -115,9 +100,6 @@ static void read_vmstat(const struct kcounters_source *src, struct kcounters_sna
                 s->have[vmstat_keys[i].id] = true;
             }
         }
-        for (unsigned i = 0; i < src->n_extra; i++)
-            if (strcmp(name, src->extra_name[i]) == 0)
-                s->extra[i] = value;
     }
     fclose(f);
 }
@@ -173,7 +155,7 @@ static void read_disk(const struct kcounters_source *src, struct kcounters_snaps
 void kcounters_read(const struct kcounters_source *src, struct kcounters_snapshot *s)
 {
     memset(s, 0, sizeof(*s));
-    read_vmstat(src, s);
+    read_vmstat(s);
     read_tlb(s);
     read_disk(src, s);
 }

@@ -2,7 +2,8 @@
  * /proc/interrupts, and the traffic of the block device behind the data directory
  * (/sys/block/<disk>/stat). All are system-wide: other activity on the machine is
  * counted too, which the results say. Counters the kernel does not have are recorded
- * as unavailable, never as zero. */
+ * as unavailable, never as zero. Mainline Linux has no readahead counter in /proc/vmstat:
+ * readahead shows as device bytes read per byte the workload read. */
 #ifndef MMBENCH_KCOUNTERS_H
 #define MMBENCH_KCOUNTERS_H
 
@@ -26,12 +27,9 @@ enum kcounter {
     KC_COUNT,
 };
 
-#define KC_EXTRA_MAX 4 /* other readahead counters the kernel exposes, if any */
-
 struct kcounters_snapshot {
     uint64_t value[KC_COUNT];
     bool have[KC_COUNT];
-    uint64_t extra[KC_EXTRA_MAX];
 };
 
 /* Where the counters for one data directory come from. */
@@ -39,8 +37,6 @@ struct kcounters_source {
     char disk[64];                /* "vda", "loop3", or "" */
     char stat_path[PATH_MAX];     /* /sys/block/<disk>/stat, or "" */
     char why_no_disk[160];        /* when disk is "": tmpfs, unknown device, ... */
-    unsigned n_extra;
-    char extra_name[KC_EXTRA_MAX][48];
 };
 
 /* Resolves the block device behind path (a directory or file on a filesystem, or a block

@@ -505,8 +505,6 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
             rec->kc_have[c] = before.have[c] && after.have[c];
             rec->kc[c] = rec->kc_have[c] ? after.value[c] - before.value[c] : 0;
         }
-        for (unsigned i = 0; i < in->kc_source->n_extra; i++)
-            rec->kc_extra[i] = after.extra[i] - before.extra[i];
         uint64_t read_bytes = rec->reads * w->block_size_bytes;
         rec->readahead_amplification = rec->kc_have[KC_DEV_READ_BYTES] && read_bytes
                                            ? (double)rec->kc[KC_DEV_READ_BYTES] / (double)read_bytes

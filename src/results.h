@@ -66,7 +66,6 @@ struct run_record {
 
     uint64_t kc[KC_COUNT];       /* kernel counter deltas over the phase */
     bool kc_have[KC_COUNT];
-    uint64_t kc_extra[KC_EXTRA_MAX];
     double readahead_amplification; /* device bytes read / bytes the workload read */
 
     uint64_t perf[PERF_COUNT];   /* summed over threads */
