@@ -2,12 +2,17 @@
  *
  * The same offset stream (src/offsets.c, batches of 256), the same copy and fold
  * (src/loop.h), the same mapping or pread/pwrite with short transfers completed, the same
- * deadline check once per batch; no per-operation timing, histogram, counter, checkpoint
- * or indirect call. bench/overhead compares mmbench against it. Prints one JSON line:
+ * deadline check once per batch, run like mmbench's worker in a thread of its own; no
+ * per-operation timing, histogram, counter, checkpoint or indirect call. (The thread
+ * matters: once a process has a second thread, glibc's pread and pwrite take their
+ * cancellable path, about 50 more instructions per call. mmbench always has one, so the
+ * bare loop has one too, and the comparison measures instrumentation only.)
+ * bench/overhead compares mmbench against it. Prints one JSON line:
  * {"mib_s": ..., "ops": ..., "seconds": ..., "checksum": "..."}.
  *
  * usage: mmbench-bare --backend mmap|pread --pattern sequential|random --op read|write
- *                     --file PATH --block-size BYTES --duration-ms MS [--seed N] */
+ *                     --file PATH --block-size BYTES --duration-ms MS [--seed N] [--ops N]
+ * --ops stops after N operations (rounded up to a batch) instead of at the deadline. */
 #include "loop.h"
 #include "offsets.h"
 #include "pattern.h"
@@ -15,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +44,85 @@ static int fail(const char *what)
     return 1;
 }
 
+/* The loop and what it needs; kept out of line so that an instruction counter
+ * (bench/overhead --instructions) can measure exactly it. */
+struct bare {
+    struct offsets *offsets;
+    int fd;
+    unsigned char *map;
+    unsigned char *buf;
+    const unsigned char *wbuf;
+    uint64_t block;
+    bool write;
+    bool use_mmap;
+    uint64_t max_ops;     /* 0: until the deadline */
+    uint64_t done;        /* out: operations */
+    uint64_t checksum;    /* out */
+    uint64_t end_ns;      /* out */
+};
+
+static __attribute__((noinline)) int bare_loop(struct bare *b, uint64_t deadline_ns)
+{
+    uint64_t ops[BATCH], checksum = 0, done = 0, end;
+    const uint64_t block = b->block;
+    for (;;) {
+        offsets_fill(b->offsets, ops, BATCH);
+        for (size_t i = 0; i < BATCH; i++) {
+            uint64_t off = ops[i] & ~OFFSETS_WRITE_FLAG;
+            if (b->write) {
+                if (b->use_mmap) {
+                    memcpy(b->map + off, b->wbuf, block);
+                } else {
+                    for (uint64_t d = 0; d < block;) {
+                        ssize_t n = pwrite(b->fd, b->wbuf + d, block - d, (off_t)(off + d));
+                        if (n <= 0)
+                            return -1;
+                        d += (uint64_t)n;
+                    }
+                }
+            } else {
+                if (b->use_mmap) {
+                    memcpy(b->buf, b->map + off, block);
+                } else {
+                    for (uint64_t d = 0; d < block;) {
+                        ssize_t n = pread(b->fd, b->buf + d, block - d, (off_t)(off + d));
+                        if (n <= 0)
+                            return -1;
+                        d += (uint64_t)n;
+                    }
+                }
+                checksum = prng_rotl(checksum, 7) + loop_fold(b->buf, block, ACCESS_COPY);
+            }
+        }
+        done += BATCH;
+        end = now_ns();
+        if (b->max_ops ? done >= b->max_ops : end >= deadline_ns)
+            break;
+    }
+    b->done = done;
+    b->checksum = checksum;
+    b->end_ns = end;
+    return 0;
+}
+
+struct bare_thread {
+    struct bare *bare;
+    uint64_t deadline_ns;
+    int ret;
+};
+
+static void *bare_thread_main(void *arg)
+{
+    struct bare_thread *t = arg;
+    t->ret = bare_loop(t->bare, t->deadline_ns);
+    return NULL;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: mmbench-bare --backend mmap|pread --pattern sequential|random "
                     "--op read|write --file PATH --block-size BYTES --duration-ms MS "
-                    "[--seed N]\n");
+                    "[--seed N] [--ops N]\n");
     return 2;
 }
 
@@ -64,11 +144,12 @@ int main(int argc, char **argv)
         {"op", required_argument, NULL, 'o'},      {"file", required_argument, NULL, 'f'},
         {"block-size", required_argument, NULL, 's'},
         {"duration-ms", required_argument, NULL, 'd'},
-        {"seed", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
+        {"seed", required_argument, NULL, 'S'},    {"ops", required_argument, NULL, 'O'},
+        {NULL, 0, NULL, 0},
     };
     const char *backend = NULL, *path = NULL;
     bool random = true, write = false;
-    uint64_t block = 4096, duration_ms = 1000, seed = 1;
+    uint64_t block = 4096, duration_ms = 1000, seed = 1, max_ops = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
@@ -92,6 +173,9 @@ int main(int argc, char **argv)
             break;
         case 'S':
             seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'O':
+            max_ops = strtoull(optarg, NULL, 10);
             break;
         default:
             return usage();
@@ -138,42 +222,26 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    uint64_t ops[BATCH], checksum = 0, done = 0;
-    uint64_t start = now_ns(), deadline = start + duration_ms * 1000000ULL, end;
-    for (;;) {
-        offsets_fill(&o, ops, BATCH);
-        for (size_t i = 0; i < BATCH; i++) {
-            uint64_t off = ops[i] & ~OFFSETS_WRITE_FLAG;
-            if (write) {
-                if (use_mmap) {
-                    memcpy(map + off, wbuf, block);
-                } else {
-                    for (uint64_t d = 0; d < block;) {
-                        ssize_t n = pwrite(fd, wbuf + d, block - d, (off_t)(off + d));
-                        if (n <= 0)
-                            return fail("pwrite");
-                        d += (uint64_t)n;
-                    }
-                }
-            } else {
-                if (use_mmap) {
-                    memcpy(buf, map + off, block);
-                } else {
-                    for (uint64_t d = 0; d < block;) {
-                        ssize_t n = pread(fd, buf + d, block - d, (off_t)(off + d));
-                        if (n <= 0)
-                            return fail("pread");
-                        d += (uint64_t)n;
-                    }
-                }
-                checksum = prng_rotl(checksum, 7) + loop_fold(buf, block, ACCESS_COPY);
-            }
-        }
-        done += BATCH;
-        end = now_ns();
-        if (end >= deadline)
-            break;
-    }
+    struct bare bare = {
+        .offsets = &o,
+        .fd = fd,
+        .map = map,
+        .buf = buf,
+        .wbuf = wbuf,
+        .block = block,
+        .write = write,
+        .use_mmap = use_mmap,
+        .max_ops = max_ops,
+    };
+    uint64_t start = now_ns();
+    struct bare_thread thread = {.bare = &bare, .deadline_ns = start + duration_ms * 1000000ULL};
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, bare_thread_main, &thread) != 0)
+        return fail("pthread_create");
+    pthread_join(tid, NULL);
+    if (thread.ret < 0)
+        return fail(write ? (use_mmap ? "memcpy" : "pwrite") : (use_mmap ? "memcpy" : "pread"));
+    uint64_t end = bare.end_ns, done = bare.done, checksum = bare.checksum;
     double seconds = (double)(end - start) / 1e9;
     printf("{\"mib_s\": %.3f, \"ops\": %llu, \"seconds\": %.6f, \"checksum\": \"%016llx\"}\n",
            (double)(done * block) / 1048576.0 / seconds, (unsigned long long)done, seconds,
