@@ -455,6 +455,7 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
         in->backend->close(ph.state);
         goto out_sync;
     }
+    memset(workers, 0, n * sizeof(*workers)); /* a failed set-up leaves the rest unstarted */
     int n_cpus = pin_list(w, cpus, 1024);
     unsigned prepared = 0;
     for (; prepared < n && ret == 0; prepared++) {

@@ -451,6 +451,23 @@ static void compare_backends(struct runner *r, const struct workload *w, unsigne
     results_add_comparison(res, &cmp);
 }
 
+/* Keeps what the checksum verification of the workload needs of a run. */
+static void remember_check(struct runner *r, const struct run_record *rec,
+                           const struct phase_output *out)
+{
+    if (!r->checks)
+        return;
+    struct run_check *c = &r->checks[r->n_checks++];
+    c->backend = rec->backend;
+    c->round = rec->round;
+    c->ok = rec->status == RUN_OK;
+    c->ops_exact = out->ops_exact;
+    c->ops = rec->ops;
+    c->checksum = rec->checksum;
+    c->n_checkpoints = out->n_checkpoints;
+    memcpy(c->checkpoint, out->checkpoint, sizeof(c->checkpoint));
+}
+
 /* Records a run that could not happen (no data file), so the results say why: failed, or
  * interrupted when a stop came while the file was being created. */
 static void record_failure(struct runner *r, unsigned wi, unsigned b, unsigned round,
@@ -536,7 +553,9 @@ static int run_workload(struct runner *r, unsigned wi)
             progress_phase_done(&r->progress);
             if (rec.status == RUN_FAILED && !discarded) {
                 struct stat st;
-                if (fstat(fd, &st) == 0 && (uint64_t)st.st_size != w->file_size_bytes) {
+                /* A data file of ours that shrank is gone for good: make a new one. */
+                if (!w->file && fstat(fd, &st) == 0 &&
+                    (uint64_t)st.st_size != w->file_size_bytes) {
                     datafile_discard(r->env->files, path);
                     discarded = true;
                 }
@@ -547,17 +566,7 @@ static int run_workload(struct runner *r, unsigned wi)
                 hist_merge(r->hists[b].latency, out.latency);
                 hist_merge(r->hists[b].flush, out.flush);
             }
-            if (r->checks) {
-                struct run_check *c = &r->checks[r->n_checks++];
-                c->backend = b;
-                c->round = round;
-                c->ok = rec.status == RUN_OK;
-                c->ops_exact = out.ops_exact;
-                c->ops = rec.ops;
-                c->checksum = rec.checksum;
-                c->n_checkpoints = out.n_checkpoints;
-                memcpy(c->checkpoint, out.checkpoint, sizeof(c->checkpoint));
-            }
+            remember_check(r, &rec, &out);
             if (results_add_run(res, &rec) < 0)
                 log_error("out of memory storing a run");
             long rss = sysinfo_rss_anon_kib();
