@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 import mmtest
-from mmtest import Failure, check
+from mmtest import check
 
 import mmpattern
 
@@ -25,13 +25,8 @@ SOURCE = os.environ.get("MMBENCH_SOURCE", ".")
 
 
 def run(args, cwd, expect=0, timeout=120, env=None):
-    """Runs mmbench; returns (stdout, stderr). Fails unless the exit status is expect."""
-    proc = subprocess.run([MMBENCH] + args, cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
-    if expect is not None and proc.returncode != expect:
-        raise Failure(f"mmbench {' '.join(args)}: exit {proc.returncode}, expected {expect}\n"
-                      f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc.stdout, proc.stderr
+    """Runs mmbench with args; returns (stdout, stderr)."""
+    return mmtest.run([MMBENCH] + args, cwd, expect, timeout, env)
 
 
 def write_config(path, config):
@@ -41,10 +36,7 @@ def write_config(path, config):
 
 
 def tiny(workloads, **defaults):
-    base = {"file_size": "4MiB", "ops": 2000, "repetitions": 2, "warmup": 0}
-    base.update(defaults)
-    return {"name": "tiny", "description": "integration test", "defaults": base,
-            "workloads": workloads}
+    return mmtest.tiny("tiny", workloads, **defaults)
 
 
 def load_results(out_dir):

@@ -27,6 +27,26 @@ def check(cond, message):
         raise Failure(message)
 
 
+def run(command, cwd, expect=0, timeout=120, env=None):
+    """Runs command; returns (stdout, stderr). Fails unless the exit status is expect
+    (None: any)."""
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=env)
+    if expect is not None and proc.returncode != expect:
+        raise Failure(f"{' '.join(command)}: exit {proc.returncode}, expected {expect}\n"
+                      f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc.stdout, proc.stderr
+
+
+def tiny(name, workloads, **defaults):
+    """A small config: 4 MiB file, 2000 operations per repetition, no warm-up; defaults
+    override these."""
+    base = {"file_size": "4MiB", "ops": 2000, "repetitions": 2, "warmup": 0}
+    base.update(defaults)
+    return {"name": name, "description": f"{name} test", "defaults": base,
+            "workloads": workloads}
+
+
 def list_keys(mmbench):
     """{key: {"doc", "default", "values"}} from `mmbench --list-keys`: the doc line, the
     default as the C table spells it (None when there is none) and the enum values (None

@@ -14,35 +14,24 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ElementTree
+
+import mmtest
+from mmtest import Failure, check
 
 MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
 SOURCE = os.path.abspath(os.environ.get("MMBENCH_SOURCE", "."))
 PLOT = os.path.join(SOURCE, "scripts", "plot")
 REPORT = os.path.join(SOURCE, "scripts", "report")
-SKIP = 77
 WIDTH, HEIGHT = 1000, 600   # the chart size the tests ask for
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 def run(command, cwd, expect=0, env=None, timeout=120):
-    """Runs a command; returns (stdout, stderr). Fails unless the exit status is expect."""
-    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env=env)
-    if expect is not None and proc.returncode != expect:
-        raise Failure(f"{' '.join(command)}: exit {proc.returncode}, expected {expect}\n"
-                      f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc.stdout, proc.stderr
+    """Runs a command; returns (stdout, stderr)."""
+    return mmtest.run(command, cwd, expect, timeout, env)
 
 
 def mmbench_run(tmp, name, config):
@@ -127,10 +116,7 @@ def check_report(out, chart_count, texts):
 
 
 def tiny(workloads, **defaults):
-    base = {"file_size": "4MiB", "ops": 2000, "repetitions": 3, "warmup": 0}
-    base.update(defaults)
-    return {"name": "plots", "description": "plots test", "defaults": base,
-            "workloads": workloads}
+    return mmtest.tiny("plots", workloads, **{"repetitions": 3, **defaults})
 
 
 # ---- subtests ----
@@ -359,27 +345,10 @@ NEEDS_GNUPLOT = {"run", "single", "compare", "many"}
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    name = sys.argv[1]
-    fn = globals().get("test_" + name)
-    if not fn:
-        print(f"unknown subtest {name}")
-        return 2
-    if name in NEEDS_GNUPLOT and not shutil.which("gnuplot"):
-        print(f"skip {name}: gnuplot is not installed (scripts/install-deps --test)")
-        return SKIP
-    tmp = tempfile.mkdtemp(prefix="mmbench-plots-", dir=os.environ.get("MMBENCH_TEST_DIR"))
-    try:
-        fn(tmp)
-    except Failure as e:
-        print(f"FAIL {name}: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ok {name}")
-    return 0
+    if len(sys.argv) == 2 and sys.argv[1] in NEEDS_GNUPLOT and not shutil.which("gnuplot"):
+        print(f"skip {sys.argv[1]}: gnuplot is not installed (scripts/install-deps --test)")
+        return mmtest.SKIP
+    return mmtest.main(globals(), __doc__)
 
 
 if __name__ == "__main__":
