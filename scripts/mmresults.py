@@ -38,34 +38,29 @@ def load_json(path):
         raise ResultsError(f"{path}: malformed JSON at line {e.lineno}: {e.msg}") from e
 
 
+def load_checked(path, name, tool, keys):
+    """path/name written by tool (schema version 1), checked for the keys the charts use."""
+    doc = load_json(os.path.join(path, name))
+    if doc.get("tool") != tool:
+        raise ResultsError(f"{path}/{name}: not written by {tool} (tool is {doc.get('tool')!r})")
+    if doc.get("schema_version") != 1:
+        raise ResultsError(f"{path}/{name}: schema_version {doc.get('schema_version')}, these "
+                           f"scripts read version 1")
+    for key in keys:
+        if key not in doc:
+            raise ResultsError(f"{path}/{name}: no {key!r} key")
+    return doc
+
+
 def load_results(path):
-    """The results.json of a results directory, checked for the keys the charts use."""
-    results = load_json(os.path.join(path, "results.json"))
-    if results.get("tool") != "mmbench":
-        raise ResultsError(f"{path}/results.json: not written by mmbench (tool is "
-                           f"{results.get('tool')!r})")
-    if results.get("schema_version") != 1:
-        raise ResultsError(f"{path}/results.json: schema_version "
-                           f"{results.get('schema_version')}, these scripts read version 1")
-    for key in ("context", "config", "summaries", "comparisons"):
-        if key not in results:
-            raise ResultsError(f"{path}/results.json: no {key!r} key")
-    return results
+    """The results.json of a results directory."""
+    return load_checked(path, "results.json", "mmbench",
+                        ("context", "config", "summaries", "comparisons"))
 
 
 def load_compare(path):
-    """The compare.json of a comparison directory, checked for the keys the charts use."""
-    compare = load_json(os.path.join(path, "compare.json"))
-    if compare.get("tool") != "mmbench-compare":
-        raise ResultsError(f"{path}/compare.json: not written by mmbench compare (tool is "
-                           f"{compare.get('tool')!r})")
-    if compare.get("schema_version") != 1:
-        raise ResultsError(f"{path}/compare.json: schema_version "
-                           f"{compare.get('schema_version')}, these scripts read version 1")
-    for key in ("runs", "rows"):
-        if key not in compare:
-            raise ResultsError(f"{path}/compare.json: no {key!r} key")
-    return compare
+    """The compare.json of a comparison directory."""
+    return load_checked(path, "compare.json", "mmbench-compare", ("runs", "rows"))
 
 
 def is_number(value):
