@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import mmtest
@@ -38,8 +39,20 @@ def setup(tmp):
 
 
 def needs_root():
+    """Skips unless this machine lets us attach loop devices and mount (a container may
+    not, even as root)."""
     if os.geteuid() != 0 or not shutil.which("losetup"):
         raise Skip("needs root and losetup")
+    if subprocess.run(["losetup", "--find"], capture_output=True).returncode != 0:
+        raise Skip("no loop device can be attached here")
+    probe = tempfile.mkdtemp(prefix="mmbench-mount-probe-")
+    try:
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", probe],
+                          capture_output=True).returncode != 0:
+            raise Skip("mounting is not permitted here")
+        subprocess.run(["umount", probe])
+    finally:
+        os.rmdir(probe)
 
 
 def test_loop(tmp):
