@@ -89,10 +89,9 @@ static void enum_choices(const struct param_def *d, char *buf, size_t len)
 
 /* Parses one JSON scalar for d into v. */
 static int parse_scalar(const struct param_def *d, const cJSON *item, const char *path,
-                        struct param_value *v, char *err)
+                        bool from_command_line, struct param_value *v, char *err)
 {
     /* A config file must use JSON's types; only a bare word from --set is text to parse. */
-    bool from_command_line = strncmp(path, "--set", 5) == 0;
     bool wants_number = d->type == PARAM_COUNT || d->type == PARAM_COUNT32 ||
                         d->type == PARAM_FRACTION || d->type == PARAM_REAL;
     if (cJSON_IsString(item) && !from_command_line &&
@@ -134,7 +133,7 @@ static int parse_scalar(const struct param_def *d, const cJSON *item, const char
 
 /* Parses a key's value (a scalar, or a list that makes a sweep) into p. */
 static int parse_param(const struct param_def *d, const cJSON *item, const char *path,
-                       struct config_param *p, char *err)
+                       bool from_command_line, struct config_param *p, char *err)
 {
     memset(p, 0, sizeof(*p));
     p->def = d;
@@ -147,7 +146,7 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
         p->n_values = 1;
         const cJSON *names = item;
         if (cJSON_IsString(item)) {
-            return parse_scalar(d, item, path, &p->values[0], err);
+            return parse_scalar(d, item, path, from_command_line, &p->values[0], err);
         }
         if (!cJSON_IsArray(names))
             return fail(err, "%s: expected %s, got %s", path, type_expectation(d),
@@ -164,7 +163,7 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
             if (!cJSON_IsString(name))
                 return fail(err, "%s: expected a backend name, got %s", elem_path,
                             json_type_name(name));
-            int ret = parse_scalar(d, name, elem_path, &one, err);
+            int ret = parse_scalar(d, name, elem_path, from_command_line, &one, err);
             if (ret < 0)
                 return ret;
             if (p->values[0].u & one.u)
@@ -193,7 +192,7 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
             if (cJSON_IsArray(elem) || cJSON_IsObject(elem))
                 return fail(err, "%s: expected %s, got %s (lists do not nest)", elem_path,
                             type_expectation(d), json_type_name(elem));
-            int ret = parse_scalar(d, elem, elem_path, &p->values[i], err);
+            int ret = parse_scalar(d, elem, elem_path, from_command_line, &p->values[i], err);
             if (ret < 0)
                 return ret;
             i++;
@@ -204,7 +203,7 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
     if (!p->values)
         return -ENOMEM;
     p->n_values = 1;
-    return parse_scalar(d, item, path, &p->values[0], err);
+    return parse_scalar(d, item, path, from_command_line, &p->values[0], err);
 }
 
 static void free_params(struct config_param *params, size_t n)
@@ -225,10 +224,12 @@ static const char *exclusive_partner(const char *name)
     return NULL;
 }
 
-static void unknown_key(const char *path, const char *key, const char *const *extra, char *err)
+/* "workloads[1].blok_size: unknown key (did you mean block_size?)"; sep joins path and key
+ * ("." in a config, " " after "--set"). */
+static void unknown_key(const char *path, const char *sep, const char *key,
+                        const char *const *extra, char *err)
 {
     const char *guess = param_suggest(key, extra);
-    const char *sep = strncmp(path, "--", 2) == 0 ? " " : "."; /* "--set key" */
     if (guess)
         fail(err, "%s%s%s: unknown key (did you mean %s?)", path, sep, key, guess);
     else
@@ -262,13 +263,13 @@ static int parse_object(const cJSON *obj, const char *path, bool is_workload,
             continue;
         const struct param_def *d = param_find(item->string);
         if (!d) {
-            unknown_key(path, item->string, is_workload ? workload_extra_keys : NULL, err);
+            unknown_key(path, ".", item->string, is_workload ? workload_extra_keys : NULL, err);
             ret = -EINVAL;
             goto out;
         }
         char key_path[CONFIG_PATH_MAX];
         snprintf(key_path, sizeof(key_path), "%s.%s", path, item->string);
-        ret = parse_param(d, item, key_path, &params[used], err);
+        ret = parse_param(d, item, key_path, false, &params[used], err);
         used++;
         if (ret < 0)
             goto out;
@@ -368,7 +369,7 @@ static int parse_override(struct config_private *priv, const char *text,
     snprintf(path, sizeof(path), "--set %s", key);
     const struct param_def *d = param_find(key);
     if (!d) {
-        unknown_key("--set", key, NULL, err);
+        unknown_key("--set", " ", key, NULL, err);
         return -EINVAL;
     }
     const char *value = eq + 1;
@@ -384,7 +385,7 @@ static int parse_override(struct config_private *priv, const char *text,
     int ret = add_root(priv, doc);
     if (ret < 0)
         return fail(err, "too many --set options (at most %d)", MAX_OVERRIDES);
-    return parse_param(d, doc, path, param, err);
+    return parse_param(d, doc, path, true, param, err);
 }
 
 static const char *string_member(const cJSON *obj, const char *key, const char *path,

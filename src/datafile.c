@@ -57,29 +57,16 @@ struct datafile_set {
 /* The set the signal handler cleans up after. */
 static struct datafile_set *volatile emergency_set;
 
-static int plan_fail(char *err, size_t len, int ret, const char *fmt, ...)
+/* Writes why something failed into err (the caller reports it) and returns ret. */
+static int explain(char *err, size_t len, int ret, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static int plan_fail(char *err, size_t len, int ret, const char *fmt, ...)
+static int explain(char *err, size_t len, int ret, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, len, fmt, ap);
     va_end(ap);
-    return ret;
-}
-
-/* Formats what failed into why (for the run's record), logs it and returns ret. */
-static int create_fail(char *why, size_t len, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int create_fail(char *why, size_t len, int ret, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-    log_error("%s", why);
     return ret;
 }
 
@@ -157,26 +144,26 @@ static int check_dir(const char *dir, char **real_out, dev_t *dev, char *err, si
     struct stat st;
     if (stat(dir, &st) < 0) {
         int e = errno;
-        return plan_fail(err, len, -e, "dir %s: %s (create it, or set dir to an existing "
+        return explain(err, len, -e, "dir %s: %s (create it, or set dir to an existing "
                                        "directory)", dir, strerror(e));
     }
     if (!S_ISDIR(st.st_mode)) {
         const char *what = S_ISBLK(st.st_mode)   ? "a block device"
                            : S_ISREG(st.st_mode) ? "a regular file"
                                                  : "not a directory";
-        return plan_fail(err, len, -ENOTDIR,
+        return explain(err, len, -ENOTDIR,
                          "dir %s: is %s; mmbench never writes to existing files or devices, "
                          "it creates its data files in a directory of its own inside dir",
                          dir, what);
     }
     if (access(dir, W_OK | X_OK) < 0) {
         int e = errno;
-        return plan_fail(err, len, -e, "dir %s: not writable (%s)", dir, strerror(e));
+        return explain(err, len, -e, "dir %s: not writable (%s)", dir, strerror(e));
     }
     char *real = realpath(dir, NULL);
     if (!real) {
         int e = errno;
-        return plan_fail(err, len, -e, "dir %s: %s", dir, strerror(e));
+        return explain(err, len, -e, "dir %s: %s", dir, strerror(e));
     }
     *real_out = real;
     *dev = st.st_dev;
@@ -220,7 +207,7 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
         struct statvfs vfs;
         if (statvfs(df->real_dir, &vfs) < 0) {
             int e = errno;
-            return plan_fail(err, len, -e, "statvfs(%s): %s", df->real_dir, strerror(e));
+            return explain(err, len, -e, "statvfs(%s): %s", df->real_dir, strerror(e));
         }
         uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
         uint64_t margin = need / 100 + (1u << 20); /* filesystem metadata */
@@ -228,7 +215,7 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
             char a[32], b[32];
             snprintf(a, sizeof(a), "%.1fMiB", (double)need / 1048576.0);
             snprintf(b, sizeof(b), "%.1fMiB", (double)avail / 1048576.0);
-            return plan_fail(err, len, -ENOSPC,
+            return explain(err, len, -ENOSPC,
                              "dir %s: the data files need up to %s (plus 1%% for metadata) "
                              "but only %s is free there (statvfs); free space, choose another "
                              "dir, or use a smaller file_size",
@@ -241,30 +228,30 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
 int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t err_len)
 {
     if (!allowed)
-        return plan_fail(err, err_len, -EPERM,
+        return explain(err, err_len, -EPERM,
                          "file %s: reading an existing file needs --read-existing (mmbench "
                          "only reads it, and never writes to it)",
                          w->file);
     int fd = open(w->file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return plan_fail(err, err_len, -e, "file %s: %s", w->file, strerror(e));
+        return explain(err, err_len, -e, "file %s: %s", w->file, strerror(e));
     }
     struct stat st;
     uint64_t size = 0;
     int ret = 0;
     if (fstat(fd, &st) < 0) {
         ret = -errno;
-        plan_fail(err, err_len, ret, "file %s: %s", w->file, strerror(-ret));
+        explain(err, err_len, ret, "file %s: %s", w->file, strerror(-ret));
     } else if (S_ISREG(st.st_mode)) {
         size = (uint64_t)st.st_size;
     } else if (S_ISBLK(st.st_mode)) {
         if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
             ret = -errno;
-            plan_fail(err, err_len, ret, "file %s: BLKGETSIZE64: %s", w->file, strerror(-ret));
+            explain(err, err_len, ret, "file %s: BLKGETSIZE64: %s", w->file, strerror(-ret));
         }
     } else {
-        ret = plan_fail(err, err_len, -EINVAL,
+        ret = explain(err, err_len, -EINVAL,
                         "file %s: not a regular file or a block device", w->file);
     }
     close(fd);
@@ -272,7 +259,7 @@ int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t er
         return ret;
     w->file_size_bytes = size / 8 * 8;
     if (w->file_size_bytes < w->block_size_bytes)
-        return plan_fail(err, err_len, -EINVAL, "file %s: %llu bytes, less than block_size",
+        return explain(err, err_len, -EINVAL, "file %s: %llu bytes, less than block_size",
                          w->file, (unsigned long long)size);
     return 0;
 }
@@ -282,7 +269,7 @@ int datafile_plan(const struct workload *workloads, size_t n, struct datafile_se
 {
     struct datafile_set *set = calloc(1, sizeof(*set));
     if (!set)
-        return plan_fail(err, err_len, -ENOMEM, "out of memory");
+        return explain(err, err_len, -ENOMEM, "out of memory");
     int ret = 0;
     for (size_t i = 0; i < n; i++) {
         const struct workload *w = &workloads[i];
@@ -307,7 +294,7 @@ int datafile_plan(const struct workload *workloads, size_t n, struct datafile_se
         struct datafile *grown = realloc(set->files, (set->n_files + 1) * sizeof(*grown));
         if (!grown) {
             free(real);
-            ret = plan_fail(err, err_len, -ENOMEM, "out of memory");
+            ret = explain(err, err_len, -ENOMEM, "out of memory");
             goto out;
         }
         set->files = grown;
@@ -355,10 +342,10 @@ static int make_workdir(struct workdir *wd, char *why, size_t why_len)
 {
     char *templ = join_path(wd->real_dir, WORKDIR_PREFIX "XXXXXX");
     if (!templ)
-        return create_fail(why, why_len, -ENOMEM, "out of memory");
+        return explain(why, why_len, -ENOMEM, "out of memory");
     if (!mkdtemp(templ)) {
         int e = errno;
-        create_fail(why, why_len, -e, "mkdtemp(%s): %s", templ, strerror(e));
+        explain(why, why_len, -e, "mkdtemp(%s): %s", templ, strerror(e));
         free(templ);
         return -e;
     }
@@ -366,11 +353,11 @@ static int make_workdir(struct workdir *wd, char *why, size_t why_len)
     wd->created = true;
     wd->marker = join_path(templ, MARKER_NAME);
     if (!wd->marker)
-        return create_fail(why, why_len, -ENOMEM, "out of memory");
+        return explain(why, why_len, -ENOMEM, "out of memory");
     int fd = open(wd->marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         int e = errno;
-        return create_fail(why, why_len, -e, "creating %s: %s", wd->marker, strerror(e));
+        return explain(why, why_len, -e, "creating %s: %s", wd->marker, strerror(e));
     }
     char text[256];
     int n = snprintf(text, sizeof(text),
@@ -382,7 +369,7 @@ static int make_workdir(struct workdir *wd, char *why, size_t why_len)
     int e = written == n ? 0 : errno ? errno : EIO;
     close(fd);
     if (e)
-        return create_fail(why, why_len, -e, "writing %s: %s", wd->marker, strerror(e));
+        return explain(why, why_len, -e, "writing %s: %s", wd->marker, strerror(e));
     return 0;
 }
 
@@ -393,14 +380,14 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
     const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     uint64_t *chunk = malloc(FILL_CHUNK_BYTES);
     if (!chunk)
-        return create_fail(why, why_len, -ENOMEM, "out of memory");
+        return explain(why, why_len, -ENOMEM, "out of memory");
     int ret = 0;
     bool progress = size >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO) &&
                     log_get_level() >= LOG_INFO;
     /* Reserve the space first: ENOSPC now rather than halfway, and less fragmentation. */
     int e = posix_fallocate(fd, 0, (off_t)size);
     if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
-        ret = create_fail(why, why_len, -e, "fallocate(%s, offset 0, %llu bytes): %s", name,
+        ret = explain(why, why_len, -e, "fallocate(%s, offset 0, %llu bytes): %s", name,
                           (unsigned long long)size, strerror(e));
         goto out;
     }
@@ -415,7 +402,7 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
                 continue;
             if (n <= 0) {
                 int err = n < 0 ? errno : EIO;
-                ret = create_fail(why, why_len, -err, "pwrite(%s, offset %llu, %llu bytes): %s",
+                ret = explain(why, why_len, -err, "pwrite(%s, offset %llu, %llu bytes): %s",
                                   name, (unsigned long long)(offset + done),
                                   (unsigned long long)(len - done), strerror(err));
                 goto out;
@@ -437,7 +424,7 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
     /* Written back now, so that no phase measures the creation's writeback. */
     if (fsync(fd) < 0) {
         int err = errno;
-        ret = create_fail(why, why_len, -err, "fsync(%s): %s", name, strerror(err));
+        ret = explain(why, why_len, -err, "fsync(%s): %s", name, strerror(err));
     }
 out:
     free(chunk);
@@ -448,7 +435,7 @@ static int create_file(struct datafile_set *set, struct datafile *df, char *why,
 {
     struct workdir *wd = get_workdir(set, df->real_dir);
     if (!wd)
-        return create_fail(why, why_len, -ENOMEM, "out of memory");
+        return explain(why, why_len, -ENOMEM, "out of memory");
     int ret;
     if (!wd->created) {
         ret = make_workdir(wd, why, why_len);
@@ -459,13 +446,13 @@ static int create_file(struct datafile_set *set, struct datafile *df, char *why,
     snprintf(name, sizeof(name), "data-%llu.bin", (unsigned long long)df->size_bytes);
     df->path = join_path(wd->path, name);
     if (!df->path)
-        return create_fail(why, why_len, -ENOMEM, "out of memory");
+        return explain(why, why_len, -ENOMEM, "out of memory");
     df->created = true; /* before open: an interrupt must remove even a partial file */
     df->fd = open(df->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (df->fd < 0) {
         int e = errno;
         df->created = false;
-        return create_fail(why, why_len, -e, "creating %s: %s", df->path, strerror(e));
+        return explain(why, why_len, -e, "creating %s: %s", df->path, strerror(e));
     }
     flock(df->fd, LOCK_EX);
     char size_text[32];
@@ -485,12 +472,12 @@ static int create_file(struct datafile_set *set, struct datafile *df, char *why,
 }
 
 int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
-                 const char **path, bool *created_now, char *why, size_t why_len)
+                 const char **path, char *why, size_t why_len)
 {
     char *real = realpath(dir, NULL);
     if (!real) {
         int e = errno;
-        return create_fail(why, why_len, -e, "dir %s: %s", dir, strerror(e));
+        return explain(why, why_len, -e, "dir %s: %s", dir, strerror(e));
     }
     struct datafile *df = NULL;
     for (size_t f = 0; f < set->n_files; f++) {
@@ -499,9 +486,8 @@ int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
     }
     free(real);
     if (!df)
-        return create_fail(why, why_len, -ENOENT, "internal error: no data file planned for %s",
+        return explain(why, why_len, -ENOENT, "internal error: no data file planned for %s",
                            dir);
-    *created_now = false;
     if (df->reuse && !df->announced) {
         log_info("reusing the kept data file %s", df->path);
         df->announced = true;
@@ -510,7 +496,6 @@ int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
         int ret = create_file(set, df, why, why_len);
         if (ret < 0)
             return ret;
-        *created_now = true;
     }
     *path = df->path;
     return 0;

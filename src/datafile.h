@@ -31,12 +31,11 @@ int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t er
 int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out,
                   char *err, size_t err_len);
 
-/* Path of the data file for (dir, size), creating it on first use. *created_now tells
- * whether this call created it (its creation time is reported). Returns 0, or -errno
- * (-EINTR when a stop was requested) after logging what failed (the call, the file, the
- * offset and the error) and putting it in why; a partly written file is removed. */
+/* Path of the data file for (dir, size), creating it on first use. Returns 0, or -errno
+ * (-EINTR when a stop was requested) with what failed in why (the call, the file, the
+ * offset and the error; the caller reports it); a partly written file is removed. */
 int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
-                 const char **path, bool *created_now, char *why, size_t why_len);
+                 const char **path, char *why, size_t why_len);
 
 /* Removes the files whose last user is workload index (unless keep): a sweep over file
  * sizes never holds more than it needs. */

@@ -223,7 +223,6 @@ static int expand_one(const struct config_workload *cw, struct workload *out, si
             ret = check_fail(err, CONFIG_ERROR_MAX, "%s (%s): %s", cw->path, w->name, why);
             goto out;
         }
-        w->index = (unsigned)*n_out;
         (*n_out)++;
 
         /* Next point of the cartesian product; the last key varies fastest. */

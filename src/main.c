@@ -264,7 +264,6 @@ static size_t filter_workloads(struct workload *list, size_t n, const char *glob
     for (size_t i = 0; i < n; i++) {
         if (fnmatch(glob, list[i].name, 0) == 0 || fnmatch(glob, list[i].base_name, 0) == 0) {
             list[kept] = list[i];
-            list[kept].index = (unsigned)kept;
             kept++;
         }
     }

@@ -410,7 +410,6 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
     double mean = ops_sum / n;
     double var = n > 1 ? (ops_sq - n * mean * mean) / (n - 1) : 0;
     rec->thread_ops_cv = n > 1 && mean > 0 ? sqrt(var > 0 ? var : 0) / mean : 0;
-    rec->threads = n;
     rec->reads = rec->ops - rec->writes;
     rec->bytes = rec->ops * w->block_size_bytes;
     rec->elapsed_ns = last_end > first_start ? timer_to_ns(last_end - first_start) : 0;

@@ -67,21 +67,28 @@ int report_write_files(const char *dir, const struct report_input *in)
     return ret;
 }
 
+/* Summaries and comparisons are added in workload order (two and one per workload when
+ * nothing failed to start), so look where they should be first, then search: writing
+ * the files after every workload of a long sweep stays linear. */
 const struct results_summary *report_find_summary(const struct results *res, unsigned workload,
                                                   unsigned backend)
 {
-    for (size_t i = 0; i < res->n_summaries; i++)
-        if (res->summaries[i].workload == workload && res->summaries[i].backend == backend)
-            return &res->summaries[i];
+    for (size_t i = 0; i < res->n_summaries; i++) {
+        size_t k = (2 * (size_t)workload + i) % res->n_summaries;
+        if (res->summaries[k].workload == workload && res->summaries[k].backend == backend)
+            return &res->summaries[k];
+    }
     return NULL;
 }
 
 const struct results_comparison *report_find_comparison(const struct results *res,
                                                         unsigned workload)
 {
-    for (size_t i = 0; i < res->n_comparisons; i++)
-        if (res->comparisons[i].workload == workload)
-            return &res->comparisons[i];
+    for (size_t i = 0; i < res->n_comparisons; i++) {
+        size_t k = ((size_t)workload + i) % res->n_comparisons;
+        if (res->comparisons[k].workload == workload)
+            return &res->comparisons[k];
+    }
     return NULL;
 }
 

@@ -496,14 +496,13 @@ static int run_workload(struct runner *r, unsigned wi)
     unsigned nb = backend_list(w->backend_mask, list);
     unsigned rounds = w->warmup + w->repetitions;
 
-    const char *path = NULL;
-    bool created = false;
+    /* An existing file (key file) is only read: never created or removed here. */
+    const char *path = w->file;
     char failed[RESULTS_TEXT_MAX];
-    int ret = w->file ? 0
-                      : datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, &created,
-                                     failed, sizeof(failed));
-    if (w->file)
-        path = w->file; /* someone else's file: read only, never created or removed here */
+    int ret = 0;
+    if (!path)
+        ret = datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, failed,
+                           sizeof(failed));
     int fd = ret == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     if (fd < 0) {
         if (ret == 0)
@@ -511,6 +510,8 @@ static int run_workload(struct runner *r, unsigned wi)
         bool stop = ret == -EINTR || signals_stop_requested();
         char why[RESULTS_TEXT_MAX];
         snprintf(why, sizeof(why), "no data file in %s: %s", workload_target(w), failed);
+        if (!stop)
+            log_error("%s: %s", w->name, why);
         for (unsigned round = 0; round < rounds; round++)
             for (unsigned i = 0; i < nb; i++)
                 record_failure(r, wi, list[i], round, w, stop ? RUN_INTERRUPTED : RUN_FAILED, why);

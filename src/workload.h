@@ -49,7 +49,6 @@ struct workload {
     char name[WORKLOAD_NAME_MAX]; /* "randread/block_size=16KiB" */
     const char *base_name;        /* name in the config, before sweep labels */
     const char *description;      /* may be NULL */
-    unsigned index;               /* position among the expanded workloads */
 
     enum pattern pattern;
     uint64_t file_size_bytes;
