@@ -55,10 +55,10 @@ struct bare {
     uint64_t block;
     bool write;
     bool use_mmap;
-    uint64_t max_ops;     /* 0: until the deadline */
-    uint64_t done;        /* out: operations */
-    uint64_t checksum;    /* out */
-    uint64_t end_ns;      /* out */
+    uint64_t max_ops;  /* 0: until the deadline */
+    uint64_t done;     /* out: operations */
+    uint64_t checksum; /* out */
+    uint64_t end_ns;   /* out */
 };
 
 static __attribute__((noinline)) int bare_loop(struct bare *b, uint64_t deadline_ns)
@@ -140,11 +140,14 @@ static void warm(int fd, uint64_t size)
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"backend", required_argument, NULL, 'b'}, {"pattern", required_argument, NULL, 'p'},
-        {"op", required_argument, NULL, 'o'},      {"file", required_argument, NULL, 'f'},
+        {"backend", required_argument, NULL, 'b'},
+        {"pattern", required_argument, NULL, 'p'},
+        {"op", required_argument, NULL, 'o'},
+        {"file", required_argument, NULL, 'f'},
         {"block-size", required_argument, NULL, 's'},
         {"duration-ms", required_argument, NULL, 'd'},
-        {"seed", required_argument, NULL, 'S'},    {"ops", required_argument, NULL, 'O'},
+        {"seed", required_argument, NULL, 'S'},
+        {"ops", required_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
     };
     const char *backend = NULL, *path = NULL;

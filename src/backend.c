@@ -35,16 +35,16 @@ int backend_check_registry(void)
 {
     for (size_t i = 0; i < backend_count(); i++) {
         const struct backend_ops *b = registry[i];
-        const char *missing = !b->name          ? "name"
-                              : !b->open        ? "open"
-                              : !b->run_batch   ? "run_batch"
-                              : !b->flush       ? "flush"
-                              : !b->close       ? "close"
-                              : !b->flush_call  ? "flush_call"
-                                                : NULL;
+        const char *missing = !b->name         ? "name"
+                              : !b->open       ? "open"
+                              : !b->run_batch  ? "run_batch"
+                              : !b->flush      ? "flush"
+                              : !b->close      ? "close"
+                              : !b->flush_call ? "flush_call"
+                                               : NULL;
         if (missing) {
-            log_error("backend %zu (%s) lacks its required hook '%s'", i,
-                      b->name ? b->name : "?", missing);
+            log_error("backend %zu (%s) lacks its required hook '%s'", i, b->name ? b->name : "?",
+                      missing);
             return -EINVAL;
         }
     }
@@ -64,8 +64,7 @@ int backend_flush_fd(int fd, struct worker_io *io, enum sync_mode mode, uint64_t
         ret = fsync(fd);
         break;
     case SYNC_MS_ASYNC:
-        ret = sync_file_range(fd, (off_t)offset_bytes, (off_t)length_bytes,
-                              SYNC_FILE_RANGE_WRITE);
+        ret = sync_file_range(fd, (off_t)offset_bytes, (off_t)length_bytes, SYNC_FILE_RANGE_WRITE);
         break;
     case SYNC_FILE_RANGE:
         ret = sync_file_range(fd, (off_t)offset_bytes, (off_t)length_bytes,

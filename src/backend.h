@@ -21,22 +21,22 @@ struct worker_io {
     uint64_t block_size_bytes;
     enum access_mode access;
     enum latency_mode latency;
-    uint32_t latency_sample_every; /* latency "sample": time one operation in N */
-    unsigned char *read_buf;       /* block_size_bytes, page-aligned */
+    uint32_t latency_sample_every;  /* latency "sample": time one operation in N */
+    unsigned char *read_buf;        /* block_size_bytes, page-aligned */
     const unsigned char *write_buf; /* block_size_bytes of pattern_write_word() */
-    struct hist *latency_hist;     /* ns per operation */
-    void *backend_worker;          /* a backend's own per-worker state */
+    struct hist *latency_hist;      /* ns per operation */
+    void *backend_worker;           /* a backend's own per-worker state */
 
     /* Updated by run_batch. */
-    uint64_t checksum;             /* fold of the data read; see loop.h */
-    uint64_t sample_countdown;     /* operations until the next timed one */
-    uint64_t dirty_lo_bytes;       /* written range since the last flush... */
-    uint64_t dirty_hi_bytes;       /* ...[lo, hi); lo >= hi when nothing is dirty */
-    uint64_t remaps;               /* window remaps (mmap with window) */
-    uint64_t remap_ns;             /* time spent in them */
+    uint64_t checksum;         /* fold of the data read; see loop.h */
+    uint64_t sample_countdown; /* operations until the next timed one */
+    uint64_t dirty_lo_bytes;   /* written range since the last flush... */
+    uint64_t dirty_hi_bytes;   /* ...[lo, hi); lo >= hi when nothing is dirty */
+    uint64_t remaps;           /* window remaps (mmap with window) */
+    uint64_t remap_ns;         /* time spent in them */
 
     /* Set by run_batch, flush or worker_open when they fail. */
-    const char *failed_call;       /* "pread", "msync", ... */
+    const char *failed_call; /* "pread", "msync", ... */
     uint64_t failed_offset_bytes;
     uint64_t failed_length_bytes;
 };
@@ -62,8 +62,8 @@ struct backend_ops {
 
     /* Required. Flushes [offset, offset + length) of the file with mode (!= SYNC_NONE).
      * Returns 0 or -errno with io->failed_* set. */
-    int (*flush)(void *state, struct worker_io *io, enum sync_mode mode,
-                 uint64_t offset_bytes, uint64_t length_bytes);
+    int (*flush)(void *state, struct worker_io *io, enum sync_mode mode, uint64_t offset_bytes,
+                 uint64_t length_bytes);
 
     /* Required. Releases everything open() set up (unmaps, closes). */
     void (*close)(void *state);

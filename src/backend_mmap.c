@@ -26,14 +26,14 @@
 
 struct mmap_state {
     int fd;
-    unsigned char *map;        /* whole-file mapping; NULL with a window */
-    uint64_t map_len_bytes;    /* file size (the mapping covers it rounded up to pages) */
-    uint64_t window_bytes;     /* 0 = whole file */
+    unsigned char *map;     /* whole-file mapping; NULL with a window */
+    uint64_t map_len_bytes; /* file size (the mapping covers it rounded up to pages) */
+    uint64_t window_bytes;  /* 0 = whole file */
     uint64_t page_bytes;
     int prot;
     int flags;
     const struct workload *w;
-    char *note;                /* the phase's note buffer, for window populate fallbacks */
+    char *note; /* the phase's note buffer, for window populate fallbacks */
 };
 
 struct mmap_window {
@@ -201,9 +201,8 @@ static __attribute__((noinline)) int remap_window(struct mmap_state *st, struct 
     }
     uint64_t start = offset / st->page_bytes * st->page_bytes;
     if (start + st->window_bytes > st->map_len_bytes) {
-        uint64_t last = st->map_len_bytes > st->window_bytes
-                            ? st->map_len_bytes - st->window_bytes
-                            : 0;
+        uint64_t last =
+            st->map_len_bytes > st->window_bytes ? st->map_len_bytes - st->window_bytes : 0;
         start = last / st->page_bytes * st->page_bytes;
     }
     uint64_t wlen = st->window_bytes;

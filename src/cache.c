@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #define RESIDENCY_CHUNK_BYTES (1ULL << 30)
-#define WARM_CHUNK_BYTES (1u << 20)
+#define WARM_CHUNK_BYTES      (1u << 20)
 
 int cache_residency(int fd, uint64_t size_bytes, double *resident_pct)
 {
@@ -26,8 +26,8 @@ int cache_residency(int fd, uint64_t size_bytes, double *resident_pct)
         return -ENOMEM;
     int ret = 0;
     for (uint64_t off = 0; off < size_bytes; off += RESIDENCY_CHUNK_BYTES) {
-        uint64_t len = size_bytes - off < RESIDENCY_CHUNK_BYTES ? size_bytes - off
-                                                                : RESIDENCY_CHUNK_BYTES;
+        uint64_t len =
+            size_bytes - off < RESIDENCY_CHUNK_BYTES ? size_bytes - off : RESIDENCY_CHUNK_BYTES;
         void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
         if (p == MAP_FAILED) {
             ret = -errno;
@@ -127,8 +127,8 @@ struct cgroup_location {
 };
 
 struct cache_cgroup {
-    char dir[PATH_MAX];          /* the cgroup made for the phase */
-    char home_procs[PATH_MAX];   /* cgroup.procs of the cgroup to return to */
+    char dir[PATH_MAX];        /* the cgroup made for the phase */
+    char home_procs[PATH_MAX]; /* cgroup.procs of the cgroup to return to */
 };
 
 /* Read by the emergency exit: prepared while entering, so the handler only writes. */
@@ -283,8 +283,7 @@ int cache_cgroup_enter(uint64_t limit_bytes, struct cache_cgroup **out)
         snprintf(cg->dir, sizeof(cg->dir), "%s/mmbench-%ld", loc.mount, (long)getpid());
     } else {
         /* v1 nests freely: stay under the current cgroup, so its limits still apply. */
-        snprintf(cg->dir, sizeof(cg->dir), "%s%s/mmbench-%ld", loc.mount, current,
-                 (long)getpid());
+        snprintf(cg->dir, sizeof(cg->dir), "%s%s/mmbench-%ld", loc.mount, current, (long)getpid());
     }
     if (mkdir(cg->dir, 0755) < 0) {
         ret = -errno;

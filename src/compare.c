@@ -20,10 +20,10 @@
 #include <string.h>
 
 #define COMPARE_SCHEMA_VERSION 1
-#define MAX_RUNS 32
-#define LABEL_MAX 96
-#define EXIT_REGRESSED 1
-#define EXIT_USAGE 2
+#define MAX_RUNS               32
+#define LABEL_MAX              96
+#define EXIT_REGRESSED         1
+#define EXIT_USAGE             2
 
 /* Context fields that tell runs apart, in the order labels use them. */
 enum field {
@@ -39,9 +39,14 @@ enum field {
 };
 
 static const char *const field_names[F_COUNT] = {
-    [F_KERNEL] = "kernel_release", [F_FS] = "fs_type",    [F_MOUNT_OPTIONS] = "mount_options",
-    [F_CPU] = "cpu",               [F_HOST] = "hostname", [F_VERSION] = "mmbench_version",
-    [F_DATE] = "date_utc",         [F_CONFIG] = "config",
+    [F_KERNEL] = "kernel_release",
+    [F_FS] = "fs_type",
+    [F_MOUNT_OPTIONS] = "mount_options",
+    [F_CPU] = "cpu",
+    [F_HOST] = "hostname",
+    [F_VERSION] = "mmbench_version",
+    [F_DATE] = "date_utc",
+    [F_CONFIG] = "config",
 };
 
 /* The measured, successful repetitions of one workload x backend in one run. */
@@ -64,7 +69,7 @@ struct run {
 struct compare {
     struct run runs[MAX_RUNS];
     size_t n_runs;
-    double fail_above_pct;       /* NAN = not asked */
+    double fail_above_pct; /* NAN = not asked */
     bool any_regression;
 };
 
@@ -325,8 +330,7 @@ static void write_number_csv(FILE *f, double x)
         fprintf(f, "%.6g", x);
 }
 
-static int write_csv(const char *path, const struct compare *cmp, const struct row *rows,
-                     size_t n)
+static int write_csv(const char *path, const struct compare *cmp, const struct row *rows, size_t n)
 {
     FILE *f = fopen(path, "we");
     if (!f)
@@ -474,8 +478,9 @@ static void print_table(const struct compare *cmp, const bool differs[F_COUNT],
             printf(" %s[%zu] %s", i ? "| " : "", i, cmp->runs[i].field[f]);
         any = true;
     }
-    printf("%s\n", any ? "" : "differences: none in kernel, filesystem, mount options, CPU, "
-                              "host or version (the same setup run again?)");
+    printf("%s\n", any ? ""
+                       : "differences: none in kernel, filesystem, mount options, CPU, "
+                         "host or version (the same setup run again?)");
     printf("\n%-32s %-7s", "workload", "backend");
     for (size_t i = 0; i < cmp->n_runs; i++) {
         char head[24];
@@ -501,7 +506,9 @@ static void print_table(const struct compare *cmp, const bool differs[F_COUNT],
                 if (!isnan(r->ci_low))
                     snprintf(ci, sizeof(ci), "[%.2f, %.2f]", r->ci_low, r->ci_high);
                 printf("   %12.1f %5.2fx %-13s %s", r->tput.median, r->ratio, ci,
-                       r->regressed ? "REGRESSED" : r->significant ? "*" : " ");
+                       r->regressed     ? "REGRESSED"
+                       : r->significant ? "*"
+                                        : " ");
             } else {
                 printf(run == 0 ? " %12s" : "   %12s %-22s", "-", "");
             }
@@ -613,8 +620,10 @@ int compare_main(int argc, char **argv)
         case 'F':
             cmp->fail_above_pct = strtod(optarg, &end);
             if (*end || end == optarg || cmp->fail_above_pct < 0 || cmp->fail_above_pct >= 100) {
-                fprintf(stderr, "mmbench compare: --fail-above %s: expected a percentage "
-                                "between 0 and 100\n\n", optarg);
+                fprintf(stderr,
+                        "mmbench compare: --fail-above %s: expected a percentage "
+                        "between 0 and 100\n\n",
+                        optarg);
                 compare_usage(stderr);
                 status = EXIT_USAGE;
                 goto out;
@@ -690,8 +699,9 @@ int compare_main(int argc, char **argv)
         }
     }
     if (status == 0 && cmp->any_regression) {
-        fprintf(stderr, "mmbench compare: a workload regressed by more than %.1f%% (see "
-                        "REGRESSED above)\n",
+        fprintf(stderr,
+                "mmbench compare: a workload regressed by more than %.1f%% (see "
+                "REGRESSED above)\n",
                 cmp->fail_above_pct);
         status = EXIT_REGRESSED;
     }

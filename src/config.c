@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROOTS 66 /* the config and up to 64 overrides */
+#define MAX_ROOTS     66 /* the config and up to 64 overrides */
 #define MAX_OVERRIDES 64
 
 struct config_private {
     cJSON *roots[MAX_ROOTS]; /* parsed documents; every string of the config points here */
     size_t n_roots;
-    char *name;              /* derived config name, when the config has none */
+    char *name; /* derived config name, when the config has none */
 };
 
 static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -96,13 +96,13 @@ static int parse_scalar(const struct param_def *d, const cJSON *item, const char
                         d->type == PARAM_FRACTION || d->type == PARAM_REAL;
     if (cJSON_IsString(item) && !from_command_line &&
         (wants_number || d->type == PARAM_BOOL ||
-         (d->type == PARAM_PIN && (strcmp(item->valuestring, "true") == 0 ||
-                                   strcmp(item->valuestring, "false") == 0))))
+         (d->type == PARAM_PIN &&
+          (strcmp(item->valuestring, "true") == 0 || strcmp(item->valuestring, "false") == 0))))
         return fail(err, "%s: expected %s, got a string", path, type_expectation(d));
     const char *why = NULL;
     int ret;
-    bool number_ok = d->type != PARAM_STRING && d->type != PARAM_ENUM &&
-                     d->type != PARAM_BOOL && d->type != PARAM_BACKENDS && d->type != PARAM_PIN;
+    bool number_ok = d->type != PARAM_STRING && d->type != PARAM_ENUM && d->type != PARAM_BOOL &&
+                     d->type != PARAM_BACKENDS && d->type != PARAM_PIN;
     bool bool_ok = d->type == PARAM_BOOL || d->type == PARAM_PIN;
     if ((cJSON_IsNumber(item) && !number_ok) || (cJSON_IsBool(item) && !bool_ok))
         return fail(err, "%s: expected %s, got %s", path, type_expectation(d),
@@ -353,8 +353,8 @@ static int add_root(struct config_private *priv, cJSON *root)
 }
 
 /* Parses "key=value" into a one-key layer. */
-static int parse_override(struct config_private *priv, const char *text,
-                          struct config_param *param, char *err)
+static int parse_override(struct config_private *priv, const char *text, struct config_param *param,
+                          char *err)
 {
     const char *eq = strchr(text, '=');
     if (!eq || eq == text)
@@ -388,8 +388,8 @@ static int parse_override(struct config_private *priv, const char *text,
     return parse_param(d, doc, path, true, param, err);
 }
 
-static const char *string_member(const cJSON *obj, const char *key, const char *path,
-                                 int *ret, char *err)
+static const char *string_member(const cJSON *obj, const char *key, const char *path, int *ret,
+                                 char *err)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!item)
@@ -445,13 +445,13 @@ static int parse_workload(const cJSON *wobj, const struct config *config,
     if (ret < 0)
         goto out;
     if (!cw->name || cw->name[0] == '\0') {
-        ret = fail(err, "%s: missing key \"name\" (every workload needs a unique name)",
-                   cw->path);
+        ret = fail(err, "%s: missing key \"name\" (every workload needs a unique name)", cw->path);
         goto out;
     }
     if (!name_ok(cw->name)) {
-        ret = fail(err, "%s.name: \"%s\": at most 100 characters, without / \" or "
-                        "control characters",
+        ret = fail(err,
+                   "%s.name: \"%s\": at most 100 characters, without / \" or "
+                   "control characters",
                    cw->path, cw->name);
         goto out;
     }
@@ -526,8 +526,9 @@ int config_parse(const char *text, const char *source, const char *const *overri
             const char *hint = param_find(item->string) ? " (workload keys go in \"defaults\" or "
                                                           "a workload)"
                                                         : "";
-            ret = fail(err, "%s: unknown key (expected name, description, defaults, "
-                            "workloads)%s",
+            ret = fail(err,
+                       "%s: unknown key (expected name, description, defaults, "
+                       "workloads)%s",
                        item->string, hint);
             goto out;
         }
@@ -671,8 +672,7 @@ int config_load(const char *path, const char *const *overrides, size_t n_overrid
     }
     text[len] = '\0';
     if (strlen(text) != len) {
-        snprintf(err, CONFIG_ERROR_MAX, "config %s: contains a NUL byte (not a JSON text)",
-                 path);
+        snprintf(err, CONFIG_ERROR_MAX, "config %s: contains a NUL byte (not a JSON text)", path);
         ret = -EINVAL;
         goto out;
     }

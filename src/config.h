@@ -14,15 +14,15 @@
 #include <stddef.h>
 
 #define CONFIG_ERROR_MAX 512
-#define CONFIG_PATH_MAX 96
+#define CONFIG_PATH_MAX  96
 
 /* One key of a workload after defaults and overrides were merged in. */
 struct config_param {
     const struct param_def *def;
     struct param_value *values;
     size_t n_values;
-    bool sweep;                  /* given as a list (even of one value) */
-    char path[CONFIG_PATH_MAX];  /* where it was given: "workloads[2].block_size" */
+    bool sweep;                 /* given as a list (even of one value) */
+    char path[CONFIG_PATH_MAX]; /* where it was given: "workloads[2].block_size" */
 };
 
 struct config_workload {
@@ -36,9 +36,9 @@ struct config_workload {
 struct config_private;
 
 struct config {
-    const char *name;            /* the config's name, or its file name without .json */
-    const char *description;     /* may be NULL */
-    const char *source;          /* file path, or "<built-in>" */
+    const char *name;        /* the config's name, or its file name without .json */
+    const char *description; /* may be NULL */
+    const char *source;      /* file path, or "<built-in>" */
     struct config_workload *workloads;
     size_t n_workloads;
     struct config_private *priv;

@@ -9,11 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/fs.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -21,30 +21,30 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MARKER_NAME "MMBENCH-DATA"
-#define WORKDIR_PREFIX "mmbench-"
-#define FILL_CHUNK_BYTES (1u << 20)
+#define MARKER_NAME        "MMBENCH-DATA"
+#define WORKDIR_PREFIX     "mmbench-"
+#define FILL_CHUNK_BYTES   (1u << 20)
 #define PROGRESS_MIN_BYTES (64ULL << 20)
-#define VERIFY_SAMPLES 64
+#define VERIFY_SAMPLES     64
 
 struct workdir {
-    char *real_dir;  /* the user's dir, resolved */
-    char *path;      /* <real_dir>/mmbench-XXXXXX once created */
-    char *marker;    /* its marker file */
+    char *real_dir; /* the user's dir, resolved */
+    char *path;     /* <real_dir>/mmbench-XXXXXX once created */
+    char *marker;   /* its marker file */
     bool created;
 };
 
 struct datafile {
     char *real_dir;
-    dev_t dev;             /* filesystem of real_dir, for the space check */
+    dev_t dev; /* filesystem of real_dir, for the space check */
     uint64_t size_bytes;
-    size_t first_use;      /* indices of the first and last workload using it */
+    size_t first_use; /* indices of the first and last workload using it */
     size_t last_use;
-    char *path;            /* once created or reused */
-    bool reuse;            /* an earlier run's kept file, verified */
-    bool created;          /* by this run (deleted at the end unless kept) */
-    bool announced;        /* reuse reported */
-    int fd;                /* holds the flock while the run lasts */
+    char *path;     /* once created or reused */
+    bool reuse;     /* an earlier run's kept file, verified */
+    bool created;   /* by this run (deleted at the end unless kept) */
+    bool announced; /* reuse reported */
+    int fd;         /* holds the flock while the run lasts */
 };
 
 struct datafile_set {
@@ -144,17 +144,19 @@ static int check_dir(const char *dir, char **real_out, dev_t *dev, char *err, si
     struct stat st;
     if (stat(dir, &st) < 0) {
         int e = errno;
-        return explain(err, len, -e, "dir %s: %s (create it, or set dir to an existing "
-                                       "directory)", dir, strerror(e));
+        return explain(err, len, -e,
+                       "dir %s: %s (create it, or set dir to an existing "
+                       "directory)",
+                       dir, strerror(e));
     }
     if (!S_ISDIR(st.st_mode)) {
         const char *what = S_ISBLK(st.st_mode)   ? "a block device"
                            : S_ISREG(st.st_mode) ? "a regular file"
                                                  : "not a directory";
         return explain(err, len, -ENOTDIR,
-                         "dir %s: is %s; mmbench never writes to existing files or devices, "
-                         "it creates its data files in a directory of its own inside dir",
-                         dir, what);
+                       "dir %s: is %s; mmbench never writes to existing files or devices, "
+                       "it creates its data files in a directory of its own inside dir",
+                       dir, what);
     }
     if (access(dir, W_OK | X_OK) < 0) {
         int e = errno;
@@ -216,10 +218,10 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
             snprintf(a, sizeof(a), "%.1fMiB", (double)need / 1048576.0);
             snprintf(b, sizeof(b), "%.1fMiB", (double)avail / 1048576.0);
             return explain(err, len, -ENOSPC,
-                             "dir %s: the data files need up to %s (plus 1%% for metadata) "
-                             "but only %s is free there (statvfs); free space, choose another "
-                             "dir, or use a smaller file_size",
-                             df->real_dir, a, b);
+                           "dir %s: the data files need up to %s (plus 1%% for metadata) "
+                           "but only %s is free there (statvfs); free space, choose another "
+                           "dir, or use a smaller file_size",
+                           df->real_dir, a, b);
         }
     }
     return 0;
@@ -229,9 +231,9 @@ int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t er
 {
     if (!allowed)
         return explain(err, err_len, -EPERM,
-                         "file %s: reading an existing file needs --read-existing (mmbench "
-                         "only reads it, and never writes to it)",
-                         w->file);
+                       "file %s: reading an existing file needs --read-existing (mmbench "
+                       "only reads it, and never writes to it)",
+                       w->file);
     int fd = open(w->file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
@@ -251,21 +253,21 @@ int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t er
             explain(err, err_len, ret, "file %s: BLKGETSIZE64: %s", w->file, strerror(-ret));
         }
     } else {
-        ret = explain(err, err_len, -EINVAL,
-                        "file %s: not a regular file or a block device", w->file);
+        ret = explain(err, err_len, -EINVAL, "file %s: not a regular file or a block device",
+                      w->file);
     }
     close(fd);
     if (ret < 0)
         return ret;
     w->file_size_bytes = size / 8 * 8;
     if (w->file_size_bytes < w->block_size_bytes)
-        return explain(err, err_len, -EINVAL, "file %s: %llu bytes, less than block_size",
-                         w->file, (unsigned long long)size);
+        return explain(err, err_len, -EINVAL, "file %s: %llu bytes, less than block_size", w->file,
+                       (unsigned long long)size);
     return 0;
 }
 
-int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out,
-                  char *err, size_t err_len)
+int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out, char *err,
+                  size_t err_len)
 {
     struct datafile_set *set = calloc(1, sizeof(*set));
     if (!set)
@@ -382,13 +384,13 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
     if (!chunk)
         return explain(why, why_len, -ENOMEM, "out of memory");
     int ret = 0;
-    bool progress = size >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO) &&
-                    log_get_level() >= LOG_INFO;
+    bool progress =
+        size >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO) && log_get_level() >= LOG_INFO;
     /* Reserve the space first: ENOSPC now rather than halfway, and less fragmentation. */
     int e = posix_fallocate(fd, 0, (off_t)size);
     if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
         ret = explain(why, why_len, -e, "fallocate(%s, offset 0, %llu bytes): %s", name,
-                          (unsigned long long)size, strerror(e));
+                      (unsigned long long)size, strerror(e));
         goto out;
     }
     for (uint64_t offset = 0; offset < size;) {
@@ -402,9 +404,9 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
                 continue;
             if (n <= 0) {
                 int err = n < 0 ? errno : EIO;
-                ret = explain(why, why_len, -err, "pwrite(%s, offset %llu, %llu bytes): %s",
-                                  name, (unsigned long long)(offset + done),
-                                  (unsigned long long)(len - done), strerror(err));
+                ret = explain(why, why_len, -err, "pwrite(%s, offset %llu, %llu bytes): %s", name,
+                              (unsigned long long)(offset + done), (unsigned long long)(len - done),
+                              strerror(err));
                 goto out;
             }
             done += (uint64_t)n;
@@ -471,8 +473,8 @@ static int create_file(struct datafile_set *set, struct datafile *df, char *why,
     return ret;
 }
 
-int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
-                 const char **path, char *why, size_t why_len)
+int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes, const char **path,
+                 char *why, size_t why_len)
 {
     char *real = realpath(dir, NULL);
     if (!real) {
@@ -486,8 +488,7 @@ int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
     }
     free(real);
     if (!df)
-        return explain(why, why_len, -ENOENT, "internal error: no data file planned for %s",
-                           dir);
+        return explain(why, why_len, -ENOENT, "internal error: no data file planned for %s", dir);
     if (df->reuse && !df->announced) {
         log_info("reusing the kept data file %s", df->path);
         df->announced = true;

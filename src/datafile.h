@@ -28,14 +28,14 @@ int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t er
  * files, and checks with statvfs that the files still to be created fit. Creates
  * nothing. Workloads that read an existing file are skipped. Returns 0, or -errno with
  * the reason in err. */
-int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out,
-                  char *err, size_t err_len);
+int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out, char *err,
+                  size_t err_len);
 
 /* Path of the data file for (dir, size), creating it on first use. Returns 0, or -errno
  * (-EINTR when a stop was requested) with what failed in why (the call, the file, the
  * offset and the error; the caller reports it); a partly written file is removed. */
-int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes,
-                 const char **path, char *why, size_t why_len);
+int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes, const char **path,
+                 char *why, size_t why_len);
 
 /* Removes the files whose last user is workload index (unless keep): a sweep over file
  * sizes never holds more than it needs. */

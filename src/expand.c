@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DIRECT_ALIGN_BYTES 4096 /* O_DIRECT alignment asked for; safe on every filesystem */
+#define DIRECT_ALIGN_BYTES    4096 /* O_DIRECT alignment asked for; safe on every filesystem */
 #define MIN_CACHE_LIMIT_BYTES (32ULL << 20) /* the cgroup also holds mmbench's own memory */
 
 static int check_fail(char *err, size_t len, const char *fmt, ...)
@@ -126,8 +126,7 @@ int workload_check(struct workload *w, char *err, size_t len)
                           w->distribution == DIST_ZIPF ? "zipf" : "hotset");
     if (w->distribution == DIST_HOTSET &&
         (w->hotset_fraction <= 0 || w->hotset_access_fraction <= 0))
-        return check_fail(err, len,
-                          "hotset_fraction and hotset_access_fraction must be above 0");
+        return check_fail(err, len, "hotset_fraction and hotset_access_fraction must be above 0");
     if (w->direct && runs_backend(w, "pread") &&
         (w->block_size_bytes % DIRECT_ALIGN_BYTES || w->stride_bytes % DIRECT_ALIGN_BYTES))
         return check_fail(err, len,
@@ -164,11 +163,11 @@ int workload_check(struct workload *w, char *err, size_t len)
         cpu_set_t allowed;
         if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
             for (int cpu = 0; cpu < 1024; cpu++) {
-                if ((mask[cpu / 64] >> (cpu % 64) & 1) && (cpu >= CPU_SETSIZE ||
-                                                           !CPU_ISSET(cpu, &allowed)))
+                if ((mask[cpu / 64] >> (cpu % 64) & 1) &&
+                    (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)))
                     return check_fail(err, len,
-                                      "pin \"%s\": CPU %d is not available to this process",
-                                      w->pin, cpu);
+                                      "pin \"%s\": CPU %d is not available to this process", w->pin,
+                                      cpu);
             }
         }
     }
@@ -181,8 +180,8 @@ static int append_label(struct workload *w, const struct param_def *d, bool firs
     char value[64];
     param_format_config(d, w, value, sizeof(value));
     size_t used = strlen(w->name);
-    int n = snprintf(w->name + used, sizeof(w->name) - used, "%s%s=%s", first ? "/" : ",",
-                     d->name, value);
+    int n = snprintf(w->name + used, sizeof(w->name) - used, "%s%s=%s", first ? "/" : ",", d->name,
+                     value);
     return n < 0 || (size_t)n >= sizeof(w->name) - used ? -ENAMETOOLONG : 0;
 }
 
@@ -275,8 +274,7 @@ int expand_workloads(const struct config *config, struct workload **out, size_t 
         return check_fail(err, CONFIG_ERROR_MAX, "the sweeps expand to too many workloads");
     struct workload *list = calloc(total ? total : 1, sizeof(*list));
     if (!list)
-        return check_fail(err, CONFIG_ERROR_MAX,
-                          "out of memory expanding %zu workloads", total);
+        return check_fail(err, CONFIG_ERROR_MAX, "out of memory expanding %zu workloads", total);
     size_t n = 0;
     for (size_t i = 0; i < config->n_workloads; i++) {
         int ret = expand_one(&config->workloads[i], list, &n, err);

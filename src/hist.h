@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HIST_BITS 6
-#define HIST_SUB (1u << HIST_BITS)
+#define HIST_BITS    6
+#define HIST_SUB     (1u << HIST_BITS)
 #define HIST_MAX_MSB 47
-#define HIST_GROUPS (HIST_MAX_MSB - HIST_BITS + 2)
+#define HIST_GROUPS  (HIST_MAX_MSB - HIST_BITS + 2)
 #define HIST_BUCKETS (HIST_GROUPS * HIST_SUB)
 
 struct hist {
@@ -50,7 +50,7 @@ struct hist_summary {
     uint64_t count;
     double mean_ns;
     double p50_ns, p90_ns, p99_ns, p999_ns; /* NAN when empty */
-    double max_ns;                           /* exact; NAN when empty */
+    double max_ns;                          /* exact; NAN when empty */
 };
 
 void hist_init(struct hist *h);

@@ -140,8 +140,8 @@ static void read_disk(const struct kcounters_source *src, struct kcounters_snaps
     if (!f)
         return;
     unsigned long long rd_ios, rd_merges, rd_sectors, rd_ticks, wr_ios, wr_merges, wr_sectors;
-    if (fscanf(f, "%llu %llu %llu %llu %llu %llu %llu", &rd_ios, &rd_merges, &rd_sectors,
-               &rd_ticks, &wr_ios, &wr_merges, &wr_sectors) == 7) {
+    if (fscanf(f, "%llu %llu %llu %llu %llu %llu %llu", &rd_ios, &rd_merges, &rd_sectors, &rd_ticks,
+               &wr_ios, &wr_merges, &wr_sectors) == 7) {
         s->value[KC_DEV_READ_IOS] = rd_ios;
         s->value[KC_DEV_READ_BYTES] = rd_sectors * SECTOR_BYTES;
         s->value[KC_DEV_WRITE_IOS] = wr_ios;

@@ -12,15 +12,15 @@
 #include <stdint.h>
 
 enum kcounter {
-    KC_PGFAULT,         /* page faults, all kinds */
-    KC_PGMAJFAULT,      /* faults that needed I/O */
-    KC_PGPGIN_KIB,      /* KiB paged in from block devices */
-    KC_PGPGOUT_KIB,     /* KiB paged out */
-    KC_REFAULT_FILE,    /* file pages faulted back in after eviction (workingset_refault) */
-    KC_NR_DIRTIED,      /* pages dirtied */
-    KC_NR_WRITTEN,      /* pages written back */
-    KC_TLB_SHOOTDOWNS,  /* TLB shootdown interrupts, summed over CPUs */
-    KC_DEV_READ_IOS,    /* completed reads on the device */
+    KC_PGFAULT,        /* page faults, all kinds */
+    KC_PGMAJFAULT,     /* faults that needed I/O */
+    KC_PGPGIN_KIB,     /* KiB paged in from block devices */
+    KC_PGPGOUT_KIB,    /* KiB paged out */
+    KC_REFAULT_FILE,   /* file pages faulted back in after eviction (workingset_refault) */
+    KC_NR_DIRTIED,     /* pages dirtied */
+    KC_NR_WRITTEN,     /* pages written back */
+    KC_TLB_SHOOTDOWNS, /* TLB shootdown interrupts, summed over CPUs */
+    KC_DEV_READ_IOS,   /* completed reads on the device */
     KC_DEV_READ_BYTES,
     KC_DEV_WRITE_IOS,
     KC_DEV_WRITE_BYTES,
@@ -34,9 +34,9 @@ struct kcounters_snapshot {
 
 /* Where the counters for one data directory come from. */
 struct kcounters_source {
-    char disk[64];                /* "vda", "loop3", or "" */
-    char stat_path[PATH_MAX];     /* /sys/block/<disk>/stat, or "" */
-    char why_no_disk[160];        /* when disk is "": tmpfs, unknown device, ... */
+    char disk[64];            /* "vda", "loop3", or "" */
+    char stat_path[PATH_MAX]; /* /sys/block/<disk>/stat, or "" */
+    char why_no_disk[160];    /* when disk is "": tmpfs, unknown device, ... */
 };
 
 /* Resolves the block device behind path (a directory or file on a filesystem, or a block

@@ -125,18 +125,18 @@ LOOP_INLINE int loop_run(void *state, struct worker_io *io, const uint64_t *ops,
 }
 
 /* The run_batch of a backend: one specialised loop per latency mode. */
-#define LOOP_DEFINE_RUN_BATCH(fn_name, read_op, write_op)                                   \
-    static int fn_name(void *state, struct worker_io *io, const uint64_t *ops, size_t n)    \
-    {                                                                                      \
-        switch (io->latency) {                                                             \
-        case LATENCY_OFF:                                                                  \
-            return loop_run(state, io, ops, n, LATENCY_OFF, read_op, write_op);            \
-        case LATENCY_SAMPLE:                                                               \
-            return loop_run(state, io, ops, n, LATENCY_SAMPLE, read_op, write_op);         \
-        case LATENCY_ALL:                                                                  \
-        default:                                                                           \
-            return loop_run(state, io, ops, n, LATENCY_ALL, read_op, write_op);            \
-        }                                                                                  \
+#define LOOP_DEFINE_RUN_BATCH(fn_name, read_op, write_op)                                          \
+    static int fn_name(void *state, struct worker_io *io, const uint64_t *ops, size_t n)           \
+    {                                                                                              \
+        switch (io->latency) {                                                                     \
+        case LATENCY_OFF:                                                                          \
+            return loop_run(state, io, ops, n, LATENCY_OFF, read_op, write_op);                    \
+        case LATENCY_SAMPLE:                                                                       \
+            return loop_run(state, io, ops, n, LATENCY_SAMPLE, read_op, write_op);                 \
+        case LATENCY_ALL:                                                                          \
+        default:                                                                                   \
+            return loop_run(state, io, ops, n, LATENCY_ALL, read_op, write_op);                    \
+        }                                                                                          \
     }
 
 #endif

@@ -33,12 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_RUN_FAILED 1
-#define EXIT_USAGE 2
-#define EXIT_INTERRUPTED 130
-#define SWEEP_CONFIRM_POINTS 1000    /* more workloads than this need --yes */
-#define SWEEP_MAX_POINTS 100000
-#define MAX_SETS 64
+#define EXIT_RUN_FAILED      1
+#define EXIT_USAGE           2
+#define EXIT_INTERRUPTED     130
+#define SWEEP_CONFIRM_POINTS 1000 /* more workloads than this need --yes */
+#define SWEEP_MAX_POINTS     100000
+#define MAX_SETS             64
 
 /* A few seconds on a small file in a temporary directory: what `mmbench` alone runs. */
 static const char default_config[] =
@@ -55,7 +55,7 @@ static const char default_config[] =
     "}\n";
 
 struct options {
-    const char *config_path;       /* NULL: the built-in config */
+    const char *config_path; /* NULL: the built-in config */
     const char *output_dir;
     const char *filter;
     const char *sets[MAX_SETS];
@@ -65,7 +65,7 @@ struct options {
     bool yes;
     bool json;
     bool no_perf;
-    bool read_existing;            /* workloads may read an existing file (key "file") */
+    bool read_existing; /* workloads may read an existing file (key "file") */
     enum timer_choice timer;
 };
 
@@ -273,8 +273,7 @@ static size_t filter_workloads(struct workload *list, size_t n, const char *glob
 static void dry_run(const struct config *config, const struct workload *list, size_t n,
                     const struct datafile_set *files)
 {
-    printf("config %s (%s): %zu workload%s\n", config->name, config->source, n,
-           n == 1 ? "" : "s");
+    printf("config %s (%s): %zu workload%s\n", config->name, config->source, n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {
         printf("\n%s\n", list[i].name);
         for (size_t p = 0; p < param_count; p++) {
@@ -351,9 +350,9 @@ static int run_main(int argc, char **argv)
 
     char err[CONFIG_ERROR_MAX];
     struct config *config = NULL;
-    int ret = opt.config_path ? config_load(opt.config_path, sets, n_sets, &config, err)
-                              : config_parse(default_config, "<built-in>", sets, n_sets, &config,
-                                             err);
+    int ret = opt.config_path
+                  ? config_load(opt.config_path, sets, n_sets, &config, err)
+                  : config_parse(default_config, "<built-in>", sets, n_sets, &config, err);
     if (ret < 0) {
         log_error("%s", err);
         return EXIT_USAGE;
@@ -440,19 +439,20 @@ static int run_main(int argc, char **argv)
     join_command_line(argc, argv, command_line, sizeof(command_line));
 
     struct run_state st = {
-        .in = {
-            .config_name = config->name,
-            .config_description = config->description,
-            .config_source = config->source,
-            .command_line = command_line,
-            .workloads = list,
-            .n_workloads = n,
-            .res = &res,
-            .si = &si,
-            .timer = &timer,
-            .perf = &perf,
-            .complete = false,
-        },
+        .in =
+            {
+                .config_name = config->name,
+                .config_description = config->description,
+                .config_source = config->source,
+                .command_line = command_line,
+                .workloads = list,
+                .n_workloads = n,
+                .res = &res,
+                .si = &si,
+                .timer = &timer,
+                .perf = &perf,
+                .complete = false,
+            },
         .results_dir = results_dir,
         .console = opt.json ? stderr : stdout,
     };

@@ -10,8 +10,7 @@
 static bool contains(const char *point, const char *path)
 {
     size_t len = strlen(point);
-    return strncmp(path, point, len) == 0 &&
-           (len == 1 || path[len] == '/' || path[len] == '\0');
+    return strncmp(path, point, len) == 0 && (len == 1 || path[len] == '/' || path[len] == '\0');
 }
 
 int mountinfo_find(const char *real_dir, dev_t dev, struct mountinfo_entry *out)
@@ -27,8 +26,7 @@ int mountinfo_find(const char *real_dir, dev_t dev, struct mountinfo_entry *out)
         unsigned ma, mi;
         char point[PATH_MAX], options[256], type[32], source[256], super[256];
         const char *sep = strstr(line, " - ");
-        if (!sep ||
-            sscanf(line, "%*s %*s %u:%u %*s %4095s %255s", &ma, &mi, point, options) != 4 ||
+        if (!sep || sscanf(line, "%*s %*s %u:%u %*s %4095s %255s", &ma, &mi, point, options) != 4 ||
             sscanf(sep + 3, "%31s %255s %255s", type, source, super) != 3)
             continue;
         if (!contains(point, real_dir))

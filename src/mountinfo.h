@@ -6,11 +6,11 @@
 #include <sys/types.h>
 
 struct mountinfo_entry {
-    dev_t dev;                  /* the mount's device number as mountinfo shows it */
+    dev_t dev; /* the mount's device number as mountinfo shows it */
     char mount_point[PATH_MAX];
     char fs_type[32];
-    char source[256];           /* "/dev/vda", "/dev/loop3", "tmpfs" */
-    char options[512];          /* per-mount options, then superblock options */
+    char source[256];  /* "/dev/vda", "/dev/loop3", "tmpfs" */
+    char options[512]; /* per-mount options, then superblock options */
 };
 
 /* Finds the mount holding real_dir (an absolute, resolved path) whose device is dev; when

@@ -30,16 +30,16 @@
 struct offsets_params {
     enum pattern pattern;
     enum distribution distribution;
-    uint64_t region_offset_bytes;   /* first byte the stream may touch */
+    uint64_t region_offset_bytes; /* first byte the stream may touch */
     uint64_t region_size_bytes;
     uint64_t block_size_bytes;
     uint64_t stride_bytes;
     enum op_mix op;
-    double write_fraction;          /* readwrite only */
+    double write_fraction; /* readwrite only */
     double zipf_theta;
     double hotset_fraction;
     double hotset_access_fraction;
-    uint64_t start_slot;            /* sequential: first slot (taken modulo n_slots) */
+    uint64_t start_slot; /* sequential: first slot (taken modulo n_slots) */
     uint64_t seed;
 };
 
@@ -51,10 +51,10 @@ struct offsets {
     uint64_t base_bytes;
     uint64_t stride_bytes;
     uint64_t n_slots;
-    uint64_t next_slot;             /* sequential */
-    uint64_t write_threshold;       /* readwrite: write when a draw is below it */
-    uint64_t hot_slots;             /* hotset */
-    uint64_t hot_threshold;         /* hotset: pick the hot set when a draw is below it */
+    uint64_t next_slot;       /* sequential */
+    uint64_t write_threshold; /* readwrite: write when a draw is below it */
+    uint64_t hot_slots;       /* hotset */
+    uint64_t hot_threshold;   /* hotset: pick the hot set when a draw is below it */
     /* zipf (rejection-inversion) constants */
     double zipf_s;
     double zipf_h_x1;

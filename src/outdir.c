@@ -63,4 +63,3 @@ int outdir_create(const char *output, const char *prefix, char *path, size_t len
     }
     return -EEXIST;
 }
-

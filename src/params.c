@@ -15,39 +15,42 @@ _Static_assert(sizeof(enum pattern) == sizeof(int), "enums are stored as int");
 static const char *const pattern_names[] = {"sequential", "random", NULL};
 static const char *const op_names[] = {"read", "write", "readwrite", NULL};
 static const char *const access_names[] = {"copy", "checksum", NULL};
-static const char *const sync_names[] = {"none",  "ms_async",  "ms_sync",
-                                         "fsync", "fdatasync", "sync_file_range", NULL};
+static const char *const sync_names[] = {"none",      "ms_async",        "ms_sync", "fsync",
+                                         "fdatasync", "sync_file_range", NULL};
 static const char *const sync_range_names[] = {"dirty", "all", NULL};
 static const char *const cache_names[] = {"warm", "cold", "as_is", NULL};
 static const char *const cold_method_names[] = {"fadvise", "drop_caches", NULL};
 static const char *const map_names[] = {"shared", "private", NULL};
 static const char *const populate_names[] = {"none", "map_populate", "madv_populate_read",
                                              "madv_populate_write", NULL};
-static const char *const madvise_names[] = {"normal",   "random",  "sequential", "willneed",
+static const char *const madvise_names[] = {"normal",   "random",     "sequential", "willneed",
                                             "hugepage", "nohugepage", NULL};
 static const char *const fadvise_names[] = {"normal", "random", "sequential", "noreuse", NULL};
 static const char *const share_names[] = {"file", "partition", NULL};
 static const char *const distribution_names[] = {"uniform", "zipf", "hotset", NULL};
 static const char *const latency_names[] = {"all", "sample", "off", NULL};
 
+/* Table macros, one line each. */
+/* clang-format off */
 #define F(field) offsetof(struct workload, field)
 #define MAX_SIZE 9.2e18
 #define ENUM(key, field, names, def, applies, text)                                        \
     {key, key, PARAM_ENUM, F(field), names, 0, 0, def, applies, text}
+/* clang-format on */
 
 /* Order matters only for output: it is the column order of runs.csv. */
 const struct param_def param_table[] = {
     ENUM("pattern", pattern, pattern_names, "random", NULL,
          "order of offsets: sequential (advance by stride) or random"),
-    {"file_size", "file_size_bytes", PARAM_SIZE, F(file_size_bytes), NULL, 8, MAX_SIZE,
-     "256MiB", NULL, "size of the data file"},
-    {"block_size", "block_size_bytes", PARAM_SIZE, F(block_size_bytes), NULL, 8, 1 << 30,
-     "4KiB", NULL, "bytes moved per operation (a multiple of 8)"},
+    {"file_size", "file_size_bytes", PARAM_SIZE, F(file_size_bytes), NULL, 8, MAX_SIZE, "256MiB",
+     NULL, "size of the data file"},
+    {"block_size", "block_size_bytes", PARAM_SIZE, F(block_size_bytes), NULL, 8, 1 << 30, "4KiB",
+     NULL, "bytes moved per operation (a multiple of 8)"},
     {"stride", "stride_bytes", PARAM_SIZE, F(stride_bytes), NULL, 8, MAX_SIZE, NULL, NULL,
      "offsets are multiples of stride; sequential advances by it (default: block_size)"},
     ENUM("op", op, op_names, "read", NULL, "read, write, or readwrite (see write_fraction)"),
-    {"write_fraction", "write_fraction", PARAM_FRACTION, F(write_fraction), NULL, 0, 1, "0.5",
-     NULL, "share of operations that write, for op readwrite"},
+    {"write_fraction", "write_fraction", PARAM_FRACTION, F(write_fraction), NULL, 0, 1, "0.5", NULL,
+     "share of operations that write, for op readwrite"},
     ENUM("access", access, access_names, "copy", NULL,
          "copy: move bytes to/from a user buffer; checksum: fold every byte read"),
     ENUM("sync", sync, sync_names, "none", NULL,
@@ -56,8 +59,8 @@ const struct param_def param_table[] = {
      "flush every N operations, every N bytes written (\"1MiB\"), or only at the \"end\""},
     ENUM("sync_range", sync_range, sync_range_names, "dirty", NULL,
          "flush only the page-aligned range written since the last flush, or all of it"),
-    {"end_sync_in_time", "end_sync_in_time", PARAM_BOOL, F(end_sync_in_time), NULL, 0, 0,
-     "true", NULL, "the final flush counts in the phase time and throughput"},
+    {"end_sync_in_time", "end_sync_in_time", PARAM_BOOL, F(end_sync_in_time), NULL, 0, 0, "true",
+     NULL, "the final flush counts in the phase time and throughput"},
     {"duration", "duration_ns", PARAM_DURATION, F(duration_ns), NULL, 1, MAX_SIZE, "1s", NULL,
      "length of each repetition (or give ops)"},
     {"ops", "ops", PARAM_COUNT, F(ops), NULL, 1, MAX_SIZE, NULL, NULL,
@@ -80,8 +83,8 @@ const struct param_def param_table[] = {
          "page-cache state before each phase: warm, cold, or as_is; verified with mincore"),
     ENUM("cold_method", cold_method, cold_method_names, "fadvise", NULL,
          "how cold is reached: fadvise (DONTNEED), or also drop_caches (root)"),
-    {"cache_limit", "cache_limit_bytes", PARAM_SIZE, F(cache_limit_bytes), NULL, 0, MAX_SIZE,
-     "0", NULL, "run in a memory cgroup with this limit (root; 0 = no limit)"},
+    {"cache_limit", "cache_limit_bytes", PARAM_SIZE, F(cache_limit_bytes), NULL, 0, MAX_SIZE, "0",
+     NULL, "run in a memory cgroup with this limit (root; 0 = no limit)"},
     ENUM("map", map, map_names, "shared", "mmap",
          "MAP_SHARED, or MAP_PRIVATE (copy-on-write: writes never reach the file)"),
     ENUM("populate", populate, populate_names, "none", "mmap",
@@ -102,14 +105,14 @@ const struct param_def param_table[] = {
      "zipf exponent; higher is more skewed"},
     {"hotset_fraction", "hotset_fraction", PARAM_FRACTION, F(hotset_fraction), NULL, 0, 1, "0.1",
      NULL, "share of the file that is hot (the first part of the file)"},
-    {"hotset_access_fraction", "hotset_access_fraction", PARAM_FRACTION,
-     F(hotset_access_fraction), NULL, 0, 1, "0.9", NULL, "share of accesses that go to it"},
+    {"hotset_access_fraction", "hotset_access_fraction", PARAM_FRACTION, F(hotset_access_fraction),
+     NULL, 0, 1, "0.9", NULL, "share of accesses that go to it"},
     {"pin", "pin", PARAM_PIN, F(pin), NULL, 0, 0, "false", NULL,
      "pin workers: false, true (round robin over allowed CPUs), or a CPU list \"0-3\""},
     ENUM("latency", latency, latency_names, "all", NULL,
          "time every operation, a sample, or none (throughput only)"),
-    {"latency_sample_every", "latency_sample_every", PARAM_COUNT32, F(latency_sample_every),
-     NULL, 1, 1e9, "100", NULL, "with latency sample: time one operation in N"},
+    {"latency_sample_every", "latency_sample_every", PARAM_COUNT32, F(latency_sample_every), NULL,
+     1, 1e9, "100", NULL, "with latency sample: time one operation in N"},
 };
 
 const size_t param_count = sizeof(param_table) / sizeof(param_table[0]);
@@ -373,17 +376,16 @@ int param_parse_number(const struct param_def *d, double number, struct param_va
         v->d = number;
         return 0;
     default:
-        *why = d->type == PARAM_ENUM      ? "expected a string"
-               : d->type == PARAM_BOOL    ? "expected true or false"
-               : d->type == PARAM_PIN     ? "expected true, false or a CPU list string"
+        *why = d->type == PARAM_ENUM       ? "expected a string"
+               : d->type == PARAM_BOOL     ? "expected true or false"
+               : d->type == PARAM_PIN      ? "expected true, false or a CPU list string"
                : d->type == PARAM_BACKENDS ? "expected a list of backend names"
-                                          : "expected a string";
+                                           : "expected a string";
         return -EINVAL;
     }
 }
 
-int param_parse_bool(const struct param_def *d, bool value, struct param_value *v,
-                     const char **why)
+int param_parse_bool(const struct param_def *d, bool value, struct param_value *v, const char **why)
 {
     memset(v, 0, sizeof(*v));
     if (d->type == PARAM_BOOL) {

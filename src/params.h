@@ -40,15 +40,15 @@ struct param_value {
 };
 
 struct param_def {
-    const char *name;                /* config key */
-    const char *column;              /* results column, unit-suffixed */
+    const char *name;   /* config key */
+    const char *column; /* results column, unit-suffixed */
     enum param_type type;
-    size_t offset;                   /* of the field in struct workload */
-    const char *const *enum_names;   /* PARAM_ENUM: NULL-terminated */
-    double min, max;                 /* accepted numeric range (sizes in bytes) */
-    const char *default_text;        /* default, as a config would spell it; NULL = none */
-    const char *applies_to;          /* "mmap", "pread" or NULL for both */
-    const char *doc;                 /* one line */
+    size_t offset;                 /* of the field in struct workload */
+    const char *const *enum_names; /* PARAM_ENUM: NULL-terminated */
+    double min, max;               /* accepted numeric range (sizes in bytes) */
+    const char *default_text;      /* default, as a config would spell it; NULL = none */
+    const char *applies_to;        /* "mmap", "pread" or NULL for both */
+    const char *doc;               /* one line */
 };
 
 extern const struct param_def param_table[];

@@ -20,9 +20,9 @@ enum perf_counter {
 
 struct perf_probe {
     bool available[PERF_COUNT];
-    char reason[PERF_COUNT][128];  /* why a counter is unavailable */
-    bool user_only;                /* kernel time excluded (perf_event_paranoid >= 2) */
-    int paranoid;                  /* /proc/sys/kernel/perf_event_paranoid, or -99 */
+    char reason[PERF_COUNT][128]; /* why a counter is unavailable */
+    bool user_only;               /* kernel time excluded (perf_event_paranoid >= 2) */
+    int paranoid;                 /* /proc/sys/kernel/perf_event_paranoid, or -99 */
 };
 
 /* Tries each counter once. disable: record all as unavailable ("--no-perf"). */

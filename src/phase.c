@@ -24,24 +24,24 @@ enum gate_state { GATE_WAIT, GATE_GO, GATE_ABORT };
 /* What all workers of the phase share; read-only while they run. */
 struct phase_shared {
     const struct phase_input *in;
-    void *state;                  /* the backend's */
+    void *state; /* the backend's */
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    enum gate_state gate;         /* under lock */
-    uint64_t go_tick;             /* when the gate opened: every worker's deadline counts from it */
-    unsigned ready;               /* workers waiting at the gate, under lock */
+    enum gate_state gate; /* under lock */
+    uint64_t go_tick;     /* when the gate opened: every worker's deadline counts from it */
+    unsigned ready;       /* workers waiting at the gate, under lock */
 };
 
 /* One worker: everything it writes in its loop lives here, on cache lines of its own. */
 struct worker {
     struct phase_shared *ph;
     unsigned index;
-    int cpu;                      /* -1 = not pinned */
-    uint64_t ops_target;          /* 0 = until the deadline */
+    int cpu;             /* -1 = not pinned */
+    uint64_t ops_target; /* 0 = until the deadline */
     struct worker_io io;
     struct offsets offsets;
-    uint64_t *ops;                /* PHASE_BATCH_OPS encoded operations */
-    struct hist *flush_hist;      /* NULL without sync */
+    uint64_t *ops;           /* PHASE_BATCH_OPS encoded operations */
+    struct hist *flush_hist; /* NULL without sync */
     uint64_t ops_done;
     uint64_t writes;
     uint64_t start_tick, end_tick;
@@ -52,10 +52,10 @@ struct worker {
     struct perf_counters perf;
     uint64_t perf_value[PERF_COUNT];
     bool perf_have[PERF_COUNT];
-    int error;                    /* 0 or -errno */
-    uintptr_t bus_address;        /* with a SIGBUS */
+    int error;             /* 0 or -errno */
+    uintptr_t bus_address; /* with a SIGBUS */
     bool interrupted;
-    bool started;                 /* its thread exists */
+    bool started; /* its thread exists */
     pthread_t thread;
 } __attribute__((aligned(64)));
 
@@ -372,8 +372,8 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
         rec->writes += wk->writes;
         rec->checksum += wk->io.checksum;
         rec->flush_total_ns += wk->flush_ns;
-        rec->end_flush_ns = wk->end_flush_ns > rec->end_flush_ns ? wk->end_flush_ns
-                                                                  : rec->end_flush_ns;
+        rec->end_flush_ns =
+            wk->end_flush_ns > rec->end_flush_ns ? wk->end_flush_ns : rec->end_flush_ns;
         rec->remaps += wk->io.remaps;
         rec->remap_ns += wk->io.remap_ns;
         rec->minflt += (uint64_t)(wk->ru_end.ru_minflt - wk->ru_start.ru_minflt);
@@ -389,17 +389,17 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
         hist_merge(out->latency, wk->io.latency_hist);
         if (wk->flush_hist)
             hist_merge(out->flush, wk->flush_hist);
-        out->n_checkpoints = wk->n_checkpoints < out->n_checkpoints ? wk->n_checkpoints
-                                                                      : out->n_checkpoints;
+        out->n_checkpoints =
+            wk->n_checkpoints < out->n_checkpoints ? wk->n_checkpoints : out->n_checkpoints;
         out->ops_exact = out->ops_exact && wk->ops_done == wk->ops_target && !wk->error;
         uint64_t t_ns = timer_to_ns(wk->end_tick - wk->start_tick);
-        double tput = t_ns ? (double)(wk->ops_done * w->block_size_bytes) / 1048576.0 /
-                                 ((double)t_ns / 1e9)
-                           : 0;
-        rec->thread_tput_min_mib_s = tput < rec->thread_tput_min_mib_s ? tput
-                                                                        : rec->thread_tput_min_mib_s;
-        rec->thread_tput_max_mib_s = tput > rec->thread_tput_max_mib_s ? tput
-                                                                        : rec->thread_tput_max_mib_s;
+        double tput =
+            t_ns ? (double)(wk->ops_done * w->block_size_bytes) / 1048576.0 / ((double)t_ns / 1e9)
+                 : 0;
+        rec->thread_tput_min_mib_s =
+            tput < rec->thread_tput_min_mib_s ? tput : rec->thread_tput_min_mib_s;
+        rec->thread_tput_max_mib_s =
+            tput > rec->thread_tput_max_mib_s ? tput : rec->thread_tput_max_mib_s;
         ops_sum += (double)wk->ops_done;
         ops_sq += (double)wk->ops_done * (double)wk->ops_done;
     }
@@ -418,9 +418,8 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
     rec->ops_s = seconds > 0 ? (double)rec->ops / seconds : 0;
     hist_summarize(out->latency, &rec->latency);
     hist_summarize(out->flush, &rec->flush);
-    rec->flush_share_pct = rec->elapsed_ns
-                               ? 100.0 * (double)rec->flush_total_ns / ((double)rec->elapsed_ns * n)
-                               : 0;
+    rec->flush_share_pct =
+        rec->elapsed_ns ? 100.0 * (double)rec->flush_total_ns / ((double)rec->elapsed_ns * n) : 0;
 }
 
 int phase_run(const struct phase_input *in, struct phase_output *out)

@@ -31,14 +31,12 @@ void progress_show(struct progress *p, size_t i, size_t n, const char *workload,
     char elapsed_text[16], left_text[24] = "?";
     format_time(elapsed, elapsed_text, sizeof(elapsed_text));
     if (p->phases_done > 0) {
-        double left = elapsed / (double)p->phases_done *
-                      (double)(p->phases_total - p->phases_done);
+        double left = elapsed / (double)p->phases_done * (double)(p->phases_total - p->phases_done);
         left_text[0] = '~';
         format_time(left, left_text + 1, sizeof(left_text) - 1);
     }
     fprintf(stderr, "\r\033[K[%zu/%zu] %.40s  %-5s %s %u/%u  elapsed %s  left %s", i + 1, n,
-            workload, backend, warmup ? "warm-up" : "rep", round, rounds, elapsed_text,
-            left_text);
+            workload, backend, warmup ? "warm-up" : "rep", round, rounds, elapsed_text, left_text);
     fflush(stderr);
     p->line_open = true;
 }

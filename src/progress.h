@@ -10,9 +10,9 @@
 struct progress {
     bool enabled;
     uint64_t start_ns;
-    size_t phases_total;     /* phases of the whole run */
+    size_t phases_total; /* phases of the whole run */
     size_t phases_done;
-    bool line_open;          /* a line without its newline is on the terminal */
+    bool line_open; /* a line without its newline is on the terminal */
 };
 
 void progress_init(struct progress *p, bool enabled, size_t phases_total);

@@ -17,8 +17,8 @@
 
 struct report_input {
     const char *config_name;
-    const char *config_description;   /* may be NULL */
-    const char *config_source;        /* file path or "<built-in>" */
+    const char *config_description; /* may be NULL */
+    const char *config_source;      /* file path or "<built-in>" */
     const char *command_line;
     const struct workload *workloads;
     size_t n_workloads;
@@ -26,7 +26,7 @@ struct report_input {
     const struct sysinfo_context *si;
     const struct timer_info *timer;
     const struct perf_probe *perf;
-    bool complete;                    /* false for a checkpoint written mid-run */
+    bool complete; /* false for a checkpoint written mid-run */
 };
 
 struct report_format {

@@ -33,8 +33,8 @@ void report_value_string(struct report_value *v, const char *s)
     snprintf(v->text, sizeof(v->text), "%s", s ? s : "");
 }
 
-static void get_u64(const struct report_column *c, const struct report_input *in,
-                    const void *row, struct report_value *v)
+static void get_u64(const struct report_column *c, const struct report_input *in, const void *row,
+                    struct report_value *v)
 {
     (void)in;
     uint64_t x;
@@ -51,8 +51,8 @@ static void get_unsigned(const struct report_column *c, const struct report_inpu
     report_value_u64(v, x);
 }
 
-static void get_size(const struct report_column *c, const struct report_input *in,
-                     const void *row, struct report_value *v)
+static void get_size(const struct report_column *c, const struct report_input *in, const void *row,
+                     struct report_value *v)
 {
     (void)in;
     size_t x;
@@ -69,8 +69,8 @@ static void get_double(const struct report_column *c, const struct report_input 
     report_value_number(v, x);
 }
 
-static void get_bool(const struct report_column *c, const struct report_input *in,
-                     const void *row, struct report_value *v)
+static void get_bool(const struct report_column *c, const struct report_input *in, const void *row,
+                     struct report_value *v)
 {
     (void)in;
     bool x;
@@ -79,8 +79,8 @@ static void get_bool(const struct report_column *c, const struct report_input *i
     snprintf(v->text, sizeof(v->text), "%s", x ? "true" : "false");
 }
 
-static void get_text(const struct report_column *c, const struct report_input *in,
-                     const void *row, struct report_value *v)
+static void get_text(const struct report_column *c, const struct report_input *in, const void *row,
+                     struct report_value *v)
 {
     (void)in;
     const char *text = (const char *)row + c->offset;
@@ -144,8 +144,8 @@ static void run_checksum(const struct report_column *c, const struct report_inpu
     snprintf(v->text, sizeof(v->text), "%016llx", (unsigned long long)run(row)->checksum);
 }
 
-static void run_kc(const struct report_column *c, const struct report_input *in,
-                   const void *row, struct report_value *v)
+static void run_kc(const struct report_column *c, const struct report_input *in, const void *row,
+                   struct report_value *v)
 {
     (void)in;
     if (run(row)->kc_have[c->index])
@@ -154,8 +154,8 @@ static void run_kc(const struct report_column *c, const struct report_input *in,
         report_value_number(v, NAN);
 }
 
-static void run_perf(const struct report_column *c, const struct report_input *in,
-                     const void *row, struct report_value *v)
+static void run_perf(const struct report_column *c, const struct report_input *in, const void *row,
+                     struct report_value *v)
 {
     (void)in;
     if (run(row)->perf_have[c->index])
@@ -169,9 +169,8 @@ static void run_perf_per_op(const struct report_column *c, const struct report_i
 {
     (void)in;
     const struct run_record *r = run(row);
-    report_value_number(v, r->perf_have[c->index] && r->ops
-                               ? (double)r->perf[c->index] / (double)r->ops
-                               : NAN);
+    report_value_number(
+        v, r->perf_have[c->index] && r->ops ? (double)r->perf[c->index] / (double)r->ops : NAN);
 }
 
 static void run_faults_per_op(const struct report_column *c, const struct report_input *in,
@@ -212,6 +211,8 @@ static void run_block_device(const struct report_column *c, const struct report_
     report_value_string(v, t ? t->block_device : "");
 }
 
+/* Table macros, one line each. */
+/* clang-format off */
 #define R_U64(name, field) {name, get_u64, offsetof(struct run_record, field), 0}
 #define R_UNS(name, field) {name, get_unsigned, offsetof(struct run_record, field), 0}
 #define R_DBL(name, field) {name, get_double, offsetof(struct run_record, field), 0}
@@ -220,6 +221,7 @@ static void run_block_device(const struct report_column *c, const struct report_
 #define R_FN(name, fn) {name, fn, 0, 0}
 #define R_KC(name, id) {name, run_kc, 0, id}
 #define R_PERF(name, id) {name, run_perf, 0, id}
+/* clang-format on */
 
 const struct report_column report_run_columns[] = {
     R_FN("workload", run_workload),
@@ -358,8 +360,10 @@ static void sum_comparison(const struct report_column *c, const struct report_in
     }
 }
 
+/* clang-format off */
 #define S_DBL(name, field) {name, get_double, offsetof(struct results_summary, field), 0}
 #define S_SIZE(name, field) {name, get_size, offsetof(struct results_summary, field), 0}
+/* clang-format on */
 
 const struct report_column report_summary_columns[] = {
     {"workload", sum_workload, 0, 0},

@@ -13,15 +13,15 @@ enum report_value_kind { RV_NULL, RV_NUMBER, RV_STRING, RV_BOOL };
 
 struct report_value {
     enum report_value_kind kind;
-    char text[320];               /* the number or string, as written */
+    char text[320]; /* the number or string, as written */
 };
 
 struct report_column {
     const char *name;
     void (*get)(const struct report_column *c, const struct report_input *in, const void *row,
                 struct report_value *v);
-    size_t offset;                /* of the field in the row struct, for the generic getters */
-    int index;                    /* counter index, for counter columns */
+    size_t offset; /* of the field in the row struct, for the generic getters */
+    int index;     /* counter index, for counter columns */
 };
 
 /* Rows are struct run_record. */

@@ -49,8 +49,8 @@ static void workload_line(FILE *out, const struct workload *w)
         units_format_duration(w->duration_ns, dur, sizeof(dur));
     static const char *const cache[] = {"warm", "cold", "as_is"};
     fprintf(out, "\n%s: %s %s, %s blocks over %s, cache %s, %u x %s (+%u warm-up), %u thread%s\n",
-            w->name, pattern_text(w), op_text(w), block, file, cache[w->cache], w->repetitions,
-            dur, w->warmup, w->threads, w->threads == 1 ? "" : "s");
+            w->name, pattern_text(w), op_text(w), block, file, cache[w->cache], w->repetitions, dur,
+            w->warmup, w->threads, w->threads == 1 ? "" : "s");
 }
 
 void report_console_workload(FILE *out, const struct report_input *in, unsigned wi)

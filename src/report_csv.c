@@ -29,8 +29,7 @@ static void write_row(FILE *f, const struct report_input *in, const struct repor
         if (i == IDENTITY_COLUMNS) {
             for (size_t p = 0; p < param_count; p++) {
                 char text[256];
-                param_format_column(&param_table[p], &in->workloads[workload], text,
-                                    sizeof(text));
+                param_format_column(&param_table[p], &in->workloads[workload], text, sizeof(text));
                 fputc(',', f);
                 report_csv_field(f, text);
             }

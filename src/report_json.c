@@ -182,10 +182,9 @@ static int write_hist(struct json_writer *jw, const char *key, const struct repo
         if (!scratch->buckets[i])
             continue;
         char text[96];
-        snprintf(text, sizeof(text), "[%llu, %llu, %llu]",
-                 (unsigned long long)hist_bucket_lower_ns(i),
-                 (unsigned long long)hist_bucket_upper_ns(i),
-                 (unsigned long long)scratch->buckets[i]);
+        snprintf(
+            text, sizeof(text), "[%llu, %llu, %llu]", (unsigned long long)hist_bucket_lower_ns(i),
+            (unsigned long long)hist_bucket_upper_ns(i), (unsigned long long)scratch->buckets[i]);
         jw_raw(jw, NULL, text);
     }
     jw_array_end(jw);
@@ -224,8 +223,7 @@ static int write_results(FILE *f, const struct report_input *in)
     jw_array_begin(&jw, "summaries");
     for (size_t i = 0; i < res->n_summaries && ret == 0; i++) {
         jw_object_begin(&jw, NULL);
-        write_row(&jw, in, report_summary_columns, report_summary_column_count,
-                  &res->summaries[i]);
+        write_row(&jw, in, report_summary_columns, report_summary_column_count, &res->summaries[i]);
         ret = write_hist(&jw, "latency_histogram", in, &res->summaries[i].latency_hist, scratch);
         if (ret == 0)
             ret = write_hist(&jw, "flush_histogram", in, &res->summaries[i].flush_hist, scratch);

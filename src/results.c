@@ -149,8 +149,7 @@ int results_hist_save(struct results *r, const struct hist *h, struct results_hi
     return 0;
 }
 
-int results_hist_load(const struct results *r, const struct results_hist_ref *ref,
-                      struct hist *h)
+int results_hist_load(const struct results *r, const struct results_hist_ref *ref, struct hist *h)
 {
     hist_init(h);
     if (ref->offset < 0)
@@ -167,8 +166,8 @@ int results_hist_load(const struct results *r, const struct results_hist_ref *re
     for (uint64_t b = 0; b < header[4]; b++) {
         uint32_t i;
         uint64_t count;
-        if (fread(&i, sizeof(i), 1, r->spill) != 1 || fread(&count, sizeof(count), 1, r->spill) != 1 ||
-            i >= HIST_BUCKETS)
+        if (fread(&i, sizeof(i), 1, r->spill) != 1 ||
+            fread(&count, sizeof(count), 1, r->spill) != 1 || i >= HIST_BUCKETS)
             return -EIO;
         h->buckets[i] = count;
     }
@@ -177,8 +176,8 @@ int results_hist_load(const struct results *r, const struct results_hist_ref *re
 
 struct hist *results_hist_alloc(void)
 {
-    void *p = mmap(NULL, sizeof(struct hist), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p =
+        mmap(NULL, sizeof(struct hist), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     struct hist *h = p;

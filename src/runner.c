@@ -49,7 +49,7 @@ struct runner {
     struct results *res;
     const struct runner_env *env;
     struct progress progress;
-    struct hist *phase_latency;         /* scratch for one phase */
+    struct hist *phase_latency; /* scratch for one phase */
     struct hist *phase_flush;
     struct backend_hists hists[MAX_BACKENDS];
     struct run_check *checks;
@@ -231,8 +231,9 @@ static double v_majfaults(const struct run_record *r)
 }
 static double v_dev_read(const struct run_record *r)
 {
-    return r->ops && r->kc_have[KC_DEV_READ_BYTES] ? (double)r->kc[KC_DEV_READ_BYTES] / (double)r->ops
-                                                   : NAN;
+    return r->ops && r->kc_have[KC_DEV_READ_BYTES]
+               ? (double)r->kc[KC_DEV_READ_BYTES] / (double)r->ops
+               : NAN;
 }
 static double v_readahead(const struct run_record *r)
 {
@@ -240,7 +241,8 @@ static double v_readahead(const struct run_record *r)
 }
 static double v_cycles(const struct run_record *r)
 {
-    return r->ops && r->perf_have[PERF_CYCLES] ? (double)r->perf[PERF_CYCLES] / (double)r->ops : NAN;
+    return r->ops && r->perf_have[PERF_CYCLES] ? (double)r->perf[PERF_CYCLES] / (double)r->ops
+                                               : NAN;
 }
 static double v_instructions(const struct run_record *r)
 {
@@ -280,8 +282,8 @@ static double v_ops_s(const struct run_record *r)
 }
 
 /* Aggregates of one backend of the workload, and the warnings they call for. */
-static void summarize_backend(struct runner *r, const struct workload *w, unsigned wi,
-                              unsigned b, size_t first)
+static void summarize_backend(struct runner *r, const struct workload *w, unsigned wi, unsigned b,
+                              size_t first)
 {
     struct results *res = r->res;
     const char *bname = backend_get(b)->name;
@@ -398,8 +400,7 @@ static void verify_checksums(struct runner *r, const struct workload *w,
         }
         log_error("%s: checksum mismatch between %s and %s over the %s: the backends did not "
                   "read the same data",
-                  w->name, backend_get(ref->backend)->name, backend_get(c->backend)->name,
-                  scope);
+                  w->name, backend_get(ref->backend)->name, backend_get(c->backend)->name, scope);
         return;
     }
     snprintf(cmp->checksum, sizeof(cmp->checksum), "match (%zu runs, %s)", compared, scope);
@@ -432,20 +433,21 @@ static void compare_backends(struct runner *r, const struct workload *w, unsigne
     if (!cmp.have_ratio) {
         snprintf(cmp.verdict, sizeof(cmp.verdict), "n/a (needs successful mmap and pread runs)");
     } else if (isnan(cmp.ci_low)) {
-        snprintf(cmp.verdict, sizeof(cmp.verdict), "%s %.2fx faster (no interval: fewer than %d "
-                                                   "repetitions)",
+        snprintf(cmp.verdict, sizeof(cmp.verdict),
+                 "%s %.2fx faster (no interval: fewer than %d "
+                 "repetitions)",
                  cmp.ratio >= 1 ? "mmap" : "pread", cmp.ratio >= 1 ? cmp.ratio : 1 / cmp.ratio,
                  STATS_MIN_CI_SAMPLES);
     } else if (cmp.ci_low > 1) {
         snprintf(cmp.verdict, sizeof(cmp.verdict), "mmap %.2fx faster [%.2f, %.2f]", cmp.ratio,
                  cmp.ci_low, cmp.ci_high);
     } else if (cmp.ci_high < 1) {
-        snprintf(cmp.verdict, sizeof(cmp.verdict), "pread %.2fx faster [%.2f, %.2f]",
-                 1 / cmp.ratio, 1 / cmp.ci_high, 1 / cmp.ci_low);
+        snprintf(cmp.verdict, sizeof(cmp.verdict), "pread %.2fx faster [%.2f, %.2f]", 1 / cmp.ratio,
+                 1 / cmp.ci_high, 1 / cmp.ci_low);
     } else {
         snprintf(cmp.verdict, sizeof(cmp.verdict),
-                 "no significant difference (mmap/pread %.2f [%.2f, %.2f])", cmp.ratio,
-                 cmp.ci_low, cmp.ci_high);
+                 "no significant difference (mmap/pread %.2f [%.2f, %.2f])", cmp.ratio, cmp.ci_low,
+                 cmp.ci_high);
     }
     verify_checksums(r, w, &cmp, first_run);
     results_add_comparison(res, &cmp);
@@ -501,8 +503,8 @@ static int run_workload(struct runner *r, unsigned wi)
     char failed[RESULTS_TEXT_MAX];
     int ret = 0;
     if (!path)
-        ret = datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, failed,
-                           sizeof(failed));
+        ret =
+            datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, failed, sizeof(failed));
     int fd = ret == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     if (fd < 0) {
         if (ret == 0)
@@ -548,15 +550,14 @@ static int run_workload(struct runner *r, unsigned wi)
             rec.round = round;
             rec.sequence = sequence++;
             rec.warmup = warmup;
-            struct phase_output out = {.rec = &rec, .latency = r->phase_latency,
-                                       .flush = r->phase_flush};
+            struct phase_output out = {
+                .rec = &rec, .latency = r->phase_latency, .flush = r->phase_flush};
             run_one(r, w, b, path, fd, &src, &rec, &out);
             progress_phase_done(&r->progress);
             if (rec.status == RUN_FAILED && !discarded) {
                 struct stat st;
                 /* A data file of ours that shrank is gone for good: make a new one. */
-                if (!w->file && fstat(fd, &st) == 0 &&
-                    (uint64_t)st.st_size != w->file_size_bytes) {
+                if (!w->file && fstat(fd, &st) == 0 && (uint64_t)st.st_size != w->file_size_bytes) {
                     datafile_discard(r->env->files, path);
                     discarded = true;
                 }

@@ -17,7 +17,7 @@ struct runner_env {
     struct datafile_set *files;
     const struct perf_probe *perf;
     bool keep_files;
-    bool progress;                          /* progress line on stderr */
+    bool progress; /* progress line on stderr */
     /* Called after each workload (also an interrupted one): report and save what we have. */
     void (*workload_done)(void *arg, size_t workload_index);
     void *workload_done_arg;

@@ -13,20 +13,20 @@
 #include <stdint.h>
 
 #define STATS_BOOTSTRAP_RESAMPLES 2000
-#define STATS_MAX_SAMPLES 1000     /* repetitions are capped at this */
-#define STATS_MIN_CI_SAMPLES 3     /* fewer: no interval (NAN) */
+#define STATS_MAX_SAMPLES         1000 /* repetitions are capped at this */
+#define STATS_MIN_CI_SAMPLES      3    /* fewer: no interval (NAN) */
 
 struct stats_summary {
     size_t n;
     double mean;
     double median;
-    double stddev;       /* sample standard deviation (n - 1) */
-    double cv;           /* stddev / mean; NAN when n < 2 */
+    double stddev; /* sample standard deviation (n - 1) */
+    double cv;     /* stddev / mean; NAN when n < 2 */
     double min;
     double max;
-    double ci_low;       /* 95% bootstrap interval of the median; NAN when n < 3 */
+    double ci_low; /* 95% bootstrap interval of the median; NAN when n < 3 */
     double ci_high;
-    size_t outliers;     /* modified z-score > 3.5 */
+    size_t outliers; /* modified z-score > 3.5 */
 };
 
 /* Median of x (n >= 1); x is not modified. NAN when n == 0. */

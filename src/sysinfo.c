@@ -69,10 +69,14 @@ static void quiet_warning(const char *msg)
 static void collect_cpu(struct sysinfo_context *si)
 {
     static const char *const hypervisors[] = {
-        [HYPERVISOR_NONE] = "none",        [HYPERVISOR_BHYVE] = "bhyve",
-        [HYPERVISOR_HYPERV] = "hyper-v",   [HYPERVISOR_KVM] = "kvm",
-        [HYPERVISOR_PARALLELS] = "parallels", [HYPERVISOR_QEMU] = "qemu",
-        [HYPERVISOR_VIRTUALBOX] = "virtualbox", [HYPERVISOR_VMWARE] = "vmware",
+        [HYPERVISOR_NONE] = "none",
+        [HYPERVISOR_BHYVE] = "bhyve",
+        [HYPERVISOR_HYPERV] = "hyper-v",
+        [HYPERVISOR_KVM] = "kvm",
+        [HYPERVISOR_PARALLELS] = "parallels",
+        [HYPERVISOR_QEMU] = "qemu",
+        [HYPERVISOR_VIRTUALBOX] = "virtualbox",
+        [HYPERVISOR_VMWARE] = "vmware",
         [HYPERVISOR_XEN] = "xen",
     };
     snprintf(si->libcpuid_version, sizeof(si->libcpuid_version), "%s", cpuid_lib_version());
@@ -118,8 +122,7 @@ static void collect_tsc_verdict(struct sysinfo_context *si)
         "/sys/devices/system/clocksource/clocksource0/available_clocksource", "tsc");
     si->tsc_invariant = si->cpu_invariant_tsc && kernel_flags && kernel_clocksource;
     if (!si->cpu_invariant_tsc)
-        snprintf(si->tsc_why_not, sizeof(si->tsc_why_not),
-                 "libcpuid reports no invariant TSC");
+        snprintf(si->tsc_why_not, sizeof(si->tsc_why_not), "libcpuid reports no invariant TSC");
     else if (!kernel_flags)
         snprintf(si->tsc_why_not, sizeof(si->tsc_why_not),
                  "the kernel does not list constant_tsc and nonstop_tsc");
@@ -188,9 +191,9 @@ static void fs_type_from_statfs(const char *path, char *out, size_t len)
         unsigned long magic;
         const char *name;
     } types[] = {
-        {0xEF53, "ext2/3/4"},    {0x58465342, "xfs"},  {0x9123683E, "btrfs"},
-        {0x01021994, "tmpfs"},   {0x6969, "nfs"},      {0x794c7630, "overlay"},
-        {0x2FC12FC1, "zfs"},     {0xF2F52010, "f2fs"}, {0x65735546, "fuse"},
+        {0xEF53, "ext2/3/4"},  {0x58465342, "xfs"},  {0x9123683E, "btrfs"},
+        {0x01021994, "tmpfs"}, {0x6969, "nfs"},      {0x794c7630, "overlay"},
+        {0x2FC12FC1, "zfs"},   {0xF2F52010, "f2fs"}, {0x65735546, "fuse"},
     };
     struct statfs fs;
     if (statfs(path, &fs) < 0)

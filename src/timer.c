@@ -7,9 +7,9 @@
 
 struct timer_clock timer_clock = {.use_tsc = false, .mult = 1ULL << 32};
 
-#define CALIBRATION_NS 20000000ULL /* 20 ms per round */
+#define CALIBRATION_NS     20000000ULL /* 20 ms per round */
 #define CALIBRATION_ROUNDS 3
-#define COST_READINGS 200000
+#define COST_READINGS      200000
 
 static uint64_t raw_ns(void)
 {

@@ -22,7 +22,7 @@
 
 struct timer_clock {
     bool use_tsc;
-    uint64_t mult;        /* ns = ticks * mult >> 32 */
+    uint64_t mult; /* ns = ticks * mult >> 32 */
 };
 
 /* Set once by timer_init, read by every worker. */
@@ -30,15 +30,15 @@ extern struct timer_clock timer_clock;
 
 struct timer_info {
     bool use_tsc;
-    double tsc_hz;        /* calibrated TSC frequency; 0 when not used */
-    double cost_ns;       /* measured cost of one timer_now() */
-    const char *source;   /* "tsc (rdtscp)" or "clock_gettime(CLOCK_MONOTONIC)" */
-    char reason[160];     /* why this source was chosen */
+    double tsc_hz;      /* calibrated TSC frequency; 0 when not used */
+    double cost_ns;     /* measured cost of one timer_now() */
+    const char *source; /* "tsc (rdtscp)" or "clock_gettime(CLOCK_MONOTONIC)" */
+    char reason[160];   /* why this source was chosen */
 };
 
 enum timer_choice {
-    TIMER_AUTO,           /* TSC when invariant, else clock_gettime */
-    TIMER_CLOCK,          /* always clock_gettime */
+    TIMER_AUTO,  /* TSC when invariant, else clock_gettime */
+    TIMER_CLOCK, /* always clock_gettime */
 };
 
 /* Chooses and calibrates the clock. tsc_invariant is the CPU's and the kernel's verdict

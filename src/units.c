@@ -36,15 +36,15 @@ static const struct unit size_units[] = {
 };
 
 static const struct unit duration_units[] = {
-    {"", 1000000000ULL},   {"ns", 1ULL},          {"us", 1000ULL},
-    {"ms", 1000000ULL},    {"s", 1000000000ULL},  {"sec", 1000000000ULL},
-    {"m", 60000000000ULL}, {"min", 60000000000ULL}, {"h", 3600000000000ULL},
+    {"", 1000000000ULL},     {"ns", 1ULL},           {"us", 1000ULL},       {"ms", 1000000ULL},
+    {"s", 1000000000ULL},    {"sec", 1000000000ULL}, {"m", 60000000000ULL}, {"min", 60000000000ULL},
+    {"h", 3600000000000ULL},
 };
 
 /* Splits "  1.5 GiB " into a non-negative decimal number and a suffix. The number is
  * kept as integer and fraction parts so that large integers stay exact. */
-static int split_number(const char *text, uint64_t *whole, uint64_t *frac_num,
-                        uint64_t *frac_den, const char **suffix, const char **why)
+static int split_number(const char *text, uint64_t *whole, uint64_t *frac_num, uint64_t *frac_den,
+                        const char **suffix, const char **why)
 {
     const char *p = text;
     while (isspace((unsigned char)*p))
@@ -104,8 +104,8 @@ static const struct unit *find_unit(const struct unit *units, size_t n, const ch
     return NULL;
 }
 
-static int scale_value(uint64_t whole, uint64_t num, uint64_t den, uint64_t scale,
-                       uint64_t *out, const char **why, const char *inexact_why)
+static int scale_value(uint64_t whole, uint64_t num, uint64_t den, uint64_t scale, uint64_t *out,
+                       const char **why, const char *inexact_why)
 {
     if (whole > UINT64_MAX / scale) {
         *why = "value too large";
@@ -195,8 +195,7 @@ char *units_format_duration(uint64_t ns, char *buf, size_t len)
     };
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
         if (ns != 0 && ns % units[i].scale == 0) {
-            snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].scale),
-                     units[i].name);
+            snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].scale), units[i].name);
             return buf;
         }
     }

@@ -11,10 +11,10 @@
 
 #include <stddef.h>
 
-#define WARN_CV 0.05               /* coefficient of variation worth a warning */
-#define WARN_FIRST_SLOW 1.5        /* first repetition this much slower: needs warm-up */
-#define WARN_OUTLIER_MIN_SAMPLES 5 /* with fewer, every spread looks like an outlier */
-#define WARN_LOAD_PER_CPU 0.5      /* load average per CPU at the start */
+#define WARN_CV                  0.05 /* coefficient of variation worth a warning */
+#define WARN_FIRST_SLOW          1.5  /* first repetition this much slower: needs warm-up */
+#define WARN_OUTLIER_MIN_SAMPLES 5    /* with fewer, every spread looks like an outlier */
+#define WARN_LOAD_PER_CPU        0.5  /* load average per CPU at the start */
 
 /* Checks the context of the run; adds run-wide warnings (workload -1) to res. */
 void warnings_check_context(struct results *res, const struct sysinfo_context *si);

@@ -52,46 +52,46 @@ struct workload {
 
     enum pattern pattern;
     uint64_t file_size_bytes;
-    uint64_t block_size_bytes;    /* bytes moved per operation */
-    uint64_t stride_bytes;        /* offsets are multiples of this */
+    uint64_t block_size_bytes; /* bytes moved per operation */
+    uint64_t stride_bytes;     /* offsets are multiples of this */
     enum op_mix op;
-    double write_fraction;        /* share of writes, 0..1 (readwrite) */
+    double write_fraction; /* share of writes, 0..1 (readwrite) */
     enum access_mode access;
 
     enum sync_mode sync;
-    uint64_t sync_every_ops;      /* flush every N operations; 0 = not by count */
-    uint64_t sync_every_bytes;    /* flush every N bytes written; 0 = not by bytes */
+    uint64_t sync_every_ops;   /* flush every N operations; 0 = not by count */
+    uint64_t sync_every_bytes; /* flush every N bytes written; 0 = not by bytes */
     enum sync_range sync_range;
-    bool end_sync_in_time;        /* the final flush counts in the phase time */
+    bool end_sync_in_time; /* the final flush counts in the phase time */
 
-    uint64_t duration_ns;         /* 0 when ops is used */
-    uint64_t ops;                 /* total operations over all threads; 0 when duration */
-    uint64_t min_time_ns;         /* a repetition runs at least this long */
+    uint64_t duration_ns; /* 0 when ops is used */
+    uint64_t ops;         /* total operations over all threads; 0 when duration */
+    uint64_t min_time_ns; /* a repetition runs at least this long */
     uint32_t repetitions;
-    uint32_t warmup;              /* extra repetitions run first and discarded */
+    uint32_t warmup; /* extra repetitions run first and discarded */
     uint64_t seed;
-    const char *dir;              /* where the data file lives */
-    const char *file;             /* an existing file or block device to read instead; NULL */
-    uint32_t backend_mask;        /* bit i = backend i of the registry */
+    const char *dir;       /* where the data file lives */
+    const char *file;      /* an existing file or block device to read instead; NULL */
+    uint32_t backend_mask; /* bit i = backend i of the registry */
 
     enum cache_state cache;
     enum cold_method cold_method;
-    uint64_t cache_limit_bytes;   /* memory cgroup limit for the phase; 0 = none */
+    uint64_t cache_limit_bytes; /* memory cgroup limit for the phase; 0 = none */
 
     enum map_kind map;
     enum populate populate;
     enum madvise_hint madvise;
     enum fadvise_hint fadvise;
-    uint64_t window_bytes;        /* sliding mapping window; 0 = map the whole file */
-    bool direct;                  /* O_DIRECT for pread */
+    uint64_t window_bytes; /* sliding mapping window; 0 = map the whole file */
+    bool direct;           /* O_DIRECT for pread */
 
     uint32_t threads;
     enum share share;
     enum distribution distribution;
     double zipf_theta;
-    double hotset_fraction;       /* share of the file that is hot, 0..1 */
+    double hotset_fraction;        /* share of the file that is hot, 0..1 */
     double hotset_access_fraction; /* share of accesses that go to it, 0..1 */
-    const char *pin;              /* NULL = no pinning, "all" = round robin, or a CPU list */
+    const char *pin;               /* NULL = no pinning, "all" = round robin, or a CPU list */
 
     enum latency_mode latency;
     uint32_t latency_sample_every; /* with latency "sample": time every Nth operation */

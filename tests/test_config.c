@@ -14,15 +14,16 @@
 
 struct error_case {
     const char *json;
-    const char *override;    /* a --set, or NULL */
-    const char *message;     /* expected substring of the error */
+    const char *override; /* a --set, or NULL */
+    const char *message;  /* expected substring of the error */
 };
 
 #define W(body) "{\"workloads\": [{\"name\": \"w\", " body "}]}"
 
 static const struct error_case parse_errors[] = {
     {"{\"workloads\": [", NULL, "test:1:16: malformed JSON"},
-    {"{\n  \"workloads\": [\n    {\"name\": \"a\",}\n  ]\n}", NULL, "test:3:19: malformed JSON\n      {\"name\": \"a\",}\n                    ^"},
+    {"{\n  \"workloads\": [\n    {\"name\": \"a\",}\n  ]\n}", NULL,
+     "test:3:19: malformed JSON\n      {\"name\": \"a\",}\n                    ^"},
     {"[]", NULL, "expected a JSON object"},
     {"{}", NULL, "missing key \"workloads\""},
     {"{\"workloads\": []}", NULL, "workloads: expected a non-empty list"},
@@ -31,25 +32,30 @@ static const struct error_case parse_errors[] = {
      "workload keys go in \"defaults\""},
     {"{\"workloads\": [{\"name\": \"a\"}, {\"name\": \"b\", \"blok_size\": 4096}]}", NULL,
      "workloads[1].blok_size: unknown key (did you mean block_size?)"},
-    {"{\"workloads\": [{\"nmae\": \"a\"}]}", NULL, "workloads[0].nmae: unknown key (did you mean name?)"},
+    {"{\"workloads\": [{\"nmae\": \"a\"}]}", NULL,
+     "workloads[0].nmae: unknown key (did you mean name?)"},
     {"{\"workloads\": [{\"pattern\": \"random\"}]}", NULL, "workloads[0]: missing key \"name\""},
     {"{\"workloads\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", NULL,
      "workloads[1].name: \"a\" is already the name of workloads[0]"},
     {W("\"block_size\": true"), NULL, "workloads[0].block_size: expected a size"},
-    {W("\"block_size\": \"4 parsecs\""), NULL, "workloads[0].block_size: \"4 parsecs\": unknown size unit"},
+    {W("\"block_size\": \"4 parsecs\""), NULL,
+     "workloads[0].block_size: \"4 parsecs\": unknown size unit"},
     {W("\"block_size\": -4096"), NULL, "workloads[0].block_size: -4096: negative values"},
     {W("\"block_size\": 0"), NULL, "workloads[0].block_size: 0: must be at least 8 bytes"},
     {W("\"file_size\": 0"), NULL, "workloads[0].file_size: 0: must be at least 8 bytes"},
     {W("\"pattern\": \"randm\""), NULL,
      "workloads[0].pattern: unknown value \"randm\" (expected sequential or random)"},
     {W("\"pattern\": []"), NULL, "workloads[0].pattern: empty list"},
-    {W("\"pattern\": [[\"random\"]]"), NULL, "workloads[0].pattern[0]: expected a string, got a list"},
+    {W("\"pattern\": [[\"random\"]]"), NULL,
+     "workloads[0].pattern[0]: expected a string, got a list"},
     {W("\"block_size\": [4096, \"8x\"]"), NULL, "workloads[0].block_size[1]: \"8x\""},
-    {W("\"write_fraction\": 1.5"), NULL, "workloads[0].write_fraction: 1.5: must be between 0 and 1"},
+    {W("\"write_fraction\": 1.5"), NULL,
+     "workloads[0].write_fraction: 1.5: must be between 0 and 1"},
     {W("\"threads\": 2000"), NULL, "workloads[0].threads: 2000: too large"},
     {W("\"threads\": 1.5"), NULL, "workloads[0].threads: 1.5: expected a whole number"},
     {W("\"duration\": \"1s\", \"ops\": 10"), NULL, "workloads[0]: give either duration or ops"},
-    {W("\"backends\": [\"mmap\", \"mmap\"]"), NULL, "backends[1]: backend \"mmap\" is listed twice"},
+    {W("\"backends\": [\"mmap\", \"mmap\"]"), NULL,
+     "backends[1]: backend \"mmap\" is listed twice"},
     {W("\"backends\": [\"aio\"]"), NULL, "workloads[0].backends[0]: \"aio\": unknown backend"},
     {W("\"backends\": []"), NULL, "backends: empty list"},
     {W("\"sync_every\": \"sometimes\""), NULL, "workloads[0].sync_every: \"sometimes\""},
@@ -64,10 +70,12 @@ static const struct error_case parse_errors[] = {
     {"{\"$schema\": 1, \"workloads\": [{\"name\": \"w\"}]}", NULL, "$schema: expected a string"},
     {"{\"workloads\": [{\"name\": \"a\\u0001b\"}]}", NULL, "without / \" or control characters"},
     {W("\"op\": \"read\""), "threads=0x10", "--set threads: \"0x10\": expected a number"},
-    {W("\"block_size\": 4096, \"block_size\": 8192"), NULL, "workloads[0].block_size: key given twice"},
+    {W("\"block_size\": 4096, \"block_size\": 8192"), NULL,
+     "workloads[0].block_size: key given twice"},
     {"{\"defaults\": {\"name\": \"x\"}, \"workloads\": [{\"name\": \"w\"}]}", NULL,
      "defaults.name: unknown key"},
-    {W("\"op\": \"read\""), "blok_size=4k", "--set blok_size: unknown key (did you mean block_size?)"},
+    {W("\"op\": \"read\""), "blok_size=4k",
+     "--set blok_size: unknown key (did you mean block_size?)"},
     {W("\"op\": \"read\""), "block_size", "--set block_size: expected key=value"},
     {W("\"op\": \"read\""), "op=delete", "--set op: unknown value \"delete\""},
 };
@@ -157,7 +165,7 @@ static void test_inheritance(void **state)
     assert_int_equal(list[0].op, OP_READ); /* --set wins over defaults */
     assert_int_equal(list[0].seed, 7);
     assert_int_equal(list[0].file_size_bytes, 64 << 20); /* not the JSON number 64 */
-    assert_int_equal(list[0].stride_bytes, 8192); /* stride defaults to block_size */
+    assert_int_equal(list[0].stride_bytes, 8192);        /* stride defaults to block_size */
     assert_int_equal(list[1].block_size_bytes, 512);
     assert_int_equal(list[1].ops, 100);
     assert_int_equal(list[1].duration_ns, 0); /* ops replaces the inherited duration */
@@ -171,9 +179,8 @@ static void test_name_from_file(void **state)
     (void)state;
     char err[CONFIG_ERROR_MAX];
     struct config *config = NULL;
-    assert_int_equal(config_parse(W("\"op\": \"read\""), "configs/some_thing.json", NULL, 0,
-                                  &config, err),
-                     0);
+    assert_int_equal(
+        config_parse(W("\"op\": \"read\""), "configs/some_thing.json", NULL, 0, &config, err), 0);
     assert_string_equal(config->name, "some_thing");
     config_free(config);
 }
@@ -190,8 +197,8 @@ static void test_missing_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_errors),   cmocka_unit_test(test_check_errors),
-        cmocka_unit_test(test_inheritance),    cmocka_unit_test(test_name_from_file),
+        cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_check_errors),
+        cmocka_unit_test(test_inheritance),  cmocka_unit_test(test_name_from_file),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

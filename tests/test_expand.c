@@ -15,7 +15,7 @@
 struct sweep_case {
     const char *json;
     size_t count;
-    const char *names[8];   /* expected names, in order */
+    const char *names[8]; /* expected names, in order */
 };
 
 static const struct sweep_case cases[] = {
@@ -99,8 +99,9 @@ static void test_count_saturates(void **state)
     char *json = malloc(200000);
     assert_non_null(json);
     strcpy(json, "{\"workloads\": [{\"name\": \"huge\"");
-    const char *keys[] = {"seed", "ops", "repetitions", "threads", "latency_sample_every",
-                          "min_time", "zipf_theta", "write_fraction"};
+    const char *keys[] = {
+        "seed",     "ops",        "repetitions",   "threads", "latency_sample_every",
+        "min_time", "zipf_theta", "write_fraction"};
     for (size_t k = 0; k < 8; k++) {
         strcat(json, ", \"");
         strcat(json, keys[k]);

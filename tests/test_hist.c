@@ -15,8 +15,20 @@ static void test_buckets(void **state)
 {
     (void)state;
     /* Every value lands in the bucket whose bounds contain it. */
-    static const uint64_t values[] = {0, 1, 63, 64, 65, 127, 128, 129, 1000, 4095, 4096,
-                                      123456789, (1ULL << 47) + 12345, (1ULL << 48) - 1};
+    static const uint64_t values[] = {0,
+                                      1,
+                                      63,
+                                      64,
+                                      65,
+                                      127,
+                                      128,
+                                      129,
+                                      1000,
+                                      4095,
+                                      4096,
+                                      123456789,
+                                      (1ULL << 47) + 12345,
+                                      (1ULL << 48) - 1};
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
         unsigned b = hist_index(values[i]);
         assert_true(b < HIST_BUCKETS);
@@ -59,7 +71,8 @@ static void test_percentile_error(void **state)
     for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
         hist_init(h);
         for (size_t i = 0; i < N; i++) {
-            double x = exp(ranges[r].log_min + prng_unit(&p) * (ranges[r].log_max - ranges[r].log_min));
+            double x =
+                exp(ranges[r].log_min + prng_unit(&p) * (ranges[r].log_max - ranges[r].log_min));
             values[i] = (uint64_t)x;
             hist_add(h, values[i]);
         }

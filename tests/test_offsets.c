@@ -24,10 +24,10 @@ struct bounds_case {
 
 static const struct bounds_case bounds_cases[] = {
     {PATTERN_RANDOM, DIST_UNIFORM, 0, 1 << 20, 4096, 4096},
-    {PATTERN_RANDOM, DIST_UNIFORM, 0, 40960, 4096, 4096},   /* 10 slots: all reached */
-    {PATTERN_RANDOM, DIST_UNIFORM, 0, 40968, 4096, 8},      /* odd tail */
-    {PATTERN_RANDOM, DIST_UNIFORM, 0, 4096, 4096, 4096},    /* exactly one block */
-    {PATTERN_RANDOM, DIST_UNIFORM, 8192, 16384, 8, 4096},   /* a partition */
+    {PATTERN_RANDOM, DIST_UNIFORM, 0, 40960, 4096, 4096}, /* 10 slots: all reached */
+    {PATTERN_RANDOM, DIST_UNIFORM, 0, 40968, 4096, 8},    /* odd tail */
+    {PATTERN_RANDOM, DIST_UNIFORM, 0, 4096, 4096, 4096},  /* exactly one block */
+    {PATTERN_RANDOM, DIST_UNIFORM, 8192, 16384, 8, 4096}, /* a partition */
     {PATTERN_RANDOM, DIST_ZIPF, 0, 1 << 20, 4096, 4096},
     {PATTERN_RANDOM, DIST_HOTSET, 0, 1 << 20, 4096, 4096},
     {PATTERN_SEQUENTIAL, DIST_UNIFORM, 0, 1 << 20, 4096, 4096},

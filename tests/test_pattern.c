@@ -30,8 +30,8 @@ static void test_recognition(void **state)
         uint64_t word, offset;
         bool ours;
     } cases[] = {
-        {0, 0, false},                                  /* a hole, or zeroed data */
-        {0x4141414141414141ULL, 4096, false},           /* someone's text */
+        {0, 0, false},                        /* a hole, or zeroed data */
+        {0x4141414141414141ULL, 4096, false}, /* someone's text */
         {UINT64_MAX, 8, false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

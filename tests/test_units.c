@@ -32,7 +32,7 @@ static void test_parse_size(void **state)
         {"0", 0, 0},
         {"8B", 0, 8},
         {" 16 k ", 0, 16384},
-        {"1.5", -EINVAL, 0},      /* not a whole number of bytes */
+        {"1.5", -EINVAL, 0}, /* not a whole number of bytes */
         {"-4k", -EINVAL, 0},
         {"4x", -EINVAL, 0},
         {"", -EINVAL, 0},
@@ -64,18 +64,10 @@ static void test_parse_duration(void **state)
 {
     (void)state;
     static const struct duration_case cases[] = {
-        {"500ms", 0, 500000000ULL},
-        {"5s", 0, 5000000000ULL},
-        {"5", 0, 5000000000ULL},
-        {"1.5s", 0, 1500000000ULL},
-        {"2m", 0, 120000000000ULL},
-        {"1h", 0, 3600000000000ULL},
-        {"100us", 0, 100000ULL},
-        {"10ns", 0, 10ULL},
-        {"0.5ns", -EINVAL, 0},
-        {"5 parsecs", -EINVAL, 0},
-        {"-1s", -EINVAL, 0},
-        {"s", -EINVAL, 0},
+        {"500ms", 0, 500000000ULL}, {"5s", 0, 5000000000ULL},   {"5", 0, 5000000000ULL},
+        {"1.5s", 0, 1500000000ULL}, {"2m", 0, 120000000000ULL}, {"1h", 0, 3600000000000ULL},
+        {"100us", 0, 100000ULL},    {"10ns", 0, 10ULL},         {"0.5ns", -EINVAL, 0},
+        {"5 parsecs", -EINVAL, 0},  {"-1s", -EINVAL, 0},        {"s", -EINVAL, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         uint64_t ns = 0;
@@ -101,7 +93,9 @@ static void test_format(void **state)
     static const struct {
         uint64_t ns;
         const char *text;
-    } durations[] = {{500000000ULL, "500ms"}, {2000000000ULL, "2s"}, {1500ULL, "1500ns"},
+    } durations[] = {{500000000ULL, "500ms"},
+                     {2000000000ULL, "2s"},
+                     {1500ULL, "1500ns"},
                      {120000000000ULL, "2m"}};
     for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++)
         assert_string_equal(units_format_duration(durations[i].ns, buf, sizeof(buf)),
