@@ -1,6 +1,6 @@
 """A second, independent implementation of what mmbench's data files contain, of its
-offset streams and of its checksum fold (src/prng.h, src/pattern.h, src/offsets.c,
-src/loop.h), to verify the binary from the outside."""
+offset streams and of its checksum fold (src/run/prng.h, src/run/pattern.h, src/run/offsets.c,
+src/backends/loop.h), to verify the binary from the outside."""
 import struct
 
 MASK = (1 << 64) - 1

@@ -344,7 +344,7 @@ def test_keys(tmp):
     defaults_props = defs["defaults"]["properties"]
     workload_props = defs["workload"]["properties"]
     c_keys = list_keys(MMBENCH)
-    fix = " (update configs/schema.json with the change to src/params.c)"
+    fix = " (update configs/schema.json with the change to src/config/params.c)"
     check(set(defaults_props) == set(c_keys),
           f"schema keys differ from mmbench --list-keys: schema only "
           f"{sorted(set(defaults_props) - set(c_keys))}, mmbench only "

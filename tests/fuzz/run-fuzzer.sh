@@ -17,9 +17,9 @@ here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 root=$(CDPATH='' cd -- "$here/../.." && pwd)
 src=$root/src
 # The sources config_parse() and expand_workloads() need (the backends are linked in for
-# their names): keep in step with what src/config.c and src/expand.c call.
-sources="config.c expand.c params.c units.c backend.c backend_mmap.c backend_pread.c
-         log.c timer.c hist.c"
+# their names): keep in step with what src/config/config.c and src/config/expand.c call.
+sources="config/config.c config/expand.c config/params.c config/units.c backends/backend.c
+         backends/mmap.c backends/pread.c common/log.c measure/timer.c measure/hist.c"
 
 out=""
 build_only=0
@@ -45,14 +45,18 @@ clang -fsanitize=fuzzer "$tmp/probe.c" -o "$tmp/probe" >/dev/null 2>&1 ||
     skip "clang cannot link libFuzzer (install libclang-rt-14-dev, or compiler-rt)"
 
 [ -n "$out" ] || out=$tmp/fuzz_config
+includes=""
+for d in "$src" "$src"/*/; do
+    includes="$includes -I$d"
+done
 set --
 for f in $sources; do
     set -- "$@" "$src/$f"
 done
-# shellcheck disable=SC2086 # pkg-config's flags are meant to split
+# shellcheck disable=SC2086 # pkg-config's flags and the include list are meant to split
 clang -g -O1 -std=c17 -D_GNU_SOURCE -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -I"$src" "$here/fuzz_config.c" "$@" $cjson -lm -o "$out"
+    $includes "$here/fuzz_config.c" "$@" $cjson -lm -o "$out"
 [ "$build_only" = 0 ] || exit 0
 
 corpus=${MMBENCH_FUZZ_CORPUS:-$tmp/corpus}
