@@ -89,7 +89,7 @@ static void usage(FILE *out)
             "      --timer MODE     auto (TSC when invariant) or clock (clock_gettime)\n"
             "      --no-perf        do not use perf_event_open counters\n"
             "  -q, --quiet          only results and errors   -v, --verbose  more detail\n"
-            "      --list-backends  --list-keys   --version   -h, --help\n"
+            "      --list-backends  --list-keys[=json]   --version   -h, --help\n"
             "\n"
             "exit status: 0 ok, 1 a run failed, 2 usage or config error, 130 interrupted\n"
             "docs: README.md, configs/README.md, docs/results.md, man mmbench\n",
@@ -109,24 +109,6 @@ static void list_backends(void)
 {
     for (size_t i = 0; i < backend_count(); i++)
         printf("%-6s %s\n", backend_get(i)->name, backend_get(i)->description);
-}
-
-static void list_keys(void)
-{
-    for (size_t i = 0; i < param_count; i++) {
-        const struct param_def *d = &param_table[i];
-        printf("%-22s %s", d->name, d->doc);
-        if (d->default_text)
-            printf(" [default %s]", d->default_text);
-        if (d->applies_to)
-            printf(" (%s only)", d->applies_to);
-        if (d->enum_names) {
-            printf("\n%22s  values:", "");
-            for (int e = 0; d->enum_names[e]; e++)
-                printf(" %s", d->enum_names[e]);
-        }
-        putchar('\n');
-    }
 }
 
 /* Returns -1 to continue, else an exit status. */
@@ -158,12 +140,13 @@ static int parse_args(int argc, char **argv, struct options *opt)
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"list-backends", no_argument, NULL, OPT_LIST_BACKENDS},
-        {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
+        {"list-keys", optional_argument, NULL, OPT_LIST_KEYS},
         {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static char dir_set[PATH_MAX + 8];
+    bool list_keys_json = false;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":o:s:f:nyqvh", long_options, NULL)) != -1) {
@@ -221,7 +204,14 @@ static int parse_args(int argc, char **argv, struct options *opt)
             list_backends();
             return 0;
         case OPT_LIST_KEYS:
-            list_keys();
+            list_keys_json = optarg && strcmp(optarg, "json") == 0;
+            if (optarg && !list_keys_json)
+                return usage_error("--list-keys=%s: expected --list-keys or --list-keys=json",
+                                   optarg);
+            if (list_keys_json)
+                params_print_json(stdout);
+            else
+                params_print(stdout);
             return 0;
         case OPT_VERSION:
             printf("mmbench %s (%s build)\n", MMBENCH_VERSION, MMBENCH_BUILDTYPE);
@@ -276,10 +266,10 @@ static void dry_run(const struct config *config, const struct workload *list, si
     printf("config %s (%s): %zu workload%s\n", config->name, config->source, n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {
         printf("\n%s\n", list[i].name);
-        for (size_t p = 0; p < param_count; p++) {
+        for (size_t p = 0; p < params_count(); p++) {
             char text[256];
-            param_format_config(&param_table[p], &list[i], text, sizeof(text));
-            printf("  %-22s %s\n", param_table[p].name, text);
+            param_format_config(params_at(p), &list[i], text, sizeof(text));
+            printf("  %-22s %s\n", params_at(p)->name, text);
         }
     }
     char describe[4096], est[32], disk[32];

@@ -3,10 +3,7 @@
 
 Usage: test_docs.py SUBTEST   (meson runs one subtest per test; see tests/meson.build)
   man_options  every option of mmbench --help (and mmbench compare --help) has an entry
-  man_keys     every key of mmbench --list-keys has an entry with its values and default,
-               and the man page documents no key the program lacks
   man_render   groff formats mmbench.1 without a warning (skipped without groff)
-  readme_keys  the key table of configs/README.md lists exactly the keys of --list-keys
 Environment: MMBENCH (the binary), MMBENCH_SOURCE (the source tree).
 Exit status 0 = pass, 1 = fail, 77 = skipped.
 """
@@ -16,7 +13,7 @@ import shutil
 import subprocess
 import sys
 
-from mmtest import SKIP, check, list_keys, main
+from mmtest import SKIP, check, main
 
 MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
 SOURCE = os.path.abspath(os.environ.get("MMBENCH_SOURCE", "."))
@@ -88,28 +85,6 @@ def test_man_options(tmp):
     check(not missing, "options without an entry in mmbench.1: " + ", ".join(missing))
 
 
-def test_man_keys(tmp):
-    keys = list_keys(MMBENCH)
-    entries = {}
-    for section, tag, body in man_entries():
-        match = re.match(r"([a-z_]+) = ", tag)
-        if section == "CONFIGURATION KEYS" and match:
-            entries[match.group(1)] = (tag, body)
-    problems = [f"{key}: no entry" for key in keys if key not in entries]
-    problems += [f"{key}: documented, but mmbench --list-keys lacks it"
-                 for key in entries if key not in keys]
-    for key, c in keys.items():
-        if key not in entries:
-            continue
-        tag, body = entries[key]
-        for value in c["values"] or []:
-            if not word_in(value, tag):
-                problems.append(f"{key}: value {value} missing from {tag!r}")
-        if c["default"] is not None and f"Default: {c['default']}" not in body:
-            problems.append(f"{key}: body lacks \"Default: {c['default']}\"")
-    check(not problems, "mmbench.1 against --list-keys:\n  " + "\n  ".join(problems))
-
-
 def test_man_render(tmp):
     groff = shutil.which("groff")
     if not groff:
@@ -119,20 +94,6 @@ def test_man_render(tmp):
                           capture_output=True, text=True, timeout=60)
     check(proc.returncode == 0 and not proc.stderr.strip(),
           f"groff -man -ww: exit {proc.returncode}\n{proc.stderr}")
-
-
-def test_readme_keys(tmp):
-    keys = list_keys(MMBENCH)
-    with open(os.path.join(SOURCE, "configs", "README.md")) as f:
-        readme = f.read()
-    table = re.search(r"^\| key \| values \| default \| meaning \|\n(.*?)(?=^[^|])", readme,
-                      re.S | re.M)
-    check(table, "configs/README.md has no key table")
-    listed = re.findall(r"^\| `([a-z_]+)` \|", table.group(1), re.M)
-    check(len(listed) == len(set(listed)), "configs/README.md lists a key twice")
-    check(set(listed) == set(keys),
-          f"configs/README.md keys differ from --list-keys: README only "
-          f"{sorted(set(listed) - set(keys))}, mmbench only {sorted(set(keys) - set(listed))}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,14 @@ int backend_find(const char *name)
     return -1;
 }
 
+int backend_index(const struct backend_ops *b)
+{
+    for (size_t i = 0; i < backend_count(); i++)
+        if (registry[i] == b)
+            return (int)i;
+    return -1;
+}
+
 int backend_check_registry(void)
 {
     for (size_t i = 0; i < backend_count(); i++) {
@@ -45,6 +53,11 @@ int backend_check_registry(void)
         if (missing) {
             log_error("backend %zu (%s) lacks its required hook '%s'", i, b->name ? b->name : "?",
                       missing);
+            return -EINVAL;
+        }
+        if (i >= WORKLOAD_OPTION_SLOTS) { /* also below 32, the bits of backend_mask */
+            log_error("backend %zu (%s): more backends than option slots (%d)", i, b->name,
+                      WORKLOAD_OPTION_SLOTS);
             return -EINVAL;
         }
     }

@@ -7,6 +7,7 @@
 #ifndef MMBENCH_BACKEND_H
 #define MMBENCH_BACKEND_H
 
+#include "params.h"
 #include "workload.h"
 
 #include <stddef.h>
@@ -43,9 +44,32 @@ struct worker_io {
 
 #define BACKEND_NOTE_MAX 256
 
+/* What a backend can do, for the keys that apply to several backends (param_def.needs_caps). */
+#define BACKEND_CAP_DESCRIPTOR                                                                     \
+    0x1u /* reads and writes through a file descriptor (fadvise, direct) */
+
+/* A backend's options live in its slot of workload.options; this checks they fit. */
+_Static_assert(WORKLOAD_OPTION_SLOTS <= 32, "a backend_mask bit per option slot");
+#define BACKEND_OPTIONS_FIT(type)                                                                  \
+    _Static_assert(sizeof(type) <= sizeof(((struct workload *)0)->options[0]),                     \
+                   #type " does not fit in a workload option slot")
+
 struct backend_ops {
     const char *name;
     const char *description;
+    unsigned caps; /* BACKEND_CAP_* */
+
+    /* Optional. The keys only this backend understands: rows whose offsets are into its own
+     * options struct (workload_options(w, slot)); they are documented, parsed, defaulted and
+     * reported like every key. */
+    const struct param_def *params;
+    size_t n_params;
+
+    /* Optional. Checks of w that concern this backend (its options against the workload,
+     * and whether this kernel supports what they ask); called for every expanded workload
+     * that runs the backend, before anything is created. opts is its options. Returns 0 or
+     * -EINVAL (-ENOTSUP) with the reason in err, without the workload's name. */
+    int (*check)(const struct workload *w, const void *opts, char *err, size_t err_len);
 
     /* Required. Opens the data file at path for one timed phase of w. On failure returns
      * -errno after logging what failed. note (BACKEND_NOTE_MAX bytes, starts empty) may
@@ -79,6 +103,15 @@ const struct backend_ops *backend_get(size_t index);
 
 /* Index of the backend called name, or -1. */
 int backend_find(const char *name);
+
+/* Index of b in the registry (its options slot), or -1. */
+int backend_index(const struct backend_ops *b);
+
+/* True when w runs the backend at index. */
+static inline bool backend_runs(const struct workload *w, size_t index)
+{
+    return (w->backend_mask >> index) & 1u;
+}
 
 /* Checks that every registered backend has its required hooks. Returns 0 or -EINVAL
  * after logging which hook is missing. Called once at start-up. */

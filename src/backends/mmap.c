@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "log.h"
 #include "loop.h"
+#include "units.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,80 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
+#define MAP_KIND_LIST(X) X(MAP_KIND_SHARED, "shared") X(MAP_KIND_PRIVATE, "private")
+#define POPULATE_LIST(X)                                                                           \
+    X(POPULATE_NONE, "none")                                                                       \
+    X(POPULATE_MAP_POPULATE, "map_populate")                                                       \
+    X(POPULATE_MADV_READ, "madv_populate_read")                                                    \
+    X(POPULATE_MADV_WRITE, "madv_populate_write")
+#define MADVISE_LIST(X)                                                                            \
+    X(MADVISE_NORMAL, "normal")                                                                    \
+    X(MADVISE_RANDOM, "random")                                                                    \
+    X(MADVISE_SEQUENTIAL, "sequential")                                                            \
+    X(MADVISE_WILLNEED, "willneed")                                                                \
+    X(MADVISE_HUGEPAGE, "hugepage")                                                                \
+    X(MADVISE_NOHUGEPAGE, "nohugepage")
+
+enum map_kind { MAP_KIND_LIST(WORKLOAD_ENUM_VALUE) };
+enum populate { POPULATE_LIST(WORKLOAD_ENUM_VALUE) };
+enum madvise_hint { MADVISE_LIST(WORKLOAD_ENUM_VALUE) };
+
+static const char *const map_names[] = {MAP_KIND_LIST(WORKLOAD_ENUM_NAME) NULL};
+static const char *const populate_names[] = {POPULATE_LIST(WORKLOAD_ENUM_NAME) NULL};
+static const char *const madvise_names[] = {MADVISE_LIST(WORKLOAD_ENUM_NAME) NULL};
+
+/* The keys only this backend has (its slot of workload.options). */
+struct mmap_options {
+    enum map_kind map;
+    enum populate populate;
+    enum madvise_hint madvise;
+    uint64_t window_bytes; /* sliding mapping window; 0 = map the whole file */
+};
+BACKEND_OPTIONS_FIT(struct mmap_options);
+
+#define O(field) offsetof(struct mmap_options, field)
+static const struct param_def mmap_params[] = {
+    {.name = "map",
+     .column = "map",
+     .type = PARAM_ENUM,
+     .offset = O(map),
+     .enum_names = map_names,
+     .default_text = "shared",
+     .group = "Backends",
+     .doc = "`MAP_SHARED`, or `MAP_PRIVATE`, whose writes are copy-on-write and never reach the "
+            "file"},
+    {.name = "populate",
+     .column = "populate",
+     .type = PARAM_ENUM,
+     .offset = O(populate),
+     .enum_names = populate_names,
+     .default_text = "none",
+     .group = "Backends",
+     .doc = "prefault the mapping during set-up (`MAP_POPULATE`, or `MADV_POPULATE_READ` and "
+            "`_WRITE` of Linux 5.14, touching every page on older kernels)"},
+    {.name = "madvise",
+     .column = "madvise",
+     .type = PARAM_ENUM,
+     .offset = O(madvise),
+     .enum_names = madvise_names,
+     .default_text = "normal",
+     .group = "Backends",
+     .doc = "the madvise(2) hint for the mapping"},
+    {.name = "window",
+     .column = "window_bytes",
+     .type = PARAM_SIZE,
+     .offset = O(window_bytes),
+     .min = 0,
+     .max = 9.2e18,
+     .multiple_of = 4096,
+     .default_text = "0",
+     .group = "Backends",
+     .doc = "map a sliding window of this size instead of the whole file (0); the remaps are "
+            "counted and timed; a multiple of the page size, at least `block_size` plus one "
+            "page, and not with `sync: ms_sync` or `ms_async`"},
+};
+#undef O
+
 struct mmap_state {
     int fd;
     unsigned char *map;     /* whole-file mapping; NULL with a window */
@@ -33,6 +108,7 @@ struct mmap_state {
     int prot;
     int flags;
     const struct workload *w;
+    const struct mmap_options *opt;
     char *note; /* the phase's note buffer, for window populate fallbacks */
 };
 
@@ -83,15 +159,15 @@ static void touch_pages(unsigned char *p, uint64_t len, uint64_t page, bool writ
 /* Applies the madvise hint and MADV_POPULATE_* to a fresh mapping. */
 static int advise_mapping(struct mmap_state *st, unsigned char *p, uint64_t len, char *note)
 {
-    const struct workload *w = st->w;
-    if (w->madvise != MADVISE_NORMAL && madvise(p, len, madvise_value(w->madvise)) < 0) {
+    const struct mmap_options *o = st->opt;
+    if (o->madvise != MADVISE_NORMAL && madvise(p, len, madvise_value(o->madvise)) < 0) {
         int e = errno;
-        log_error("madvise(data file, %llu bytes, %s): %s", (unsigned long long)len,
-                  w->madvise == MADVISE_HUGEPAGE ? "MADV_HUGEPAGE" : "hint", strerror(e));
+        log_error("madvise(data file, %llu bytes, MADV_%s): %s", (unsigned long long)len,
+                  madvise_names[o->madvise], strerror(e));
         return -e;
     }
-    if (w->populate == POPULATE_MADV_READ || w->populate == POPULATE_MADV_WRITE) {
-        bool write = w->populate == POPULATE_MADV_WRITE;
+    if (o->populate == POPULATE_MADV_READ || o->populate == POPULATE_MADV_WRITE) {
+        bool write = o->populate == POPULATE_MADV_WRITE;
         if (write && !(st->prot & PROT_WRITE)) {
             /* A read-only workload: prefaulting for write would need a writable mapping
              * and dirty every page; read faults are what this workload takes. */
@@ -119,17 +195,19 @@ static int mmap_open(const struct workload *w, const char *path, void **state, c
     if (!st)
         return -ENOMEM;
     int ret = 0;
+    const struct mmap_options *o = workload_options(w, (unsigned)backend_index(&backend_mmap));
     st->w = w;
+    st->opt = o;
     /* Window mappings are made by the workers; only one of them may write the note. */
     st->note = w->threads == 1 ? note : NULL;
     st->page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
     st->map_len_bytes = w->file_size_bytes;
-    st->window_bytes = w->window_bytes >= w->file_size_bytes ? 0 : w->window_bytes;
+    st->window_bytes = o->window_bytes >= w->file_size_bytes ? 0 : o->window_bytes;
     bool writes = workload_writes(w);
-    bool shared = w->map == MAP_KIND_SHARED;
+    bool shared = o->map == MAP_KIND_SHARED;
     st->prot = PROT_READ | (writes ? PROT_WRITE : 0);
     st->flags = (shared ? MAP_SHARED : MAP_PRIVATE) |
-                (w->populate == POPULATE_MAP_POPULATE ? MAP_POPULATE : 0);
+                (o->populate == POPULATE_MAP_POPULATE ? MAP_POPULATE : 0);
     /* A private mapping never writes to the file, so the file need not be writable. */
     st->fd = open(path, (writes && shared ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (st->fd < 0) {
@@ -137,9 +215,9 @@ static int mmap_open(const struct workload *w, const char *path, void **state, c
         log_error("open(%s): %s", path, strerror(-ret));
         goto out;
     }
-    if (w->map == MAP_KIND_PRIVATE && writes)
+    if (o->map == MAP_KIND_PRIVATE && writes)
         append_note(note, "MAP_PRIVATE: writes are copy-on-write and never reach the file");
-    if (w->window_bytes && !st->window_bytes)
+    if (o->window_bytes && !st->window_bytes)
         append_note(note, "window not smaller than the file: whole file mapped");
     if (st->window_bytes == 0) {
         void *p = mmap(NULL, st->map_len_bytes, st->prot, st->flags, st->fd, 0);
@@ -316,10 +394,46 @@ static const char *mmap_flush_call(enum sync_mode mode)
     return backend_flush_fd_call(mode);
 }
 
+static int mmap_check(const struct workload *w, const void *opts, char *err, size_t len)
+{
+    const struct mmap_options *o = opts;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    char a[32];
+    if (w->file && o->populate == POPULATE_MADV_WRITE) {
+        snprintf(err, len, "file %s: populate madv_populate_write would dirty it", w->file);
+        return -EINVAL;
+    }
+    if (o->window_bytes == 0)
+        return 0;
+    if (o->window_bytes % page) {
+        snprintf(err, len, "window %s: must be a multiple of the page size (%llu)",
+                 units_format_size(o->window_bytes, a, sizeof(a)), (unsigned long long)page);
+        return -EINVAL;
+    }
+    if (o->window_bytes < w->block_size_bytes + page) {
+        char b[32];
+        snprintf(err, len, "window %s: must be at least block_size + one page (%s + %llu)",
+                 units_format_size(o->window_bytes, a, sizeof(a)),
+                 units_format_size(w->block_size_bytes, b, sizeof(b)), (unsigned long long)page);
+        return -EINVAL;
+    }
+    if (w->sync == SYNC_MS_SYNC || w->sync == SYNC_MS_ASYNC) {
+        snprintf(err, len,
+                 "window with sync %s: msync needs the dirty range mapped, and a sliding window "
+                 "may have unmapped it (use fdatasync or sync_file_range)",
+                 sync_names[w->sync]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 const struct backend_ops backend_mmap = {
     .name = "mmap",
     .description = "mmap() the file (MAP_SHARED by default), memcpy to and from the mapping, "
                    "msync to flush",
+    .params = mmap_params,
+    .n_params = sizeof(mmap_params) / sizeof(mmap_params[0]),
+    .check = mmap_check,
     .open = mmap_open,
     .worker_open = mmap_worker_open,
     .worker_close = mmap_worker_close,

@@ -139,6 +139,7 @@ static void pread_close(void *state)
 
 const struct backend_ops backend_pread = {
     .name = "pread",
+    .caps = BACKEND_CAP_DESCRIPTOR,
     .description = "pread()/pwrite() to and from an aligned buffer (optionally O_DIRECT), "
                    "fdatasync or sync_file_range to flush",
     .open = pread_open,

@@ -68,6 +68,8 @@ static const char *type_expectation(const struct param_def *d)
         return "a number of operations, a size such as \"1MiB\", or \"end\"";
     case PARAM_BACKENDS:
         return "a list of backend names";
+    case PARAM_BACKEND:
+        return "a backend name";
     case PARAM_PIN:
         return "true, false or a CPU list such as \"0-3\"";
     }
@@ -102,7 +104,7 @@ static int parse_scalar(const struct param_def *d, const cJSON *item, const char
     const char *why = NULL;
     int ret;
     bool number_ok = d->type != PARAM_STRING && d->type != PARAM_ENUM && d->type != PARAM_BOOL &&
-                     d->type != PARAM_BACKENDS && d->type != PARAM_PIN;
+                     d->type != PARAM_BACKENDS && d->type != PARAM_BACKEND && d->type != PARAM_PIN;
     bool bool_ok = d->type == PARAM_BOOL || d->type == PARAM_PIN;
     if ((cJSON_IsNumber(item) && !number_ok) || (cJSON_IsBool(item) && !bool_ok))
         return fail(err, "%s: expected %s, got %s", path, type_expectation(d),
@@ -174,6 +176,11 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
         return 0;
     }
 
+    if (cJSON_IsArray(item) && d->type == PARAM_BACKEND)
+        return fail(err,
+                    "%s: expected %s, got a list (not a sweep: every point would run the "
+                    "same backends)",
+                    path, type_expectation(d));
     if (cJSON_IsArray(item)) {
         int n = cJSON_GetArraySize(item);
         if (n == 0)
@@ -213,15 +220,13 @@ static void free_params(struct config_param *params, size_t n)
     free(params);
 }
 
-/* Keys that replace one another: a layer that sets one drops the other from the layers
- * below it (a workload with "ops" ignores the defaults' "duration"). */
+/* Keys that replace one another (param_def.replaces): a layer that sets one drops the
+ * other from the layers below it (a workload with "ops" ignores the defaults'
+ * "duration"). */
 static const char *exclusive_partner(const char *name)
 {
-    if (strcmp(name, "ops") == 0)
-        return "duration";
-    if (strcmp(name, "duration") == 0)
-        return "ops";
-    return NULL;
+    const struct param_def *d = param_find(name);
+    return d ? d->replaces : NULL;
 }
 
 /* "workloads[1].blok_size: unknown key (did you mean block_size?)"; sep joins path and key
@@ -236,7 +241,19 @@ static void unknown_key(const char *path, const char *sep, const char *key,
         fail(err, "%s%s%s: unknown key (mmbench --list-keys lists them)", path, sep, key);
 }
 
-static const char *const workload_extra_keys[] = {"name", "description", NULL};
+/* The structure keys of place, NULL-terminated, for suggestions. */
+static const char *const *structure_names(enum structure_place place)
+{
+    static const char *names[2][16];
+    const char **list = names[place];
+    if (!list[0]) {
+        size_t n = 0;
+        for (size_t i = 0; i < structure_key_count && n < 15; i++)
+            if (structure_keys[i].place == place)
+                list[n++] = structure_keys[i].name;
+    }
+    return list;
+}
 
 /* Parses the parameter keys of one object (defaults or a workload); with is_workload,
  * "name" and "description" are skipped for the caller. */
@@ -258,12 +275,12 @@ static int parse_object(const cJSON *obj, const char *path, bool is_workload,
                 goto out;
             }
         }
-        if (is_workload &&
-            (strcmp(item->string, "name") == 0 || strcmp(item->string, "description") == 0))
+        if (is_workload && structure_key_known(item->string, STRUCTURE_WORKLOAD))
             continue;
         const struct param_def *d = param_find(item->string);
         if (!d) {
-            unknown_key(path, ".", item->string, is_workload ? workload_extra_keys : NULL, err);
+            unknown_key(path, ".", item->string,
+                        is_workload ? structure_names(STRUCTURE_WORKLOAD) : NULL, err);
             ret = -EINVAL;
             goto out;
         }
@@ -278,7 +295,8 @@ static int parse_object(const cJSON *obj, const char *path, bool is_workload,
         const char *partner = exclusive_partner(params[i].def->name);
         for (size_t j = 0; partner && j < used; j++) {
             if (strcmp(params[j].def->name, partner) == 0) {
-                ret = fail(err, "%s: give either duration or ops, not both", path);
+                ret = fail(err, "%s: give either %s or %s, not both", path, params[i].def->name,
+                           partner);
                 goto out;
             }
         }
@@ -517,12 +535,7 @@ int config_parse(const char *text, const char *source, const char *const *overri
     const cJSON *item;
     cJSON_ArrayForEach(item, root)
     {
-        static const char *const top_keys[] = {"name", "description", "defaults", "workloads",
-                                               "$schema"};
-        bool known = false;
-        for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
-            known = known || strcmp(item->string, top_keys[i]) == 0;
-        if (!known) {
+        if (!structure_key_known(item->string, STRUCTURE_CONFIG)) {
             const char *hint = param_find(item->string) ? " (workload keys go in \"defaults\" or "
                                                           "a workload)"
                                                         : "";

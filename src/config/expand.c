@@ -12,8 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DIRECT_ALIGN_BYTES    4096 /* O_DIRECT alignment asked for; safe on every filesystem */
-#define MIN_CACHE_LIMIT_BYTES (32ULL << 20) /* the cgroup also holds mmbench's own memory */
+#define DIRECT_ALIGN_BYTES 4096 /* O_DIRECT alignment asked for; safe on every filesystem */
 
 static int check_fail(char *err, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -46,39 +45,85 @@ size_t expand_count(const struct config *config)
     return total;
 }
 
-/* True when backend (by name) is among those the workload runs. */
-static bool runs_backend(const struct workload *w, const char *name)
-{
-    int b = backend_find(name);
-    return b >= 0 && (w->backend_mask & (1U << b));
-}
-
-/* A key that applies to one backend only must not be set away from its default when
- * that backend does not run: it would silently do nothing. */
+/* Keys that belong to one backend, or need a capability some backends have, must not be set
+ * away from their default when no running backend takes them: they would silently do
+ * nothing. */
 static int check_applies(const struct workload *w, char *err, size_t len)
 {
-    struct workload defaults;
-    params_set_defaults(&defaults);
-    for (size_t i = 0; i < param_count; i++) {
-        const struct param_def *d = &param_table[i];
-        if (!d->applies_to || runs_backend(w, d->applies_to))
-            continue;
-        char mine[64], plain[64];
-        param_format_column(d, w, mine, sizeof(mine));
-        param_format_column(d, &defaults, plain, sizeof(plain));
-        if (strcmp(mine, plain) != 0)
+    for (size_t i = 0; i < params_count(); i++) {
+        const struct param_def *d = params_at(i);
+        int slot = param_slot(d);
+        if (slot >= 0 && !backend_runs(w, (size_t)slot) && param_is_set(d, w))
             return check_fail(err, len,
                               "%s applies only to the %s backend, which this workload does "
                               "not run (backends: add \"%s\")",
-                              d->name, d->applies_to, d->applies_to);
+                              d->name, param_owner(d), param_owner(d));
+        if (d->needs_caps && param_is_set(d, w)) {
+            bool taken = false;
+            for (size_t b = 0; b < backend_count(); b++)
+                taken = taken || (backend_runs(w, b) && (backend_get(b)->caps & d->needs_caps));
+            if (!taken)
+                return check_fail(err, len,
+                                  "%s applies only to backends that read through a file "
+                                  "descriptor, and this workload runs none (backends: add "
+                                  "\"pread\")",
+                                  d->name);
+        }
     }
     return 0;
+}
+
+/* The baseline must run. Unset (-1), it is pread when pread runs, else the first backend
+ * that does; a baseline named in the config must be one of the backends. */
+static int resolve_baseline(struct workload *w, char *err, size_t len)
+{
+    if (w->baseline >= 0) {
+        if (backend_runs(w, (size_t)w->baseline))
+            return 0;
+        return check_fail(err, len,
+                          "baseline %s is not one of the workload's backends (add it to "
+                          "backends, or name another baseline)",
+                          backend_get((size_t)w->baseline)->name);
+    }
+    int pread = backend_find("pread");
+    if (pread >= 0 && backend_runs(w, (size_t)pread)) {
+        w->baseline = pread;
+        return 0;
+    }
+    for (size_t b = 0; b < backend_count(); b++) {
+        if (backend_runs(w, b)) {
+            w->baseline = (int)b;
+            return 0;
+        }
+    }
+    return check_fail(err, len, "backends: name at least one backend");
+}
+
+/* Each running backend's own checks. */
+static int check_backends(const struct workload *w, char *err, size_t len)
+{
+    for (size_t b = 0; b < backend_count(); b++) {
+        const struct backend_ops *ops = backend_get(b);
+        if (!backend_runs(w, b) || !ops->check)
+            continue;
+        int ret = ops->check(w, workload_options(w, (unsigned)b), err, len);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+static bool runs_descriptor_backend(const struct workload *w)
+{
+    for (size_t b = 0; b < backend_count(); b++)
+        if (backend_runs(w, b) && (backend_get(b)->caps & BACKEND_CAP_DESCRIPTOR))
+            return true;
+    return false;
 }
 
 int workload_check(struct workload *w, char *err, size_t len)
 {
     char a[32], b[32];
-    long page = sysconf(_SC_PAGESIZE);
 
     if (w->stride_bytes == 0)
         w->stride_bytes = w->block_size_bytes;
@@ -92,18 +137,9 @@ int workload_check(struct workload *w, char *err, size_t len)
                           "file %s: mmbench never writes to a file it did not create: op must "
                           "be read (use dir for write workloads)",
                           w->file);
-    if (w->file && w->populate == POPULATE_MADV_WRITE)
-        return check_fail(err, len, "file %s: populate madv_populate_write would dirty it",
-                          w->file);
     if (w->backend_mask == 0)
         return check_fail(err, len, "backends: name at least one backend");
-    if (w->block_size_bytes % 8 != 0)
-        return check_fail(err, len, "block_size %s: must be a multiple of 8 bytes",
-                          units_format_size(w->block_size_bytes, a, sizeof(a)));
-    if (w->stride_bytes % 8 != 0)
-        return check_fail(err, len, "stride %s: must be a multiple of 8 bytes",
-                          units_format_size(w->stride_bytes, a, sizeof(a)));
-    if (w->file_size_bytes % 8 != 0)
+    if (w->file_size_bytes % 8 != 0) /* an existing file's size, rounded by datafile */
         return check_fail(err, len, "file_size %s: must be a multiple of 8 bytes",
                           units_format_size(w->file_size_bytes, a, sizeof(a)));
     if (w->block_size_bytes > w->file_size_bytes)
@@ -127,34 +163,13 @@ int workload_check(struct workload *w, char *err, size_t len)
     if (w->distribution == DIST_HOTSET &&
         (w->hotset_fraction <= 0 || w->hotset_access_fraction <= 0))
         return check_fail(err, len, "hotset_fraction and hotset_access_fraction must be above 0");
-    if (w->direct && runs_backend(w, "pread") &&
+    if (w->direct && runs_descriptor_backend(w) &&
         (w->block_size_bytes % DIRECT_ALIGN_BYTES || w->stride_bytes % DIRECT_ALIGN_BYTES))
         return check_fail(err, len,
                           "direct: O_DIRECT needs block_size and stride to be multiples of "
                           "4KiB (block_size %s, stride %s)",
                           units_format_size(w->block_size_bytes, a, sizeof(a)),
                           units_format_size(w->stride_bytes, b, sizeof(b)));
-    if (w->window_bytes) {
-        if (w->window_bytes % (uint64_t)page)
-            return check_fail(err, len, "window %s: must be a multiple of the page size (%ld)",
-                              units_format_size(w->window_bytes, a, sizeof(a)), page);
-        if (w->window_bytes < w->block_size_bytes + (uint64_t)page)
-            return check_fail(err, len,
-                              "window %s: must be at least block_size + one page (%s + %ld)",
-                              units_format_size(w->window_bytes, a, sizeof(a)),
-                              units_format_size(w->block_size_bytes, b, sizeof(b)), page);
-        if (w->sync == SYNC_MS_SYNC || w->sync == SYNC_MS_ASYNC)
-            return check_fail(err, len,
-                              "window with sync %s: msync needs the dirty range mapped, and a "
-                              "sliding window may have unmapped it (use fdatasync or "
-                              "sync_file_range)",
-                              w->sync == SYNC_MS_SYNC ? "ms_sync" : "ms_async");
-    }
-    if (w->cache_limit_bytes && w->cache_limit_bytes < MIN_CACHE_LIMIT_BYTES)
-        return check_fail(err, len,
-                          "cache_limit %s: at least 32MiB (the cgroup also holds mmbench's own "
-                          "memory)",
-                          units_format_size(w->cache_limit_bytes, a, sizeof(a)));
     if (w->pin && strcmp(w->pin, "all") != 0) {
         uint64_t mask[16];
         const char *why;
@@ -171,7 +186,12 @@ int workload_check(struct workload *w, char *err, size_t len)
             }
         }
     }
-    return check_applies(w, err, len);
+    int ret = resolve_baseline(w, err, len);
+    if (ret == 0)
+        ret = check_applies(w, err, len);
+    if (ret == 0)
+        ret = check_backends(w, err, len);
+    return ret;
 }
 
 /* Appends ",key=value" (or "/key=value" for the first) to the name. */
@@ -203,9 +223,9 @@ static int expand_one(const struct config_workload *cw, struct workload *out, si
         for (size_t j = 0; j < n_params; j++) {
             const struct config_param *p = &cw->params[j];
             param_apply(p->def, &p->values[index[j]], w);
+            if (p->def->replaces) /* ops replaces the default duration */
+                param_clear(param_find(p->def->replaces), w);
         }
-        if (w->ops)
-            w->duration_ns = 0; /* ops replaces the default duration */
         for (size_t j = 0; j < n_params; j++) {
             const struct config_param *p = &cw->params[j];
             if (p->n_values > 1) {

@@ -3,8 +3,11 @@
 #include "backend.h"
 #include "units.h"
 
+#include "json_writer.h"
+
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,116 +15,474 @@
 
 _Static_assert(sizeof(enum pattern) == sizeof(int), "enums are stored as int");
 
-static const char *const pattern_names[] = {"sequential", "random", NULL};
-static const char *const op_names[] = {"read", "write", "readwrite", NULL};
-static const char *const access_names[] = {"copy", "checksum", NULL};
-static const char *const sync_names[] = {"none",      "ms_async",        "ms_sync", "fsync",
-                                         "fdatasync", "sync_file_range", NULL};
-static const char *const sync_range_names[] = {"dirty", "all", NULL};
-static const char *const cache_names[] = {"warm", "cold", "as_is", NULL};
-static const char *const cold_method_names[] = {"fadvise", "drop_caches", NULL};
-static const char *const map_names[] = {"shared", "private", NULL};
-static const char *const populate_names[] = {"none", "map_populate", "madv_populate_read",
-                                             "madv_populate_write", NULL};
-static const char *const madvise_names[] = {"normal",   "random",     "sequential", "willneed",
-                                            "hugepage", "nohugepage", NULL};
-static const char *const fadvise_names[] = {"normal", "random", "sequential", "noreuse", NULL};
-static const char *const share_names[] = {"file", "partition", NULL};
-static const char *const distribution_names[] = {"uniform", "zipf", "hotset", NULL};
-static const char *const latency_names[] = {"all", "sample", "off", NULL};
+const char *const pattern_names[] = {PATTERN_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const op_names[] = {OP_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const access_names[] = {ACCESS_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const sync_names[] = {SYNC_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const sync_range_names[] = {SYNC_RANGE_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const cache_names[] = {CACHE_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const cold_method_names[] = {COLD_METHOD_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const fadvise_names[] = {FADVISE_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const share_names[] = {SHARE_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const distribution_names[] = {DISTRIBUTION_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const latency_names[] = {LATENCY_LIST(WORKLOAD_ENUM_NAME) NULL};
 
-/* Table macros, one line each. */
+#define GROUP_PATTERN "Access pattern"
+#define GROUP_LENGTH  "Length and repetitions"
+#define GROUP_FLUSH   "Flushing"
+#define GROUP_CACHE   "Page cache"
+#define GROUP_BACKEND "Backends"
+#define GROUP_PLACE   "Placement and measurement"
+
 /* clang-format off */
 #define F(field) offsetof(struct workload, field)
 #define MAX_SIZE 9.2e18
-#define ENUM(key, field, names, def, applies, text)                                        \
-    {key, key, PARAM_ENUM, F(field), names, 0, 0, def, applies, text}
 /* clang-format on */
 
-/* Order matters only for output: it is the column order of runs.csv. */
-const struct param_def param_table[] = {
-    ENUM("pattern", pattern, pattern_names, "random", NULL,
-         "order of offsets: sequential (advance by stride) or random"),
-    {"file_size", "file_size_bytes", PARAM_SIZE, F(file_size_bytes), NULL, 8, MAX_SIZE, "256MiB",
-     NULL, "size of the data file"},
-    {"block_size", "block_size_bytes", PARAM_SIZE, F(block_size_bytes), NULL, 8, 1 << 30, "4KiB",
-     NULL, "bytes moved per operation (a multiple of 8)"},
-    {"stride", "stride_bytes", PARAM_SIZE, F(stride_bytes), NULL, 8, MAX_SIZE, NULL, NULL,
-     "offsets are multiples of stride; sequential advances by it (default: block_size)"},
-    ENUM("op", op, op_names, "read", NULL, "read, write, or readwrite (see write_fraction)"),
-    {"write_fraction", "write_fraction", PARAM_FRACTION, F(write_fraction), NULL, 0, 1, "0.5", NULL,
-     "share of operations that write, for op readwrite"},
-    ENUM("access", access, access_names, "copy", NULL,
-         "copy: move bytes to/from a user buffer; checksum: fold every byte read"),
-    ENUM("sync", sync, sync_names, "none", NULL,
-         "flush call: none, ms_async, ms_sync, fsync, fdatasync, sync_file_range"),
-    {"sync_every", "sync_every", PARAM_SYNC_EVERY, 0, NULL, 1, MAX_SIZE, "end", NULL,
-     "flush every N operations, every N bytes written (\"1MiB\"), or only at the \"end\""},
-    ENUM("sync_range", sync_range, sync_range_names, "dirty", NULL,
-         "flush only the page-aligned range written since the last flush, or all of it"),
-    {"end_sync_in_time", "end_sync_in_time", PARAM_BOOL, F(end_sync_in_time), NULL, 0, 0, "true",
-     NULL, "the final flush counts in the phase time and throughput"},
-    {"duration", "duration_ns", PARAM_DURATION, F(duration_ns), NULL, 1, MAX_SIZE, "1s", NULL,
-     "length of each repetition (or give ops)"},
-    {"ops", "ops", PARAM_COUNT, F(ops), NULL, 1, MAX_SIZE, NULL, NULL,
-     "operations per repetition, over all threads (instead of duration)"},
-    {"min_time", "min_time_ns", PARAM_DURATION, F(min_time_ns), NULL, 0, MAX_SIZE, "0s", NULL,
-     "a repetition runs at least this long, past ops if needed"},
-    {"repetitions", "repetitions", PARAM_COUNT32, F(repetitions), NULL, 1, 1000, "3", NULL,
-     "measured repetitions per backend"},
-    {"warmup", "warmup", PARAM_COUNT32, F(warmup), NULL, 0, 100, "1", NULL,
-     "repetitions per backend run first and discarded"},
-    {"seed", "seed", PARAM_COUNT, F(seed), NULL, 0, 9007199254740991.0, "1", NULL,
-     "seed of the offset streams (the same for every backend and repetition)"},
-    {"dir", "dir", PARAM_STRING, F(dir), NULL, 0, 0, ".", NULL,
-     "directory where the data file is created"},
-    {"file", "file", PARAM_STRING, F(file), NULL, 0, 0, NULL, NULL,
-     "read this existing file or block device instead (op read; needs --read-existing)"},
-    {"backends", "backends", PARAM_BACKENDS, F(backend_mask), NULL, 0, 0, NULL, NULL,
-     "backends to compare (default: all, [\"mmap\", \"pread\"])"},
-    ENUM("cache", cache, cache_names, "warm", NULL,
-         "page-cache state before each phase: warm, cold, or as_is; verified with mincore"),
-    ENUM("cold_method", cold_method, cold_method_names, "fadvise", NULL,
-         "how cold is reached: fadvise (DONTNEED), or also drop_caches (root)"),
-    {"cache_limit", "cache_limit_bytes", PARAM_SIZE, F(cache_limit_bytes), NULL, 0, MAX_SIZE, "0",
-     NULL, "run in a memory cgroup with this limit (root; 0 = no limit)"},
-    ENUM("map", map, map_names, "shared", "mmap",
-         "MAP_SHARED, or MAP_PRIVATE (copy-on-write: writes never reach the file)"),
-    ENUM("populate", populate, populate_names, "none", "mmap",
-         "prefault the mapping: none, map_populate, madv_populate_read/write"),
-    ENUM("madvise", madvise, madvise_names, "normal", "mmap", "madvise() hint for the mapping"),
-    ENUM("fadvise", fadvise, fadvise_names, "normal", "pread", "posix_fadvise() hint"),
-    {"window", "window_bytes", PARAM_SIZE, F(window_bytes), NULL, 0, MAX_SIZE, "0", "mmap",
-     "map a sliding window of this size instead of the whole file (0 = whole file)"},
-    {"direct", "direct", PARAM_BOOL, F(direct), NULL, 0, 0, "false", "pread",
-     "open with O_DIRECT (block_size and stride multiples of 4KiB)"},
-    {"threads", "threads", PARAM_COUNT32, F(threads), NULL, 1, 1024, "1", NULL,
-     "worker threads, started together"},
-    ENUM("share", share, share_names, "file", NULL,
-         "threads roam the whole file, or each its own partition"),
-    ENUM("distribution", distribution, distribution_names, "uniform", NULL,
-         "random offsets: uniform, zipf (zipf_theta), or hotset"),
-    {"zipf_theta", "zipf_theta", PARAM_REAL, F(zipf_theta), NULL, 0.01, 10, "0.99", NULL,
-     "zipf exponent; higher is more skewed"},
-    {"hotset_fraction", "hotset_fraction", PARAM_FRACTION, F(hotset_fraction), NULL, 0, 1, "0.1",
-     NULL, "share of the file that is hot (the first part of the file)"},
-    {"hotset_access_fraction", "hotset_access_fraction", PARAM_FRACTION, F(hotset_access_fraction),
-     NULL, 0, 1, "0.9", NULL, "share of accesses that go to it"},
-    {"pin", "pin", PARAM_PIN, F(pin), NULL, 0, 0, "false", NULL,
-     "pin workers: false, true (round robin over allowed CPUs), or a CPU list \"0-3\""},
-    ENUM("latency", latency, latency_names, "all", NULL,
-         "time every operation, a sample, or none (throughput only)"),
-    {"latency_sample_every", "latency_sample_every", PARAM_COUNT32, F(latency_sample_every), NULL,
-     1, 1e9, "100", NULL, "with latency sample: time one operation in N"},
+/* The core keys. Order matters only for output: it is the column order of runs.csv and
+ * the order of the documentation within each group. */
+static const struct param_def core_table[] = {
+    {.name = "pattern",
+     .column = "pattern",
+     .type = PARAM_ENUM,
+     .offset = F(pattern),
+     .enum_names = pattern_names,
+     .default_text = "random",
+     .group = GROUP_PATTERN,
+     .doc = "order of offsets: `sequential` advances by `stride` and wraps at the end of the "
+            "file (or of the thread's partition); `random` draws multiples of `stride` from a "
+            "seeded xoshiro256** stream"},
+    {.name = "file_size",
+     .column = "file_size_bytes",
+     .type = PARAM_SIZE,
+     .offset = F(file_size_bytes),
+     .min = 8,
+     .max = MAX_SIZE,
+     .multiple_of = 8,
+     .default_text = "256MiB",
+     .group = GROUP_PATTERN,
+     .doc = "size of the data file, at least `block_size`"},
+    {.name = "block_size",
+     .column = "block_size_bytes",
+     .type = PARAM_SIZE,
+     .offset = F(block_size_bytes),
+     .min = 8,
+     .max = 1 << 30,
+     .multiple_of = 8,
+     .default_text = "4KiB",
+     .group = GROUP_PATTERN,
+     .doc = "bytes moved per operation"},
+    {.name = "stride",
+     .column = "stride_bytes",
+     .type = PARAM_SIZE,
+     .offset = F(stride_bytes),
+     .min = 8,
+     .max = MAX_SIZE,
+     .multiple_of = 8,
+     .group = GROUP_PATTERN,
+     .values = "size (default: `block_size`)",
+     .doc = "offsets are multiples of it; `block_size: 8` with `stride: \"4KiB\"` touches one "
+            "word per page"},
+    {.name = "op",
+     .column = "op",
+     .type = PARAM_ENUM,
+     .offset = F(op),
+     .enum_names = op_names,
+     .default_text = "read",
+     .group = GROUP_PATTERN,
+     .doc = "the operation mix (`readwrite`: see `write_fraction`)"},
+    {.name = "write_fraction",
+     .column = "write_fraction",
+     .type = PARAM_FRACTION,
+     .offset = F(write_fraction),
+     .min = 0,
+     .max = 1,
+     .default_text = "0.5",
+     .group = GROUP_PATTERN,
+     .doc = "share of operations that write, for `op: readwrite`"},
+    {.name = "access",
+     .column = "access",
+     .type = PARAM_ENUM,
+     .offset = F(access),
+     .enum_names = access_names,
+     .default_text = "copy",
+     .group = GROUP_PATTERN,
+     .doc = "`copy` moves each block into or out of a user buffer with every backend (as fio "
+            "does); `checksum` folds every byte read (in place in the mapping for mmap, from "
+            "its buffer for the others)"},
+    {.name = "threads",
+     .column = "threads",
+     .type = PARAM_COUNT32,
+     .offset = F(threads),
+     .min = 1,
+     .max = 1024,
+     .default_text = "1",
+     .group = GROUP_PATTERN,
+     .doc = "worker threads, started together behind one gate; each has its own offset stream"},
+    {.name = "share",
+     .column = "share",
+     .type = PARAM_ENUM,
+     .offset = F(share),
+     .enum_names = share_names,
+     .default_text = "file",
+     .group = GROUP_PATTERN,
+     .doc = "the threads roam the whole file, or each its own slice of it"},
+    {.name = "distribution",
+     .column = "distribution",
+     .type = PARAM_ENUM,
+     .offset = F(distribution),
+     .enum_names = distribution_names,
+     .default_text = "uniform",
+     .group = GROUP_PATTERN,
+     .doc = "how random offsets are drawn (`pattern: random` only)"},
+    {.name = "zipf_theta",
+     .column = "zipf_theta",
+     .type = PARAM_REAL,
+     .offset = F(zipf_theta),
+     .min = 0.01,
+     .max = 10,
+     .default_text = "0.99",
+     .group = GROUP_PATTERN,
+     .doc = "the zipf exponent; higher is more skewed"},
+    {.name = "hotset_fraction",
+     .column = "hotset_fraction",
+     .type = PARAM_FRACTION,
+     .offset = F(hotset_fraction),
+     .min = 0,
+     .max = 1,
+     .default_text = "0.1",
+     .group = GROUP_PATTERN,
+     .doc = "share of the file that is hot (its first part); above 0 with `distribution: "
+            "hotset`"},
+    {.name = "hotset_access_fraction",
+     .column = "hotset_access_fraction",
+     .type = PARAM_FRACTION,
+     .offset = F(hotset_access_fraction),
+     .min = 0,
+     .max = 1,
+     .default_text = "0.9",
+     .group = GROUP_PATTERN,
+     .doc = "share of accesses that go to the hot part; above 0 with `distribution: hotset`"},
+    {.name = "seed",
+     .column = "seed",
+     .type = PARAM_COUNT,
+     .offset = F(seed),
+     .min = 0,
+     .max = 9007199254740991.0,
+     .default_text = "1",
+     .group = GROUP_PATTERN,
+     .values = "0..2^53-1",
+     .doc = "seed of the offset streams (thread `t` uses `seed + t`); the same for every "
+            "backend and repetition"},
+
+    {.name = "duration",
+     .column = "duration_ns",
+     .type = PARAM_DURATION,
+     .offset = F(duration_ns),
+     .min = 1,
+     .max = MAX_SIZE,
+     .default_text = "1s",
+     .group = GROUP_LENGTH,
+     .replaces = "ops",
+     .doc = "length of each repetition, above zero (or give `ops`: an object must not give "
+            "both, and a workload's `ops` replaces the defaults' `duration` and the other way "
+            "round)"},
+    {.name = "ops",
+     .column = "ops_per_repetition",
+     .type = PARAM_COUNT,
+     .offset = F(ops),
+     .min = 1,
+     .max = MAX_SIZE,
+     .group = GROUP_LENGTH,
+     .replaces = "duration",
+     .doc = "operations per repetition over all threads, instead of `duration`"},
+    {.name = "min_time",
+     .column = "min_time_ns",
+     .type = PARAM_DURATION,
+     .offset = F(min_time_ns),
+     .min = 0,
+     .max = MAX_SIZE,
+     .default_text = "0s",
+     .group = GROUP_LENGTH,
+     .doc = "a repetition runs at least this long, past `ops` if needed"},
+    {.name = "repetitions",
+     .column = "repetitions",
+     .type = PARAM_COUNT32,
+     .offset = F(repetitions),
+     .min = 1,
+     .max = 1000,
+     .default_text = "3",
+     .group = GROUP_LENGTH,
+     .doc = "measured repetitions per backend"},
+    {.name = "warmup",
+     .column = "warmup_repetitions",
+     .type = PARAM_COUNT32,
+     .offset = F(warmup),
+     .min = 0,
+     .max = 100,
+     .default_text = "1",
+     .group = GROUP_LENGTH,
+     .doc = "repetitions per backend run first and discarded"},
+
+    {.name = "sync",
+     .column = "sync",
+     .type = PARAM_ENUM,
+     .offset = F(sync),
+     .enum_names = sync_names,
+     .default_text = "none",
+     .group = GROUP_FLUSH,
+     .doc = "the flush call (see FLUSH MODES in mmbench(1) and the table in README.md for "
+            "what each backend calls); when it is not `none` there is always a final flush"},
+    {.name = "sync_every",
+     .column = "sync_every",
+     .type = PARAM_SYNC_EVERY,
+     .min = 1,
+     .max = MAX_SIZE,
+     .default_text = "end",
+     .group = GROUP_FLUSH,
+     .values = "operations, a size such as `\"1MiB\"` written, or `\"end\"`",
+     .doc = "the flush period: a number is operations, a string is a size written (so "
+            "`\"64\"` is 64 bytes, not 64 operations), and `end` flushes only at the end"},
+    {.name = "sync_range",
+     .column = "sync_range",
+     .type = PARAM_ENUM,
+     .offset = F(sync_range),
+     .enum_names = sync_range_names,
+     .default_text = "dirty",
+     .group = GROUP_FLUSH,
+     .doc = "flush only the page-aligned range written since the last flush, or the whole "
+            "file (what fio does with its mmap engine)"},
+    {.name = "end_sync_in_time",
+     .column = "end_sync_in_time",
+     .type = PARAM_BOOL,
+     .offset = F(end_sync_in_time),
+     .default_text = "true",
+     .group = GROUP_FLUSH,
+     .doc = "the final flush counts in the phase time and the throughput"},
+
+    {.name = "cache",
+     .column = "cache",
+     .type = PARAM_ENUM,
+     .offset = F(cache),
+     .enum_names = cache_names,
+     .default_text = "warm",
+     .group = GROUP_CACHE,
+     .doc = "the page-cache state before each phase, verified with mincore(2)"},
+    {.name = "cold_method",
+     .column = "cold_method",
+     .type = PARAM_ENUM,
+     .offset = F(cold_method),
+     .enum_names = cold_method_names,
+     .default_text = "fadvise",
+     .group = GROUP_CACHE,
+     .doc = "how `cold` is reached: `POSIX_FADV_DONTNEED` on the file, or also "
+            "/proc/sys/vm/drop_caches (root), which drops every cache on the machine"},
+    {.name = "cache_limit",
+     .column = "cache_limit_bytes",
+     .type = PARAM_SIZE,
+     .offset = F(cache_limit_bytes),
+     .min = 0,
+     .max = MAX_SIZE,
+     .min_nonzero = 32.0 * 1048576,
+     .default_text = "0",
+     .group = GROUP_CACHE,
+     .doc = "run each phase in a memory cgroup with this limit (root; 0 = no limit, else at "
+            "least 32MiB, since the cgroup also holds mmbench's own memory)"},
+
+    {.name = "backends",
+     .column = "backends",
+     .type = PARAM_BACKENDS,
+     .offset = F(backend_mask),
+     .group = GROUP_BACKEND,
+     .values = "list of backend names (mmbench --list-backends)",
+     .doc = "the backends to compare, each at most once (a single name may be a string); not "
+            "a sweep; default: all"},
+    {.name = "baseline",
+     .column = "baseline",
+     .type = PARAM_BACKEND,
+     .offset = F(baseline),
+     .default_text = "pread",
+     .group = GROUP_BACKEND,
+     .doc = "the backend the others are compared with (ratios and verdicts); it must be one of "
+            "`backends`"},
+    {.name = "fadvise",
+     .column = "fadvise",
+     .type = PARAM_ENUM,
+     .offset = F(fadvise),
+     .enum_names = fadvise_names,
+     .default_text = "normal",
+     .group = GROUP_BACKEND,
+     .needs_caps = BACKEND_CAP_DESCRIPTOR,
+     .doc = "the posix_fadvise(2) hint of the backends that read through a descriptor (all but "
+            "mmap)"},
+    {.name = "direct",
+     .column = "direct",
+     .type = PARAM_BOOL,
+     .offset = F(direct),
+     .default_text = "false",
+     .group = GROUP_BACKEND,
+     .needs_caps = BACKEND_CAP_DESCRIPTOR,
+     .doc = "open with O_DIRECT, for the backends that read through a descriptor (all but "
+            "mmap); `block_size` and `stride` must be multiples of 4 KiB, and tmpfs refuses it"},
+
+    {.name = "dir",
+     .column = "dir",
+     .type = PARAM_STRING,
+     .offset = F(dir),
+     .default_text = ".",
+     .group = GROUP_PLACE,
+     .values = "path",
+     .doc = "the directory for the data file; mmbench makes `mmbench-XXXXXX/` inside it"},
+    {.name = "file",
+     .column = "file",
+     .type = PARAM_STRING,
+     .offset = F(file),
+     .group = GROUP_PLACE,
+     .values = "path",
+     .doc = "read this existing file or block device instead of a data file mmbench creates: "
+            "`op` must be `read` and the command line must say `--read-existing`; mmbench never "
+            "writes to it and never fsyncs it, drops only its clean pages for `cache: cold`, "
+            "and `file_size` becomes its size"},
+    {.name = "pin",
+     .column = "pin",
+     .type = PARAM_PIN,
+     .offset = F(pin),
+     .default_text = "false",
+     .group = GROUP_PLACE,
+     .values = "`false`, `true`, or a CPU list such as `\"0-3,8\"`",
+     .doc = "pin worker `i` to the `i`-th CPU of those allowed (`true`) or of the list (CPUs "
+            "below 1024, available to the process)"},
+    {.name = "latency",
+     .column = "latency",
+     .type = PARAM_ENUM,
+     .offset = F(latency),
+     .enum_names = latency_names,
+     .default_text = "sample",
+     .group = GROUP_PLACE,
+     .doc = "time every operation, one in `latency_sample_every`, or none; the throughput "
+            "always comes from the whole phase (see bench/overhead for what each costs)"},
+    {.name = "latency_sample_every",
+     .column = "latency_sample_every",
+     .type = PARAM_COUNT32,
+     .offset = F(latency_sample_every),
+     .min = 1,
+     .max = 1e9,
+     .default_text = "100",
+     .group = GROUP_PLACE,
+     .doc = "with `latency: sample`, time one operation in N"},
 };
 
-const size_t param_count = sizeof(param_table) / sizeof(param_table[0]);
+const struct structure_key structure_keys[] = {
+    {"$schema", STRUCTURE_CONFIG, "string", false,
+     "the schema of this file, `\"./schema.json\"` in configs/"},
+    {"name", STRUCTURE_CONFIG, "string", false,
+     "the config's name, used in the results directory name (default: the file name without "
+     "`.json`); at most 100 characters, without `/`, `\"` or control characters"},
+    {"description", STRUCTURE_CONFIG, "string", false, "what this config measures"},
+    {"defaults", STRUCTURE_CONFIG, "object", false,
+     "keys every workload inherits (and may override)"},
+    {"workloads", STRUCTURE_CONFIG, "array", true, "the workloads, run in order"},
+    {"name", STRUCTURE_WORKLOAD, "string", true,
+     "the workload's name, unique in the config; sweep points are named after it and the "
+     "values that vary (`randread/block_size=16KiB`); at most 100 characters, without `/`, "
+     "`\"` or control characters"},
+    {"description", STRUCTURE_WORKLOAD, "string", false, "what this workload measures"},
+};
+
+const size_t structure_key_count = sizeof(structure_keys) / sizeof(structure_keys[0]);
+
+bool structure_key_known(const char *name, enum structure_place place)
+{
+    for (size_t i = 0; i < structure_key_count; i++)
+        if (structure_keys[i].place == place && strcmp(structure_keys[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Every key: the core rows and each backend's, with their owner and slot. Built once,
+ * before the first lookup (the registry is static, so the result never changes). */
+struct param_entry {
+    const struct param_def *def;
+    const char *owner; /* NULL: core */
+    int slot;          /* -1: core */
+};
+
+static struct param_entry *entries;
+static size_t n_entries;
+static pthread_once_t entries_once = PTHREAD_ONCE_INIT;
+
+static void build_entries(void)
+{
+    size_t n = sizeof(core_table) / sizeof(core_table[0]);
+    for (size_t b = 0; b < backend_count(); b++)
+        n += backend_get(b)->n_params;
+    entries = calloc(n, sizeof(*entries));
+    if (!entries)
+        abort(); /* a few hundred bytes at start-up */
+    for (size_t i = 0; i < sizeof(core_table) / sizeof(core_table[0]); i++)
+        entries[n_entries++] = (struct param_entry){&core_table[i], NULL, -1};
+    for (size_t b = 0; b < backend_count(); b++) {
+        const struct backend_ops *ops = backend_get(b);
+        for (size_t i = 0; i < ops->n_params; i++)
+            entries[n_entries++] = (struct param_entry){&ops->params[i], ops->name, (int)b};
+    }
+}
+
+static const struct param_entry *entry_at(size_t index)
+{
+    pthread_once(&entries_once, build_entries);
+    return index < n_entries ? &entries[index] : NULL;
+}
+
+static const struct param_entry *entry_of(const struct param_def *d)
+{
+    for (size_t i = 0; entry_at(i); i++)
+        if (entries[i].def == d)
+            return &entries[i];
+    return NULL;
+}
+
+size_t params_count(void)
+{
+    pthread_once(&entries_once, build_entries);
+    return n_entries;
+}
+
+const struct param_def *params_at(size_t index)
+{
+    const struct param_entry *e = entry_at(index);
+    return e ? e->def : NULL;
+}
+
+const char *param_owner(const struct param_def *d)
+{
+    const struct param_entry *e = entry_of(d);
+    return e ? e->owner : NULL;
+}
+
+int param_slot(const struct param_def *d)
+{
+    const struct param_entry *e = entry_of(d);
+    return e ? e->slot : -1;
+}
+
+/* Where d's value lives in w. */
+static char *field_of(const struct param_def *d, struct workload *w)
+{
+    int slot = param_slot(d);
+    return slot < 0 ? (char *)w + d->offset : (char *)w->options[slot] + d->offset;
+}
+
+static const char *cfield_of(const struct param_def *d, const struct workload *w)
+{
+    return field_of(d, (struct workload *)w);
+}
 
 const struct param_def *param_find(const char *name)
 {
-    for (size_t i = 0; i < param_count; i++) {
-        if (strcmp(param_table[i].name, name) == 0)
-            return &param_table[i];
+    for (size_t i = 0; i < params_count(); i++) {
+        if (strcmp(entries[i].def->name, name) == 0)
+            return entries[i].def;
     }
     return NULL;
 }
@@ -159,11 +520,11 @@ const char *param_suggest(const char *name, const char *const *extra)
 {
     const char *best = NULL;
     size_t best_distance = 4;
-    for (size_t i = 0; i < param_count; i++) {
-        size_t d = edit_distance(name, param_table[i].name);
+    for (size_t i = 0; i < params_count(); i++) {
+        size_t d = edit_distance(name, params_at(i)->name);
         if (d < best_distance) {
             best_distance = d;
-            best = param_table[i].name;
+            best = params_at(i)->name;
         }
     }
     for (size_t i = 0; extra && extra[i]; i++) {
@@ -193,6 +554,17 @@ static int check_range(const struct param_def *d, double value, const char **why
     }
     if (value > d->max) {
         *why = d->type == PARAM_FRACTION ? "must be between 0 and 1" : "too large";
+        return -EINVAL;
+    }
+    if (d->multiple_of && fmod(value, (double)d->multiple_of) != 0) {
+        static char text[64];
+        snprintf(text, sizeof(text), "must be a multiple of %llu bytes",
+                 (unsigned long long)d->multiple_of);
+        *why = d->multiple_of == 8 ? "must be a multiple of 8 bytes" : text;
+        return -EINVAL;
+    }
+    if (value != 0 && value < d->min_nonzero) {
+        *why = d->min_nonzero == 32.0 * 1048576 ? "0 (none) or at least 32MiB" : "too small";
         return -EINVAL;
     }
     return 0;
@@ -299,13 +671,17 @@ int param_parse_text(const struct param_def *d, const char *text, struct param_v
             return -EINVAL;
         }
         return 0;
-    case PARAM_BACKENDS: {
+    case PARAM_BACKENDS:
+    case PARAM_BACKEND: {
         int b = backend_find(text);
         if (b < 0) {
             *why = "unknown backend (see --list-backends)";
             return -EINVAL;
         }
-        v->u = 1ULL << b;
+        if (d->type == PARAM_BACKEND)
+            v->e = b;
+        else
+            v->u = 1ULL << b;
         return 0;
     }
     case PARAM_PIN: {
@@ -380,6 +756,7 @@ int param_parse_number(const struct param_def *d, double number, struct param_va
                : d->type == PARAM_BOOL     ? "expected true or false"
                : d->type == PARAM_PIN      ? "expected true, false or a CPU list string"
                : d->type == PARAM_BACKENDS ? "expected a list of backend names"
+               : d->type == PARAM_BACKEND  ? "expected a backend name"
                                            : "expected a string";
         return -EINVAL;
     }
@@ -402,7 +779,7 @@ int param_parse_bool(const struct param_def *d, bool value, struct param_value *
 
 void param_apply(const struct param_def *d, const struct param_value *v, struct workload *w)
 {
-    char *field = (char *)w + d->offset;
+    char *field = field_of(d, w);
     switch (d->type) {
     case PARAM_STRING:
     case PARAM_PIN:
@@ -423,6 +800,7 @@ void param_apply(const struct param_def *d, const struct param_value *v, struct 
         memcpy(field, &v->d, sizeof(double));
         break;
     case PARAM_ENUM:
+    case PARAM_BACKEND:
         memcpy(field, &v->e, sizeof(int));
         break;
     case PARAM_BOOL:
@@ -440,11 +818,18 @@ void param_apply(const struct param_def *d, const struct param_value *v, struct 
     }
 }
 
+void param_clear(const struct param_def *d, struct workload *w)
+{
+    struct param_value zero;
+    memset(&zero, 0, sizeof(zero));
+    param_apply(d, &zero, w);
+}
+
 void params_set_defaults(struct workload *w)
 {
     memset(w, 0, sizeof(*w));
-    for (size_t i = 0; i < param_count; i++) {
-        const struct param_def *d = &param_table[i];
+    for (size_t i = 0; i < params_count(); i++) {
+        const struct param_def *d = params_at(i);
         if (!d->default_text)
             continue;
         struct param_value v;
@@ -453,47 +838,48 @@ void params_set_defaults(struct workload *w)
             param_apply(d, &v, w);
     }
     w->backend_mask = (uint32_t)((1ULL << backend_count()) - 1);
+    w->baseline = -1; /* chosen by expand.c once the backends are known */
 }
 
 static uint64_t get_u64(const struct workload *w, const struct param_def *d)
 {
     uint64_t u;
-    memcpy(&u, (const char *)w + d->offset, sizeof(u));
+    memcpy(&u, cfield_of(d, w), sizeof(u));
     return u;
 }
 
 static uint32_t get_u32(const struct workload *w, const struct param_def *d)
 {
     uint32_t u;
-    memcpy(&u, (const char *)w + d->offset, sizeof(u));
+    memcpy(&u, cfield_of(d, w), sizeof(u));
     return u;
 }
 
 static double get_double(const struct workload *w, const struct param_def *d)
 {
     double x;
-    memcpy(&x, (const char *)w + d->offset, sizeof(x));
+    memcpy(&x, cfield_of(d, w), sizeof(x));
     return x;
 }
 
 static const char *get_string(const struct workload *w, const struct param_def *d)
 {
     const char *s;
-    memcpy(&s, (const char *)w + d->offset, sizeof(s));
+    memcpy(&s, cfield_of(d, w), sizeof(s));
     return s;
 }
 
 static int get_int(const struct workload *w, const struct param_def *d)
 {
     int e;
-    memcpy(&e, (const char *)w + d->offset, sizeof(e));
+    memcpy(&e, cfield_of(d, w), sizeof(e));
     return e;
 }
 
 static bool get_bool(const struct workload *w, const struct param_def *d)
 {
     bool b;
-    memcpy(&b, (const char *)w + d->offset, sizeof(b));
+    memcpy(&b, cfield_of(d, w), sizeof(b));
     return b;
 }
 
@@ -576,8 +962,36 @@ char *param_format_column(const struct param_def *d, const struct workload *w, c
     case PARAM_BACKENDS:
         format_backends(w->backend_mask, buf, len, "+");
         break;
+    case PARAM_BACKEND: {
+        const struct backend_ops *b =
+            get_int(w, d) >= 0 ? backend_get((size_t)get_int(w, d)) : NULL;
+        snprintf(buf, len, "%s", b ? b->name : "");
+        break;
+    }
     }
     return buf;
+}
+
+static struct workload default_workload;
+static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
+
+static void init_defaults(void)
+{
+    params_set_defaults(&default_workload);
+}
+
+bool param_is_set(const struct param_def *d, const struct workload *w)
+{
+    pthread_once(&defaults_once, init_defaults);
+    char mine[320], plain[320];
+    param_format_column(d, w, mine, sizeof(mine));
+    param_format_column(d, &default_workload, plain, sizeof(plain));
+    return strcmp(mine, plain) != 0;
+}
+
+bool param_column_is_bool(const struct param_def *d)
+{
+    return d->type == PARAM_BOOL;
 }
 
 bool param_column_is_number(const struct param_def *d)
@@ -593,4 +1007,101 @@ bool param_column_is_number(const struct param_def *d)
     default:
         return false;
     }
+}
+
+static const char *const type_names[] = {
+    [PARAM_STRING] = "string",
+    [PARAM_SIZE] = "size",
+    [PARAM_DURATION] = "duration",
+    [PARAM_COUNT] = "count",
+    [PARAM_COUNT32] = "count",
+    [PARAM_FRACTION] = "fraction",
+    [PARAM_REAL] = "real",
+    [PARAM_ENUM] = "enum",
+    [PARAM_BOOL] = "bool",
+    [PARAM_SYNC_EVERY] = "sync_every",
+    [PARAM_BACKENDS] = "backend_list",
+    [PARAM_BACKEND] = "backend",
+    [PARAM_PIN] = "pin",
+};
+
+void params_print(FILE *out)
+{
+    for (size_t i = 0; i < params_count(); i++) {
+        const struct param_def *d = params_at(i);
+        fprintf(out, "%-22s %s", d->name, d->doc);
+        if (d->default_text)
+            fprintf(out, " [default %s]", d->default_text);
+        if (param_owner(d))
+            fprintf(out, " (%s only)", param_owner(d));
+        if (d->enum_names) {
+            fprintf(out, "\n%22s  values:", "");
+            for (int e = 0; d->enum_names[e]; e++)
+                fprintf(out, " %s", d->enum_names[e]);
+        }
+        fputc('\n', out);
+    }
+}
+
+void params_print_json(FILE *out)
+{
+    struct json_writer jw;
+    jw_init(&jw, out);
+    jw_object_begin(&jw, NULL);
+    jw_array_begin(&jw, "backends");
+    for (size_t b = 0; b < backend_count(); b++) {
+        const struct backend_ops *ops = backend_get(b);
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "name", ops->name);
+        jw_string(&jw, "description", ops->description);
+        jw_bool(&jw, "descriptor", (ops->caps & BACKEND_CAP_DESCRIPTOR) != 0);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_array_begin(&jw, "structure");
+    for (size_t i = 0; i < structure_key_count; i++) {
+        const struct structure_key *k = &structure_keys[i];
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "name", k->name);
+        jw_string(&jw, "place", k->place == STRUCTURE_CONFIG ? "config" : "workload");
+        jw_string(&jw, "json_type", k->json_type);
+        jw_bool(&jw, "required", k->required);
+        jw_string(&jw, "doc", k->doc);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_array_begin(&jw, "keys");
+    for (size_t i = 0; i < params_count(); i++) {
+        const struct param_def *d = params_at(i);
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "name", d->name);
+        jw_string(&jw, "column", d->column);
+        jw_string(&jw, "type", type_names[d->type]);
+        jw_bool(&jw, "whole_number", d->type == PARAM_COUNT || d->type == PARAM_COUNT32);
+        jw_string(&jw, "owner", param_owner(d));
+        jw_string(&jw, "group", d->group);
+        if (d->enum_names) {
+            jw_array_begin(&jw, "values");
+            for (int e = 0; d->enum_names[e]; e++)
+                jw_string(&jw, NULL, d->enum_names[e]);
+            jw_array_end(&jw);
+        }
+        bool ranged = d->type != PARAM_STRING && d->type != PARAM_ENUM && d->type != PARAM_BOOL &&
+                      d->type != PARAM_BACKENDS && d->type != PARAM_BACKEND && d->type != PARAM_PIN;
+        jw_number(&jw, "min", ranged ? d->min : NAN);
+        jw_number(&jw, "max", ranged ? d->max : NAN);
+        if (d->multiple_of)
+            jw_u64(&jw, "multiple_of", d->multiple_of);
+        if (d->min_nonzero)
+            jw_number(&jw, "min_nonzero", d->min_nonzero);
+        jw_string(&jw, "replaces", d->replaces);
+        jw_string(&jw, "default", d->default_text);
+        jw_string(&jw, "values_text", d->values);
+        jw_string(&jw, "doc", d->doc);
+        jw_bool(&jw, "descriptor_backends_only", (d->needs_caps & BACKEND_CAP_DESCRIPTOR) != 0);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_object_end(&jw);
+    fputc('\n', out);
 }

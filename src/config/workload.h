@@ -1,49 +1,76 @@
 /* One fully expanded workload: every parameter has its final, validated value.
  *
  * Produced by expand.c from a parsed config; read by the runner, the backends and the
- * reporters. The meaning and default of each field is documented once, in the parameter
- * table of params.c (which also drives parsing and the CSV/JSON columns). */
+ * reporters. The meaning and default of each field is documented once, in the key table
+ * (params.c for these fields, each backend's own rows for its options), which also drives
+ * parsing, the CSV/JSON columns and the generated documentation.
+ *
+ * Each enum is declared once, as a list of (value, config name) pairs: the enum and the
+ * array of its names (params.c) are both made from the list, so they cannot disagree. */
 #ifndef MMBENCH_WORKLOAD_H
 #define MMBENCH_WORKLOAD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-enum pattern { PATTERN_SEQUENTIAL, PATTERN_RANDOM };
-enum op_mix { OP_READ, OP_WRITE, OP_READWRITE };
-enum access_mode { ACCESS_COPY, ACCESS_CHECKSUM };
-enum sync_mode {
-    SYNC_NONE,
-    SYNC_MS_ASYNC,
-    SYNC_MS_SYNC,
-    SYNC_FSYNC,
-    SYNC_FDATASYNC,
-    SYNC_FILE_RANGE,
-};
-enum sync_range { SYNC_RANGE_DIRTY, SYNC_RANGE_ALL };
-enum cache_state { CACHE_WARM, CACHE_COLD, CACHE_AS_IS };
-enum cold_method { COLD_FADVISE, COLD_DROP_CACHES };
-enum map_kind { MAP_KIND_SHARED, MAP_KIND_PRIVATE };
-enum populate {
-    POPULATE_NONE,
-    POPULATE_MAP_POPULATE,
-    POPULATE_MADV_READ,
-    POPULATE_MADV_WRITE,
-};
-enum madvise_hint {
-    MADVISE_NORMAL,
-    MADVISE_RANDOM,
-    MADVISE_SEQUENTIAL,
-    MADVISE_WILLNEED,
-    MADVISE_HUGEPAGE,
-    MADVISE_NOHUGEPAGE,
-};
-enum fadvise_hint { FADVISE_NORMAL, FADVISE_RANDOM, FADVISE_SEQUENTIAL, FADVISE_NOREUSE };
-enum share { SHARE_FILE, SHARE_PARTITION };
-enum distribution { DIST_UNIFORM, DIST_ZIPF, DIST_HOTSET };
-enum latency_mode { LATENCY_ALL, LATENCY_SAMPLE, LATENCY_OFF };
+#define WORKLOAD_ENUM_VALUE(value, name) value,
+#define WORKLOAD_ENUM_NAME(value, name)  name,
+
+#define PATTERN_LIST(X) X(PATTERN_SEQUENTIAL, "sequential") X(PATTERN_RANDOM, "random")
+#define OP_LIST(X)      X(OP_READ, "read") X(OP_WRITE, "write") X(OP_READWRITE, "readwrite")
+#define ACCESS_LIST(X)  X(ACCESS_COPY, "copy") X(ACCESS_CHECKSUM, "checksum")
+#define SYNC_LIST(X)                                                                               \
+    X(SYNC_NONE, "none")                                                                           \
+    X(SYNC_MS_ASYNC, "ms_async")                                                                   \
+    X(SYNC_MS_SYNC, "ms_sync")                                                                     \
+    X(SYNC_FSYNC, "fsync")                                                                         \
+    X(SYNC_FDATASYNC, "fdatasync")                                                                 \
+    X(SYNC_FILE_RANGE, "sync_file_range")
+#define SYNC_RANGE_LIST(X)  X(SYNC_RANGE_DIRTY, "dirty") X(SYNC_RANGE_ALL, "all")
+#define CACHE_LIST(X)       X(CACHE_WARM, "warm") X(CACHE_COLD, "cold") X(CACHE_AS_IS, "as_is")
+#define COLD_METHOD_LIST(X) X(COLD_FADVISE, "fadvise") X(COLD_DROP_CACHES, "drop_caches")
+#define FADVISE_LIST(X)                                                                            \
+    X(FADVISE_NORMAL, "normal")                                                                    \
+    X(FADVISE_RANDOM, "random")                                                                    \
+    X(FADVISE_SEQUENTIAL, "sequential")                                                            \
+    X(FADVISE_NOREUSE, "noreuse")
+#define SHARE_LIST(X) X(SHARE_FILE, "file") X(SHARE_PARTITION, "partition")
+#define DISTRIBUTION_LIST(X)                                                                       \
+    X(DIST_UNIFORM, "uniform") X(DIST_ZIPF, "zipf") X(DIST_HOTSET, "hotset")
+#define LATENCY_LIST(X) X(LATENCY_ALL, "all") X(LATENCY_SAMPLE, "sample") X(LATENCY_OFF, "off")
+
+enum pattern { PATTERN_LIST(WORKLOAD_ENUM_VALUE) };
+enum op_mix { OP_LIST(WORKLOAD_ENUM_VALUE) };
+enum access_mode { ACCESS_LIST(WORKLOAD_ENUM_VALUE) };
+enum sync_mode { SYNC_LIST(WORKLOAD_ENUM_VALUE) };
+enum sync_range { SYNC_RANGE_LIST(WORKLOAD_ENUM_VALUE) };
+enum cache_state { CACHE_LIST(WORKLOAD_ENUM_VALUE) };
+enum cold_method { COLD_METHOD_LIST(WORKLOAD_ENUM_VALUE) };
+enum fadvise_hint { FADVISE_LIST(WORKLOAD_ENUM_VALUE) };
+enum share { SHARE_LIST(WORKLOAD_ENUM_VALUE) };
+enum distribution { DISTRIBUTION_LIST(WORKLOAD_ENUM_VALUE) };
+enum latency_mode { LATENCY_LIST(WORKLOAD_ENUM_VALUE) };
+
+/* The config names of the enums' values, indexed by value (params.c). */
+extern const char *const pattern_names[];
+extern const char *const op_names[];
+extern const char *const access_names[];
+extern const char *const sync_names[];
+extern const char *const sync_range_names[];
+extern const char *const cache_names[];
+extern const char *const cold_method_names[];
+extern const char *const fadvise_names[];
+extern const char *const share_names[];
+extern const char *const distribution_names[];
+extern const char *const latency_names[];
 
 #define WORKLOAD_NAME_MAX 256
+
+/* Options of the parts that bring keys of their own (a backend: mmap's map, populate,
+ * ...): one slot each, in registry order, that the part casts to its own options struct
+ * (checked at compile time to fit). */
+#define WORKLOAD_OPTION_SLOTS 8
+#define WORKLOAD_OPTION_WORDS 6
 
 struct workload {
     char name[WORKLOAD_NAME_MAX]; /* "randread/block_size=16KiB" */
@@ -73,17 +100,14 @@ struct workload {
     const char *dir;       /* where the data file lives */
     const char *file;      /* an existing file or block device to read instead; NULL */
     uint32_t backend_mask; /* bit i = backend i of the registry */
+    int baseline;          /* registry index of the backend the others are compared with */
 
     enum cache_state cache;
     enum cold_method cold_method;
     uint64_t cache_limit_bytes; /* memory cgroup limit for the phase; 0 = none */
 
-    enum map_kind map;
-    enum populate populate;
-    enum madvise_hint madvise;
-    enum fadvise_hint fadvise;
-    uint64_t window_bytes; /* sliding mapping window; 0 = map the whole file */
-    bool direct;           /* O_DIRECT for pread */
+    enum fadvise_hint fadvise; /* posix_fadvise() of descriptor backends */
+    bool direct;               /* O_DIRECT for descriptor backends */
 
     uint32_t threads;
     enum share share;
@@ -95,7 +119,16 @@ struct workload {
 
     enum latency_mode latency;
     uint32_t latency_sample_every; /* with latency "sample": time every Nth operation */
+
+    /* Keys owned by a backend, in its slot (see WORKLOAD_OPTION_SLOTS). */
+    uint64_t options[WORKLOAD_OPTION_SLOTS][WORKLOAD_OPTION_WORDS];
 };
+
+/* The options of the part in slot (its registry index). */
+static inline const void *workload_options(const struct workload *w, unsigned slot)
+{
+    return w->options[slot];
+}
 
 static inline bool workload_reads(const struct workload *w)
 {

@@ -8,16 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *pattern_text(const struct workload *w)
-{
-    return w->pattern == PATTERN_SEQUENTIAL ? "sequential" : "random";
-}
-
-static const char *op_text(const struct workload *w)
-{
-    return w->op == OP_READ ? "read" : w->op == OP_WRITE ? "write" : "readwrite";
-}
-
 void report_console_header(FILE *out, const struct report_input *in)
 {
     const struct sysinfo_context *si = in->si;
@@ -47,10 +37,9 @@ static void workload_line(FILE *out, const struct workload *w)
         snprintf(dur, sizeof(dur), "%llu ops", (unsigned long long)w->ops);
     else
         units_format_duration(w->duration_ns, dur, sizeof(dur));
-    static const char *const cache[] = {"warm", "cold", "as_is"};
     fprintf(out, "\n%s: %s %s, %s blocks over %s, cache %s, %u x %s (+%u warm-up), %u thread%s\n",
-            w->name, pattern_text(w), op_text(w), block, file, cache[w->cache], w->repetitions, dur,
-            w->warmup, w->threads, w->threads == 1 ? "" : "s");
+            w->name, pattern_names[w->pattern], op_names[w->op], block, file, cache_names[w->cache],
+            w->repetitions, dur, w->warmup, w->threads, w->threads == 1 ? "" : "s");
 }
 
 void report_console_workload(FILE *out, const struct report_input *in, unsigned wi)

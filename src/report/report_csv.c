@@ -14,8 +14,8 @@ static void write_header(FILE *f, const struct report_column *cols, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (i == IDENTITY_COLUMNS)
-            for (size_t p = 0; p < param_count; p++)
-                fprintf(f, ",%s", param_table[p].column);
+            for (size_t p = 0; p < params_count(); p++)
+                fprintf(f, ",%s", params_at(p)->column);
         fprintf(f, "%s%s", i ? "," : "", cols[i].name);
     }
     fputc('\n', f);
@@ -27,9 +27,9 @@ static void write_row(FILE *f, const struct report_input *in, const struct repor
     struct report_value v;
     for (size_t i = 0; i < n; i++) {
         if (i == IDENTITY_COLUMNS) {
-            for (size_t p = 0; p < param_count; p++) {
+            for (size_t p = 0; p < params_count(); p++) {
                 char text[256];
-                param_format_column(&param_table[p], &in->workloads[workload], text, sizeof(text));
+                param_format_column(params_at(p), &in->workloads[workload], text, sizeof(text));
                 fputc(',', f);
                 report_csv_field(f, text);
             }

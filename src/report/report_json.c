@@ -147,15 +147,14 @@ static void write_config(struct json_writer *jw, const struct report_input *in)
         jw_string(jw, "base_name", w->base_name);
         jw_string(jw, "description", w->description);
         jw_object_begin(jw, "params");
-        for (size_t p = 0; p < param_count; p++) {
+        for (size_t p = 0; p < params_count(); p++) {
+            const struct param_def *d = params_at(p);
             char text[256];
-            param_format_column(&param_table[p], w, text, sizeof(text));
-            if (param_column_is_number(&param_table[p]))
-                jw_raw(jw, param_table[p].column, text);
-            else if (param_table[p].type == PARAM_BOOL)
-                jw_raw(jw, param_table[p].column, text);
+            param_format_column(d, w, text, sizeof(text));
+            if (param_column_is_number(d) || param_column_is_bool(d))
+                jw_raw(jw, d->column, text);
             else
-                jw_string(jw, param_table[p].column, text);
+                jw_string(jw, d->column, text);
         }
         jw_object_end(jw);
         jw_object_end(jw);

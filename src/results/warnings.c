@@ -28,11 +28,6 @@ void warnings_check_context(struct results *res, const struct sysinfo_context *s
                      si->hypervisor);
 }
 
-static const char *cache_name(enum cache_state c)
-{
-    return c == CACHE_WARM ? "warm" : c == CACHE_COLD ? "cold" : "as_is";
-}
-
 void warnings_check_series(struct results *res, int workload, const struct workload *w,
                            const char *backend, const double *tput, size_t n,
                            const struct results_summary *s)
@@ -53,7 +48,7 @@ void warnings_check_series(struct results *res, int workload, const struct workl
                      "%s/%s: cache %s was asked, but %zu of %zu repetitions did not start that "
                      "way (%.1f%% of the file resident, median); flagged in runs.csv "
                      "(cache_state_reached)%s",
-                     w->name, backend, cache_name(w->cache), s->cache_state_missed, n,
+                     w->name, backend, cache_names[w->cache], s->cache_state_missed, n,
                      s->resident_before_pct,
                      w->cache == CACHE_COLD ? ": DONTNEED keeps mapped and dirty pages; try "
                                               "cold_method drop_caches as root"

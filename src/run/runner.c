@@ -163,7 +163,7 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
     rec->prepare_ns = timer_monotonic_ns() - t0;
     if (ret < 0) {
         snprintf(rec->error, sizeof(rec->error), "could not bring the page cache to state %s: %s",
-                 w->cache == CACHE_COLD ? "cold" : "warm", strerror(-ret));
+                 cache_names[w->cache], strerror(-ret));
         rec->status = RUN_FAILED;
         cache_cgroup_leave(cg);
         return;

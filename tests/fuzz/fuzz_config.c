@@ -41,10 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             expand_workloads(config, &list, &n, err) == 0) {
             /* What --dry-run prints: every key of every workload formatted back. */
             for (size_t i = 0; i < n; i++) {
-                for (size_t p = 0; p < param_count; p++) {
+                for (size_t p = 0; p < params_count(); p++) {
                     char value[256];
-                    param_format_config(&param_table[p], &list[i], value, sizeof(value));
-                    param_format_column(&param_table[p], &list[i], value, sizeof(value));
+                    param_format_config(params_at(p), &list[i], value, sizeof(value));
+                    param_format_column(params_at(p), &list[i], value, sizeof(value));
                 }
             }
             free(list);

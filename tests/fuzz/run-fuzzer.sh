@@ -18,7 +18,7 @@ root=$(CDPATH='' cd -- "$here/../.." && pwd)
 src=$root/src
 # The sources config_parse() and expand_workloads() need (the backends are linked in for
 # their names): keep in step with what src/config/config.c and src/config/expand.c call.
-sources="config/config.c config/expand.c config/params.c config/units.c backends/backend.c
+sources="config/config.c config/expand.c config/params.c config/units.c common/json_writer.c backends/backend.c
          backends/mmap.c backends/pread.c common/log.c measure/timer.c measure/hist.c"
 
 out=""
