@@ -5,6 +5,7 @@
 #include "backend.h"
 #include "build_info.h"
 #include "cache.h"
+#include "catalog.h"
 #include "compare.h"
 #include "config.h"
 #include "datafile.h"
@@ -209,7 +210,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
                 return usage_error("--list-keys=%s: expected --list-keys or --list-keys=json",
                                    optarg);
             if (list_keys_json)
-                params_print_json(stdout);
+                catalog_print_json(stdout);
             else
                 params_print(stdout);
             return 0;
@@ -284,16 +285,19 @@ static void dry_run(const struct config *config, const struct workload *list, si
 
 struct run_state {
     struct report_input in;
-    const char *results_dir;
+    struct report_files *files;
     FILE *console;
+    int write_error; /* the first failed write of a result file, or 0 */
 };
 
-static void on_workload_done(void *arg, size_t index)
+static void on_workload_done(void *arg, const struct workload_result *wr)
 {
     struct run_state *st = arg;
-    report_console_workload(st->console, &st->in, (unsigned)index);
-    report_console_warnings(st->console, stderr, &st->in, (int)index);
-    report_write_files(st->results_dir, &st->in);
+    report_console_workload(st->console, &st->in, wr);
+    report_console_warnings(st->console, stderr, &st->in, wr);
+    int ret = report_files_add(st->files, &st->in, wr);
+    if (ret < 0 && !st->write_error)
+        st->write_error = ret;
 }
 
 static void emergency_cleanup(void)
@@ -301,7 +305,6 @@ static void emergency_cleanup(void)
     cache_cgroup_emergency_leave();
     datafile_emergency_cleanup();
     report_emergency_cleanup();
-    results_emergency_cleanup();
 }
 
 static int print_file(const char *path)
@@ -411,19 +414,13 @@ static int run_main(int argc, char **argv)
     struct perf_probe perf;
     perf_probe(&perf, opt.no_perf);
 
-    char results_dir[PATH_MAX], spill[PATH_MAX + 32], command_line[2048];
+    char results_dir[PATH_MAX], command_line[2048];
     struct results res;
-    bool have_results = false;
+    results_init(&res, n);
     if (outdir_create(opt.output_dir, config->name, results_dir, sizeof(results_dir)) < 0) {
         status = EXIT_USAGE;
         goto out;
     }
-    snprintf(spill, sizeof(spill), "%s/.histograms.tmp", results_dir);
-    if (results_init(&res, list, n, spill) < 0) {
-        status = EXIT_RUN_FAILED;
-        goto out;
-    }
-    have_results = true;
     if (signals_install(emergency_cleanup) < 0)
         log_warn("could not install signal handlers: %s", strerror(errno));
     join_command_line(argc, argv, command_line, sizeof(command_line));
@@ -443,12 +440,15 @@ static int run_main(int argc, char **argv)
                 .perf = &perf,
                 .complete = false,
             },
-        .results_dir = results_dir,
         .console = opt.json ? stderr : stdout,
     };
     warnings_check_context(&res, &si);
+    if (report_files_open(results_dir, &st.in, &st.files) < 0) {
+        status = EXIT_RUN_FAILED;
+        goto out;
+    }
     report_console_header(st.console, &st.in);
-    report_console_warnings(st.console, stderr, &st.in, -1);
+    report_console_warnings(st.console, stderr, &st.in, NULL);
 
     struct runner_env env = {
         .files = files,
@@ -459,8 +459,8 @@ static int run_main(int argc, char **argv)
         .workload_done_arg = &st,
     };
     ret = runner_run(list, n, &res, &env);
-    st.in.complete = ret == 0;
-    if (report_write_files(results_dir, &st.in) < 0)
+    st.in.complete = ret == 0 && res.workloads_done == n;
+    if (report_files_finish(st.files, &st.in) < 0 || st.write_error)
         status = EXIT_RUN_FAILED;
     report_console_footer(st.console, &st.in, results_dir);
     if (opt.json) {
@@ -472,8 +472,7 @@ static int run_main(int argc, char **argv)
         status = res.interrupted ? EXIT_INTERRUPTED : res.any_failed ? EXIT_RUN_FAILED : 0;
 out:
     datafile_finish(files, opt.keep_files);
-    if (have_results)
-        results_free(&res, spill);
+    results_free(&res);
     sysinfo_free(&si);
     free(list);
     config_free(config);

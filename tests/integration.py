@@ -40,8 +40,7 @@ def tiny(workloads, **defaults):
 
 
 def load_results(out_dir):
-    with open(os.path.join(out_dir, "results.json")) as f:
-        results = json.load(f)
+    results = mmtest.load_results(out_dir)
     with open(os.path.join(out_dir, "runs.csv"), newline="") as f:
         runs = list(csv.DictReader(f))
     with open(os.path.join(out_dir, "summary.csv"), newline="") as f:
@@ -82,8 +81,10 @@ def test_end_to_end(tmp):
     for row in summary:
         check(int(row["repetitions_ok"]) == 2 and float(row["tput_median_mib_s"]) > 0,
               "summary aggregates")
-        check(row["verdict"].startswith(("mmap ", "pread ", "no significant")), row["verdict"])
-        check(float(row["ratio_mmap_pread"]) > 0, "ratio")
+        check(row["verdict"] == "baseline" if row["backend"] == "pread" else
+              row["verdict"].startswith(("mmap ", "pread ", "no significant")), row["verdict"])
+        check(float(row["ratio_to_baseline"]) > 0, "ratio")
+        check(row["baseline"] == "pread", "baseline")
     verdicts = {c["workload"]: c["verdict"] for c in results["comparisons"]}
     check(set(verdicts) == {"randread", "seqwrite"}, f"comparisons {verdicts}")
     for name, verdict in verdicts.items():
@@ -123,13 +124,23 @@ def test_result_fields(tmp):
     check(set(header) == set(sum_cols + params),
           f"summary.csv columns differ from docs: undocumented {set(header) - set(sum_cols + params)}"
           f", missing {set(sum_cols + params) - set(header)}")
-    top = documented_names("results.json")
-    check(set(results) == set(top), f"results.json keys {set(results) ^ set(top)} differ from docs")
+    documented = documented_names("results.json")
+    with open(os.path.join(out, "results.json")) as f:
+        raw = json.load(f)
+    check(set(raw) <= set(documented),
+          f"results.json keys not in docs: {set(raw) - set(documented)}")
+    check(not raw.get("workload_files"), "a finished run's blocks are inline")
+    check(not os.path.exists(os.path.join(out, "workloads")), "workloads/ left behind")
+    block = raw["workloads"][0]
+    check(set(block) <= set(documented), f"block keys not in docs: {set(block) - set(documented)}")
     context = documented_names("context")
     check(set(results["context"]) == set(context),
           f"context keys differ from docs: {set(results['context']) ^ set(context)}")
-    check(results["schema_version"] == 1, "schema_version")
-    check(set(results["runs"][0]) == set(run_cols), "run object fields differ from runs.csv")
+    check(results["schema_version"] == 2, "schema_version")
+    check(set(block["runs"][0]) == set(run_cols) - {"workload", "base_name"},
+          "run object fields differ from runs.csv")
+    check(set(block["summaries"][0]) - {"latency_histogram", "flush_histogram"} ==
+          set(sum_cols) - {"workload", "base_name"}, "summary object fields differ")
     for s in results["summaries"]:
         check("latency_histogram" in s and s["latency_histogram"]["count"] > 0, "histogram")
         total = sum(b[2] for b in s["latency_histogram"]["buckets"])

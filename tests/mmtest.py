@@ -4,6 +4,7 @@ A script defines test_NAME(tmp) functions and ends with sys.exit(mmtest.main(glo
 __doc__)); meson runs one subtest per test (see tests/meson.build). A subtest passes by
 returning, fails by raising Failure, and is skipped by returning SKIP.
 """
+import json
 import os
 import re
 import shutil
@@ -68,6 +69,40 @@ def list_keys(mmbench):
         last = name
     check(keys, "mmbench --list-keys printed no keys")
     return keys
+
+
+def workload_blocks(results, out_dir):
+    """The workload blocks of a results.json document: inline, or (while the run lasts, or
+    after SIGKILL) the files in its workload_files directory."""
+    if not results.get("workload_files"):
+        return results["workloads"]
+    blocks = []
+    folder = os.path.join(out_dir, results["workload_files"])
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".json"):
+            with open(os.path.join(folder, name)) as f:
+                blocks.append(json.load(f))
+    return blocks
+
+
+def load_results(out_dir):
+    """results.json of out_dir with flat views added for the tests: "runs", "summaries" and
+    "comparisons" across workloads, each item carrying its "workload" name (a comparison
+    also its workload's "checksum" text), "warnings" holding the run-wide warnings and
+    every workload's, and "blocks", the workload blocks."""
+    with open(os.path.join(out_dir, "results.json")) as f:
+        results = json.load(f)
+    blocks = workload_blocks(results, out_dir)
+    flat = {"runs": [], "summaries": [], "comparisons": []}
+    for block in blocks:
+        for key in flat:
+            for item in block[key]:
+                flat[key].append({"workload": block["name"], **item})
+        for c in flat["comparisons"]:
+            c.setdefault("checksum", block["checksum"]["text"])
+    warnings = results["warnings"] + [w for block in blocks for w in block["warnings"]]
+    results.update(flat, blocks=blocks, warnings=warnings)
+    return results
 
 
 def main(namespace, doc, parent=None):

@@ -34,8 +34,7 @@ def run_config(tmp, workloads, expect=0, **defaults):
     check(proc.returncode == expect, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     with open(os.path.join(out, "runs.csv"), newline="") as f:
         runs = list(csv.DictReader(f))
-    with open(os.path.join(out, "results.json")) as f:
-        results = json.load(f)
+    results = mmtest.load_results(out)
     shutil.rmtree(out)
     return runs, results
 

@@ -281,7 +281,7 @@ def interrupt_in_phase(tmp, sig):
     check([r["status"] for r in results["runs"]] == [r["status"] for r in runs],
           "results.json and runs.csv disagree")
     check_nothing_left(data, out)
-    check(not os.path.exists(os.path.join(out, ".histograms.tmp")), "spill file left")
+    check(not os.path.exists(os.path.join(out, "workloads")), "workloads/ left behind")
 
 
 def test_sigint(tmp):
@@ -611,6 +611,11 @@ def test_sigkill(tmp):
         proc.kill()
         results = check_results_valid(out)
         seen["absent" if results is None else "whole"] += 1
+        if results is not None:
+            # Every finished workload's block is there and valid, inline or in its file.
+            blocks = mmtest.workload_blocks(results, out)
+            check(all(b["runs"] for b in blocks), "a block without runs")
+            seen["blocks"] = seen.get("blocks", 0) + len(blocks)
         for name in ("runs.csv", "summary.csv"):
             check_csv_whole(os.path.join(out, name))
         for d in glob.glob(os.path.join(data, "mmbench-*")):

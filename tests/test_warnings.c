@@ -17,17 +17,18 @@
 #include <cmocka.h>
 
 /* Every warning in res matches want (NULL: there must be none) and there is one. */
-static void expect_warning(const struct results *res, const char *want, const char *label)
+static void expect_warning(const struct results_warning *list, size_t n, const char *want,
+                           const char *label)
 {
     if (!want) {
-        if (res->n_warnings)
-            fail_msg("%s: unexpected warning \"%s\"", label, res->warnings[0].text);
+        if (n)
+            fail_msg("%s: unexpected warning \"%s\"", label, list[0].text);
         return;
     }
-    for (size_t i = 0; i < res->n_warnings; i++)
-        if (strstr(res->warnings[i].text, want))
+    for (size_t i = 0; i < n; i++)
+        if (strstr(list[i].text, want))
             return;
-    fail_msg("%s: no warning with \"%s\" (%zu warnings)", label, want, res->n_warnings);
+    fail_msg("%s: no warning with \"%s\" (%zu warnings)", label, want, n);
 }
 
 static void base_context(struct sysinfo_context *si)
@@ -66,12 +67,12 @@ static void test_context(void **state)
         si.loadavg_1m = cases[i].load;
         snprintf(si.hypervisor, sizeof(si.hypervisor), "%s", cases[i].hypervisor);
         struct results res;
-        memset(&res, 0, sizeof(res));
+        results_init(&res, 1);
         warnings_check_context(&res, &si);
-        expect_warning(&res, cases[i].want, cases[i].label);
+        expect_warning(res.warnings, res.n_warnings, cases[i].want, cases[i].label);
         if (cases[i].want)
             assert_int_equal(res.warnings[0].workload, -1);
-        results_free(&res, NULL);
+        results_free(&res);
     }
 }
 
@@ -104,20 +105,23 @@ static void test_series(void **state)
         memset(&s, 0, sizeof(s));
         stats_summarize(cases[i].tput, cases[i].n, 1, &s.tput);
         s.cache_state_missed = cases[i].missed;
-        s.resident_before_pct = 40;
+        s.metric[METRIC_RESIDENT_BEFORE_PCT] = 40;
         struct results res;
-        memset(&res, 0, sizeof(res));
-        warnings_check_series(&res, 3, &w, "mmap", cases[i].tput, cases[i].n, &s);
-        expect_warning(&res, cases[i].want, cases[i].label);
+        results_init(&res, 4);
+        struct workload_result wr;
+        assert_int_equal(workload_result_init(&wr, 3, &w), 0);
+        warnings_check_series(&wr, &res, "mmap", cases[i].tput, cases[i].n, &s);
+        expect_warning(wr.warnings, wr.n_warnings, cases[i].want, cases[i].label);
         if (cases[i].want) {
-            assert_int_equal(res.warnings[0].workload, 3);
-            assert_non_null(strstr(res.warnings[0].text, "randread/mmap"));
+            assert_int_equal(wr.warnings[0].workload, 3);
+            assert_non_null(strstr(wr.warnings[0].text, "randread/mmap"));
         }
         /* "too few for outliers" must not also claim an outlier. */
         if (cases[i].n < WARN_OUTLIER_MIN_SAMPLES)
-            for (size_t k = 0; k < res.n_warnings; k++)
-                assert_null(strstr(res.warnings[k].text, "outlier"));
-        results_free(&res, NULL);
+            for (size_t k = 0; k < wr.n_warnings; k++)
+                assert_null(strstr(wr.warnings[k].text, "outlier"));
+        workload_result_free(&wr);
+        results_free(&res);
     }
 }
 

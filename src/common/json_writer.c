@@ -10,10 +10,46 @@ void jw_init(struct json_writer *jw, FILE *f)
     jw->first[0] = true;
 }
 
+void jw_init_at(struct json_writer *jw, FILE *f, int depth, bool first)
+{
+    memset(jw, 0, sizeof(*jw));
+    jw->f = f;
+    jw->depth = depth < JSON_WRITER_DEPTH ? depth : JSON_WRITER_DEPTH - 1;
+    jw->first[jw->depth] = first;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (1 to 4), or 0 when it is not one:
+ * overlong forms, surrogates and code points above U+10FFFF are not. */
+static size_t utf8_length(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || p[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+        return 0;
+    return n;
+}
+
 static void write_escaped(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x80) {
+            size_t n = utf8_length(p);
+            if (n == 0) {
+                fputs("\\ufffd", f);
+            } else {
+                fwrite(p, 1, n, f);
+                p += n - 1;
+            }
+            continue;
+        }
         switch (*p) {
         case '"':
             fputs("\\\"", f);

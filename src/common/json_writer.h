@@ -1,6 +1,7 @@
 /* A small streaming JSON writer: results can be written without building a tree, so
  * their memory does not grow with the number of runs. Commas and nesting are tracked;
- * strings are escaped; non-finite numbers become null. */
+ * strings are escaped, and bytes that are not UTF-8 become U+FFFD, so the output is valid
+ * JSON whatever a string holds; non-finite numbers become null. */
 #ifndef MMBENCH_JSON_WRITER_H
 #define MMBENCH_JSON_WRITER_H
 
@@ -17,6 +18,9 @@ struct json_writer {
 };
 
 void jw_init(struct json_writer *jw, FILE *f);
+/* Continues a document another writer began: inside depth open scopes, whose innermost
+ * already holds a value unless first (results.json is written in pieces this way). */
+void jw_init_at(struct json_writer *jw, FILE *f, int depth, bool first);
 void jw_object_begin(struct json_writer *jw, const char *key); /* key NULL in arrays */
 void jw_object_end(struct json_writer *jw);
 void jw_array_begin(struct json_writer *jw, const char *key);

@@ -3,8 +3,6 @@
 #include "backend.h"
 #include "units.h"
 
-#include "json_writer.h"
-
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -1009,22 +1007,6 @@ bool param_column_is_number(const struct param_def *d)
     }
 }
 
-static const char *const type_names[] = {
-    [PARAM_STRING] = "string",
-    [PARAM_SIZE] = "size",
-    [PARAM_DURATION] = "duration",
-    [PARAM_COUNT] = "count",
-    [PARAM_COUNT32] = "count",
-    [PARAM_FRACTION] = "fraction",
-    [PARAM_REAL] = "real",
-    [PARAM_ENUM] = "enum",
-    [PARAM_BOOL] = "bool",
-    [PARAM_SYNC_EVERY] = "sync_every",
-    [PARAM_BACKENDS] = "backend_list",
-    [PARAM_BACKEND] = "backend",
-    [PARAM_PIN] = "pin",
-};
-
 void params_print(FILE *out)
 {
     for (size_t i = 0; i < params_count(); i++) {
@@ -1043,65 +1025,24 @@ void params_print(FILE *out)
     }
 }
 
-void params_print_json(FILE *out)
+
+static const char *const type_names[] = {
+    [PARAM_STRING] = "string",
+    [PARAM_SIZE] = "size",
+    [PARAM_DURATION] = "duration",
+    [PARAM_COUNT] = "count",
+    [PARAM_COUNT32] = "count",
+    [PARAM_FRACTION] = "fraction",
+    [PARAM_REAL] = "real",
+    [PARAM_ENUM] = "enum",
+    [PARAM_BOOL] = "bool",
+    [PARAM_SYNC_EVERY] = "sync_every",
+    [PARAM_BACKENDS] = "backend_list",
+    [PARAM_BACKEND] = "backend",
+    [PARAM_PIN] = "pin",
+};
+
+const char *param_type_name(const struct param_def *d)
 {
-    struct json_writer jw;
-    jw_init(&jw, out);
-    jw_object_begin(&jw, NULL);
-    jw_array_begin(&jw, "backends");
-    for (size_t b = 0; b < backend_count(); b++) {
-        const struct backend_ops *ops = backend_get(b);
-        jw_object_begin(&jw, NULL);
-        jw_string(&jw, "name", ops->name);
-        jw_string(&jw, "description", ops->description);
-        jw_bool(&jw, "descriptor", (ops->caps & BACKEND_CAP_DESCRIPTOR) != 0);
-        jw_object_end(&jw);
-    }
-    jw_array_end(&jw);
-    jw_array_begin(&jw, "structure");
-    for (size_t i = 0; i < structure_key_count; i++) {
-        const struct structure_key *k = &structure_keys[i];
-        jw_object_begin(&jw, NULL);
-        jw_string(&jw, "name", k->name);
-        jw_string(&jw, "place", k->place == STRUCTURE_CONFIG ? "config" : "workload");
-        jw_string(&jw, "json_type", k->json_type);
-        jw_bool(&jw, "required", k->required);
-        jw_string(&jw, "doc", k->doc);
-        jw_object_end(&jw);
-    }
-    jw_array_end(&jw);
-    jw_array_begin(&jw, "keys");
-    for (size_t i = 0; i < params_count(); i++) {
-        const struct param_def *d = params_at(i);
-        jw_object_begin(&jw, NULL);
-        jw_string(&jw, "name", d->name);
-        jw_string(&jw, "column", d->column);
-        jw_string(&jw, "type", type_names[d->type]);
-        jw_bool(&jw, "whole_number", d->type == PARAM_COUNT || d->type == PARAM_COUNT32);
-        jw_string(&jw, "owner", param_owner(d));
-        jw_string(&jw, "group", d->group);
-        if (d->enum_names) {
-            jw_array_begin(&jw, "values");
-            for (int e = 0; d->enum_names[e]; e++)
-                jw_string(&jw, NULL, d->enum_names[e]);
-            jw_array_end(&jw);
-        }
-        bool ranged = d->type != PARAM_STRING && d->type != PARAM_ENUM && d->type != PARAM_BOOL &&
-                      d->type != PARAM_BACKENDS && d->type != PARAM_BACKEND && d->type != PARAM_PIN;
-        jw_number(&jw, "min", ranged ? d->min : NAN);
-        jw_number(&jw, "max", ranged ? d->max : NAN);
-        if (d->multiple_of)
-            jw_u64(&jw, "multiple_of", d->multiple_of);
-        if (d->min_nonzero)
-            jw_number(&jw, "min_nonzero", d->min_nonzero);
-        jw_string(&jw, "replaces", d->replaces);
-        jw_string(&jw, "default", d->default_text);
-        jw_string(&jw, "values_text", d->values);
-        jw_string(&jw, "doc", d->doc);
-        jw_bool(&jw, "descriptor_backends_only", (d->needs_caps & BACKEND_CAP_DESCRIPTOR) != 0);
-        jw_object_end(&jw);
-    }
-    jw_array_end(&jw);
-    jw_object_end(&jw);
-    fputc('\n', out);
+    return type_names[d->type];
 }

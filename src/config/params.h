@@ -140,8 +140,10 @@ const char *param_enum_name(const struct param_def *d, int e);
 /* Parses a CPU list "0-3,8" into a bit mask of up to 1024 CPUs. Returns 0 or -EINVAL. */
 int param_parse_cpulist(const char *text, uint64_t mask[16], const char **why);
 
-/* --list-keys: the table for people, or as JSON (what scripts/gen-docs reads). */
+/* --list-keys: the table for people (report/catalog.c writes it as JSON). */
 void params_print(FILE *out);
-void params_print_json(FILE *out);
+
+/* The name of d's type in the JSON catalog: "size", "enum", ... */
+const char *param_type_name(const struct param_def *d);
 
 #endif

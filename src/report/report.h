@@ -1,6 +1,15 @@
 /* Reporters: the results of a run as files (runs.csv, summary.csv, results.json) and on
- * the console. Each file format is a small module behind one interface; the files are
- * written to a temporary name and renamed, so a reader never sees a partial file. */
+ * the console.
+ *
+ * Files grow as the run goes, at a cost proportional to what each workload adds: the CSV
+ * files get the workload's rows appended (one write each), and the workload's results.json
+ * block is written once, atomically (a new file, then a rename), as workloads/NNNNNN.json.
+ * While the run lasts, results.json holds the context and the config and names that
+ * directory ("workload_files"); at the end (also after Ctrl-C, SIGTERM or SIGHUP) it is
+ * rewritten once with every block inline and the directory removed. A run killed with
+ * SIGKILL leaves a valid results.json that still points at the blocks of every finished
+ * workload, each of them valid. Every file is created new (O_EXCL, never through a
+ * symlink) in the results directory. */
 #ifndef MMBENCH_REPORT_H
 #define MMBENCH_REPORT_H
 
@@ -13,7 +22,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define REPORT_SCHEMA_VERSION 1
+#define REPORT_SCHEMA_VERSION 2           /* results.json */
+#define REPORT_WORKLOAD_DIR   "workloads" /* the blocks of finished workloads, while running */
 
 struct report_input {
     const char *config_name;
@@ -22,45 +32,58 @@ struct report_input {
     const char *command_line;
     const struct workload *workloads;
     size_t n_workloads;
-    const struct results *res;
+    const struct results *res; /* run-wide totals and warnings */
     const struct sysinfo_context *si;
     const struct timer_info *timer;
     const struct perf_probe *perf;
-    bool complete; /* false for a checkpoint written mid-run */
+    bool complete; /* every workload ran */
 };
 
-struct report_format {
-    const char *file_name;
-    int (*write)(FILE *f, const struct report_input *in);
-};
+struct report_files;
 
-extern const struct report_format report_runs_csv;
-extern const struct report_format report_summary_csv;
-extern const struct report_format report_results_json;
+/* Creates the result files in dir (which exists and is empty): the CSV headers and a
+ * results.json that holds the context and config. Returns 0 or -errno after logging. */
+int report_files_open(const char *dir, const struct report_input *in, struct report_files **out);
 
-/* Writes every file format into dir, each atomically. Returns 0 or -errno after
- * logging. */
-int report_write_files(const char *dir, const struct report_input *in);
+/* Adds a finished workload to every file. Returns 0 or -errno after logging (the files
+ * written so far stay valid). */
+int report_files_add(struct report_files *f, const struct report_input *in,
+                     const struct workload_result *wr);
 
-/* Async-signal-safe: removes the temporary file being written, if any (for an exit in the
- * middle of report_write_files; the finished files are left as they are). */
+/* Writes the final results.json (every block inline, the totals and warnings) and removes
+ * the workload directory. Frees f. Returns 0 or -errno after logging. */
+int report_files_finish(struct report_files *f, const struct report_input *in);
+
+/* Async-signal-safe: removes the temporary file being written, if any (for an exit in
+ * the middle of writing; the finished files are left as they are). */
 void report_emergency_cleanup(void);
 
 /* Console: the context in a few lines, one table per workload, the closing lines. */
 void report_console_header(FILE *out, const struct report_input *in);
-void report_console_workload(FILE *out, const struct report_input *in, unsigned workload);
-/* Prints the warnings about workload (-1: about the whole run) to err, after flushing out
- * so that both streams read in order on a terminal or in a log. */
-void report_console_warnings(FILE *out, FILE *err, const struct report_input *in, int workload);
+void report_console_workload(FILE *out, const struct report_input *in,
+                             const struct workload_result *wr);
+/* Prints warnings to err after flushing out, so that both streams read in order on a
+ * terminal or in a log: the run-wide ones (wr NULL) or the workload's. */
+void report_console_warnings(FILE *out, FILE *err, const struct report_input *in,
+                             const struct workload_result *wr);
 void report_console_footer(FILE *out, const struct report_input *in, const char *results_dir);
-
-/* The summary and comparison of a workload x backend, or NULL. */
-const struct results_summary *report_find_summary(const struct results *res, unsigned workload,
-                                                  unsigned backend);
-const struct results_comparison *report_find_comparison(const struct results *res,
-                                                        unsigned workload);
 
 /* Writes text as one CSV field (RFC 4180: quoted when it holds , " CR or LF). */
 void report_csv_field(FILE *f, const char *text);
+
+/* The formats, each a small module: the CSV files' header and rows, and the JSON document's
+ * parts. Each writes to f and returns 0 or -errno. */
+int report_csv_runs_header(FILE *f);
+int report_csv_runs_rows(FILE *f, const struct report_input *in, const struct workload_result *wr);
+int report_csv_summary_header(FILE *f);
+int report_csv_summary_rows(FILE *f, const struct report_input *in,
+                            const struct workload_result *wr);
+/* results.json: everything before the workloads ("workload_files" names the directory
+ * when the blocks are not inline), one workload's block (an element of the "workloads"
+ * array, and a JSON document of its own), and everything after (after_blocks: the array
+ * holds blocks, so the tail starts with a separator's worth of context). */
+int report_json_head(FILE *f, const struct report_input *in, const char *workload_files);
+int report_json_workload(FILE *f, const struct report_input *in, const struct workload_result *wr);
+int report_json_tail(FILE *f, const struct report_input *in, bool after_blocks);
 
 #endif

@@ -1,6 +1,7 @@
 /* The console summary on stdout: a few lines of context, a table per workload with the
  * verdict, and where the results went. Diagnostics go to stderr, never here. */
 #include "backend.h"
+#include "metrics.h"
 #include "report.h"
 #include "units.h"
 
@@ -42,27 +43,28 @@ static void workload_line(FILE *out, const struct workload *w)
             w->repetitions, dur, w->warmup, w->threads, w->threads == 1 ? "" : "s");
 }
 
-void report_console_workload(FILE *out, const struct report_input *in, unsigned wi)
+/* Why the backend has no summary: the first failed run's error. */
+static const char *failure_of(const struct workload_result *wr, unsigned b)
 {
-    const struct workload *w = &in->workloads[wi];
-    const struct results *res = in->res;
+    for (size_t i = 0; i < wr->n_runs; i++)
+        if (wr->runs[i].backend == b && wr->runs[i].status == RUN_FAILED)
+            return wr->runs[i].error;
+    return "no successful repetition";
+}
+
+void report_console_workload(FILE *out, const struct report_input *in,
+                             const struct workload_result *wr)
+{
+    const struct workload *w = wr->w;
+    (void)in;
     workload_line(out, w);
-    fprintf(out, "  %-7s %10s  %-21s %10s %9s %9s %10s %6s\n", "backend", "MiB/s",
+    fprintf(out, "  %-8s %10s  %-21s %10s %9s %9s %10s %6s\n", "backend", "MiB/s",
             "95% CI of median", "ops/s", "p50", "p99", "faults/op", "cv");
-    for (size_t b = 0; b < backend_count(); b++) {
-        if (!(w->backend_mask & (1U << b)))
-            continue;
-        const struct results_summary *s = report_find_summary(res, wi, (unsigned)b);
-        const char *name = backend_get(b)->name;
-        if (!s || s->n_ok == 0) {
-            const char *why = "no successful repetition";
-            for (size_t i = 0; i < res->n_runs; i++)
-                if (res->runs[i].workload == wi && res->runs[i].backend == b &&
-                    res->runs[i].status == RUN_FAILED) {
-                    why = res->runs[i].error;
-                    break;
-                }
-            fprintf(out, "  %-7s FAILED: %s\n", name, why);
+    for (size_t i = 0; i < wr->n_summaries; i++) {
+        const struct results_summary *s = &wr->summaries[i];
+        const char *name = backend_get(s->backend)->name;
+        if (s->n_ok == 0) {
+            fprintf(out, "  %-8s FAILED: %s\n", name, failure_of(wr, s->backend));
             continue;
         }
         char ci[48] = "n/a (< 3 reps)", p50[16], p99[16], cv[16] = "n/a";
@@ -72,49 +74,54 @@ void report_console_workload(FILE *out, const struct report_input *in, unsigned 
             snprintf(cv, sizeof(cv), "%.1f%%", 100 * s->tput.cv);
         units_format_latency(s->latency.p50_ns, p50, sizeof(p50));
         units_format_latency(s->latency.p99_ns, p99, sizeof(p99));
-        fprintf(out, "  %-7s %10.1f  %-21s %10.0f %9s %9s %10.3g %6s\n", name, s->tput.median, ci,
-                s->ops_s_median, p50, p99, s->faults_per_op, cv);
+        fprintf(out, "  %-8s %10.1f  %-21s %10.0f %9s %9s %10.3g %6s\n", name, s->tput.median, ci,
+                s->ops_s_median, p50, p99, s->metric[METRIC_FAULTS_PER_OP], cv);
         if (w->sync != SYNC_NONE && !isnan(s->flush.p50_ns)) {
             char f50[16], f99[16];
             units_format_latency(s->flush.p50_ns, f50, sizeof(f50));
             units_format_latency(s->flush.p99_ns, f99, sizeof(f99));
-            const char *call = "flush";
-            for (size_t i = 0; i < res->n_runs; i++)
-                if (res->runs[i].workload == wi && res->runs[i].backend == b) {
-                    call = res->runs[i].flush_call;
-                    break;
-                }
-            fprintf(out, "  %-7s flush %s: p50 %s, p99 %s, %.1f%% of the phase\n", "", call, f50,
-                    f99, s->flush_share_pct);
+            fprintf(out, "  %-8s flush %s: p50 %s, p99 %s, %.1f%% of the phase\n", "",
+                    backend_get(s->backend)->flush_call(w->sync), f50, f99,
+                    s->metric[METRIC_FLUSH_SHARE_PCT]);
         }
     }
-    const struct results_comparison *cmp = report_find_comparison(res, wi);
-    if (cmp)
-        fprintf(out, "  verdict: %s; checksums %s\n", cmp->verdict, cmp->checksum);
+    const struct results_comparison *head = workload_result_headline(wr);
+    if (head) {
+        fprintf(out, "  verdict: %s", head->verdict);
+        for (size_t i = 0; i < wr->n_comparisons; i++) {
+            const struct results_comparison *c = &wr->comparisons[i];
+            if (c != head &&
+                !(c->numerator == head->denominator && c->denominator == head->numerator))
+                fprintf(out, "; %s", c->verdict);
+        }
+        fprintf(out, "; checksums %s\n", wr->checksum.text);
+    } else {
+        fprintf(out, "  checksums %s\n", wr->checksum.text);
+    }
     fflush(out);
 }
 
-void report_console_warnings(FILE *out, FILE *err, const struct report_input *in, int workload)
+void report_console_warnings(FILE *out, FILE *err, const struct report_input *in,
+                             const struct workload_result *wr)
 {
     fflush(out);
-    for (size_t i = 0; i < in->res->n_warnings; i++)
-        if (in->res->warnings[i].workload == workload)
-            fprintf(err, "mmbench: warning: %s\n", in->res->warnings[i].text);
+    const struct results_warning *list = wr ? wr->warnings : in->res->warnings;
+    size_t n = wr ? wr->n_warnings : in->res->n_warnings;
+    for (size_t i = 0; i < n; i++)
+        fprintf(err, "mmbench: warning: %s\n", list[i].text);
     fflush(err);
 }
 
 void report_console_footer(FILE *out, const struct report_input *in, const char *results_dir)
 {
     const struct results *res = in->res;
-    size_t failed = 0;
-    for (size_t i = 0; i < res->n_runs; i++)
-        failed += res->runs[i].status == RUN_FAILED;
+    size_t warnings = res->n_warnings + res->workload_warnings + res->n_warnings_dropped;
     fprintf(out, "\nresults: %s/ (runs.csv, summary.csv, results.json)\n", results_dir);
     if (res->interrupted)
         fprintf(out, "interrupted: the results hold the runs completed so far\n");
-    if (failed || res->n_warnings)
-        fprintf(out, "%zu failed run%s, %zu warning%s (see above and results.json)\n", failed,
-                failed == 1 ? "" : "s", res->n_warnings + res->n_warnings_dropped,
-                res->n_warnings + res->n_warnings_dropped == 1 ? "" : "s");
+    if (res->failed_runs || warnings)
+        fprintf(out, "%zu failed run%s, %zu warning%s (see above and results.json)\n",
+                res->failed_runs, res->failed_runs == 1 ? "" : "s", warnings,
+                warnings == 1 ? "" : "s");
     fflush(out);
 }

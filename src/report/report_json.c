@@ -8,6 +8,7 @@
 #include "report.h"
 #include "report_columns.h"
 #include "stats.h"
+#include "units.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,12 +31,14 @@ static void write_value(struct json_writer *jw, const char *key, const struct re
     }
 }
 
-static void write_row(struct json_writer *jw, const struct report_input *in,
-                      const struct report_column *cols, size_t n, const void *row)
+static void write_row(struct json_writer *jw, const struct report_column *cols, size_t n,
+                      const struct report_row *row)
 {
     struct report_value v;
     for (size_t i = 0; i < n; i++) {
-        cols[i].get(&cols[i], in, row, &v);
+        if (i < REPORT_IDENTITY_COLUMNS && i != REPORT_IDENTITY_COLUMNS - 1)
+            continue; /* the workload's name is the block's; the backend stays */
+        cols[i].get(&cols[i], row, &v);
         write_value(jw, cols[i].name, &v);
     }
 }
@@ -163,88 +166,120 @@ static void write_config(struct json_writer *jw, const struct report_input *in)
     jw_object_end(jw);
 }
 
-static int write_hist(struct json_writer *jw, const char *key, const struct report_input *in,
-                      const struct results_hist_ref *ref, struct hist *scratch)
+static void write_hist(struct json_writer *jw, const char *key, const struct hist *h)
 {
-    if (results_hist_load(in->res, ref, scratch) < 0)
-        return -EIO;
     jw_object_begin(jw, key);
     jw_string(jw, "unit", "ns");
-    jw_u64(jw, "count", scratch->count);
-    jw_number(jw, "mean_ns", hist_mean(scratch));
-    jw_number(jw, "min_ns", scratch->count ? (double)scratch->min_ns : NAN);
-    jw_number(jw, "max_ns", scratch->count ? (double)scratch->max_ns : NAN);
+    jw_u64(jw, "count", h->count);
+    jw_number(jw, "mean_ns", hist_mean(h));
+    jw_number(jw, "min_ns", h->count ? (double)h->min_ns : NAN);
+    jw_number(jw, "max_ns", h->count ? (double)h->max_ns : NAN);
     jw_int(jw, "sub_buckets_bits", HIST_BITS);
     /* Non-empty buckets as [lower_ns, upper_ns, count]: values v with lower <= v < upper. */
     jw_array_begin(jw, "buckets");
     for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-        if (!scratch->buckets[i])
+        if (!h->buckets[i])
             continue;
         char text[96];
-        snprintf(
-            text, sizeof(text), "[%llu, %llu, %llu]", (unsigned long long)hist_bucket_lower_ns(i),
-            (unsigned long long)hist_bucket_upper_ns(i), (unsigned long long)scratch->buckets[i]);
+        snprintf(text, sizeof(text), "[%llu, %llu, %llu]",
+                 (unsigned long long)hist_bucket_lower_ns(i),
+                 (unsigned long long)hist_bucket_upper_ns(i), (unsigned long long)h->buckets[i]);
         jw_raw(jw, NULL, text);
     }
     jw_array_end(jw);
     jw_object_end(jw);
-    return 0;
 }
 
-static int write_results(FILE *f, const struct report_input *in)
+static const char *const checksum_status_names[] = {
+    [CHECKSUM_MATCH] = "match",
+    [CHECKSUM_MISMATCH] = "mismatch",
+    [CHECKSUM_NOT_APPLICABLE] = "not_applicable",
+    [CHECKSUM_UNVERIFIED] = "unverified",
+};
+
+/* Depth of a workload block in results.json: the document, its "workloads" array. */
+#define BLOCK_DEPTH 2
+
+int report_json_head(FILE *f, const struct report_input *in, const char *workload_files)
 {
-    const struct results *res = in->res;
     struct json_writer jw;
     jw_init(&jw, f);
-    struct hist *scratch = malloc(sizeof(*scratch));
-    if (!scratch)
-        return -ENOMEM;
-    int ret = 0;
-    size_t failed = 0;
-    for (size_t i = 0; i < res->n_runs; i++)
-        failed += res->runs[i].status == RUN_FAILED;
-
     jw_object_begin(&jw, NULL);
     jw_int(&jw, "schema_version", REPORT_SCHEMA_VERSION);
     jw_string(&jw, "tool", "mmbench");
-    jw_bool(&jw, "complete", in->complete);
-    jw_bool(&jw, "interrupted", res->interrupted);
-    jw_u64(&jw, "failed_runs", failed);
     write_context(&jw, in);
     write_config(&jw, in);
+    if (workload_files)
+        jw_string(&jw, "workload_files", workload_files);
+    jw_array_begin(&jw, "workloads");
+    return ferror(f) ? -EIO : 0;
+}
+
+int report_json_workload(FILE *f, const struct report_input *in, const struct workload_result *wr)
+{
+    struct json_writer jw;
+    jw_init_at(&jw, f, BLOCK_DEPTH, true);
+    jw_object_begin(&jw, NULL);
+    jw_int(&jw, "index", wr->workload);
+    jw_string(&jw, "name", wr->w->name);
+    jw_string(&jw, "base_name", wr->w->base_name);
+    jw_bool(&jw, "interrupted", wr->interrupted);
     jw_array_begin(&jw, "runs");
-    for (size_t i = 0; i < res->n_runs; i++) {
+    for (size_t i = 0; i < wr->n_runs; i++) {
+        struct report_row row = {in, wr, &wr->runs[i]};
         jw_object_begin(&jw, NULL);
-        write_row(&jw, in, report_run_columns, report_run_column_count, &res->runs[i]);
+        write_row(&jw, report_run_columns, report_run_column_count, &row);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);
     jw_array_begin(&jw, "summaries");
-    for (size_t i = 0; i < res->n_summaries && ret == 0; i++) {
+    for (size_t i = 0; i < wr->n_summaries; i++) {
+        const struct results_summary *s = &wr->summaries[i];
+        struct report_row row = {in, wr, s};
         jw_object_begin(&jw, NULL);
-        write_row(&jw, in, report_summary_columns, report_summary_column_count, &res->summaries[i]);
-        ret = write_hist(&jw, "latency_histogram", in, &res->summaries[i].latency_hist, scratch);
-        if (ret == 0)
-            ret = write_hist(&jw, "flush_histogram", in, &res->summaries[i].flush_hist, scratch);
+        write_row(&jw, report_summary_columns, report_summary_column_count, &row);
+        write_hist(&jw, "latency_histogram", s->latency_hist);
+        write_hist(&jw, "flush_histogram", s->flush_hist);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);
     jw_array_begin(&jw, "comparisons");
-    for (size_t i = 0; i < res->n_comparisons; i++) {
-        const struct results_comparison *c = &res->comparisons[i];
+    for (size_t i = 0; i < wr->n_comparisons; i++) {
+        const struct results_comparison *c = &wr->comparisons[i];
         jw_object_begin(&jw, NULL);
-        jw_string(&jw, "workload", in->workloads[c->workload].name);
-        jw_string(&jw, "numerator", "mmap");
-        jw_string(&jw, "denominator", "pread");
+        jw_string(&jw, "numerator", backend_get(c->numerator)->name);
+        jw_string(&jw, "denominator", backend_get(c->denominator)->name);
+        jw_bool(&jw, "headline", c->headline);
         jw_number(&jw, "ratio", c->ratio);
         jw_number(&jw, "ci_low", c->ci_low);
         jw_number(&jw, "ci_high", c->ci_high);
         jw_string(&jw, "verdict", c->verdict);
-        jw_string(&jw, "checksum", c->checksum);
-        jw_bool(&jw, "checksum_mismatch", c->checksum_mismatch);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);
+    jw_object_begin(&jw, "checksum");
+    jw_string(&jw, "status", checksum_status_names[wr->checksum.status]);
+    jw_string(&jw, "text", wr->checksum.text);
+    jw_object_end(&jw);
+    jw_array_begin(&jw, "warnings");
+    for (size_t i = 0; i < wr->n_warnings; i++)
+        jw_string(&jw, NULL, wr->warnings[i].text);
+    jw_array_end(&jw);
+    jw_object_end(&jw);
+    return ferror(f) ? -EIO : 0;
+}
+
+int report_json_tail(FILE *f, const struct report_input *in, bool after_blocks)
+{
+    const struct results *res = in->res;
+    struct json_writer jw;
+    /* After the blocks: inside the document and its "workloads" array. */
+    jw_init_at(&jw, f, BLOCK_DEPTH, !after_blocks);
+    jw_array_end(&jw);
+    jw_bool(&jw, "complete", in->complete);
+    jw_bool(&jw, "interrupted", res->interrupted);
+    jw_u64(&jw, "workloads_run", res->workloads_done);
+    jw_u64(&jw, "failed_runs", res->failed_runs);
     jw_array_begin(&jw, "warnings");
     for (size_t i = 0; i < res->n_warnings; i++)
         jw_string(&jw, NULL, res->warnings[i].text);
@@ -255,9 +290,5 @@ static int write_results(FILE *f, const struct report_input *in)
     jw_int(&jw, "bootstrap_resamples", STATS_BOOTSTRAP_RESAMPLES);
     jw_object_end(&jw);
     jw_object_end(&jw);
-    free(scratch);
-    return ret ? ret : ferror(f) ? -EIO : 0;
+    return ferror(f) ? -EIO : 0;
 }
-
-const struct report_format report_results_json = {.file_name = "results.json",
-                                                  .write = write_results};

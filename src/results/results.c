@@ -1,177 +1,171 @@
 #include "results.h"
 
-#include "log.h"
-
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
-/* The spill file's path, for the emergency exit; empty when there is none. */
-static char emergency_spill[PATH_MAX];
+const char *const run_status_names[] = {RUN_STATUS_LIST(WORKLOAD_ENUM_NAME) NULL};
 
-int results_init(struct results *r, const struct workload *workloads, size_t n,
-                 const char *spill_path)
+void results_init(struct results *r, size_t n_workloads)
 {
     memset(r, 0, sizeof(*r));
-    r->workloads = workloads;
-    r->n_workloads = n;
-    r->spill = fopen(spill_path, "w+xe");
-    if (!r->spill) {
-        int e = errno;
-        log_error("creating %s: %s", spill_path, strerror(e));
-        return -e;
-    }
-    snprintf(emergency_spill, sizeof(emergency_spill), "%s", spill_path);
-    return 0;
+    r->n_workloads = n_workloads;
 }
 
-void results_free(struct results *r, const char *spill_path)
+static void free_warnings(struct results_warning *list, size_t n)
 {
-    if (r->spill) {
-        emergency_spill[0] = '\0';
-        fclose(r->spill);
-        unlink(spill_path);
-    }
-    for (size_t i = 0; i < r->n_warnings; i++)
-        free(r->warnings[i].text);
-    free(r->warnings);
-    free(r->runs);
-    free(r->summaries);
-    free(r->comparisons);
+    for (size_t i = 0; i < n; i++)
+        free(list[i].text);
+    free(list);
+}
+
+void results_free(struct results *r)
+{
+    free_warnings(r->warnings, r->n_warnings);
     memset(r, 0, sizeof(*r));
 }
 
-void results_emergency_cleanup(void)
-{
-    if (emergency_spill[0])
-        unlink(emergency_spill);
-}
-
-/* Grows *items (of size bytes each) to hold one more. */
-static int grow(void **items, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    size_t new_cap = *cap ? *cap * 2 : 16;
-    void *grown = realloc(*items, new_cap * size);
-    if (!grown)
-        return -ENOMEM;
-    *items = grown;
-    *cap = new_cap;
-    return 0;
-}
-
-int results_add_run(struct results *r, const struct run_record *rec)
-{
-    if (grow((void **)&r->runs, &r->cap_runs, r->n_runs, sizeof(*rec)) < 0)
-        return -ENOMEM;
-    r->runs[r->n_runs++] = *rec;
-    if (rec->status != RUN_OK)
-        r->any_failed = r->any_failed || rec->status == RUN_FAILED;
-    return 0;
-}
-
-int results_add_summary(struct results *r, const struct results_summary *s)
-{
-    if (grow((void **)&r->summaries, &r->cap_summaries, r->n_summaries, sizeof(*s)) < 0)
-        return -ENOMEM;
-    r->summaries[r->n_summaries++] = *s;
-    return 0;
-}
-
-int results_add_comparison(struct results *r, const struct results_comparison *c)
-{
-    if (grow((void **)&r->comparisons, &r->cap_comparisons, r->n_comparisons, sizeof(*c)) < 0)
-        return -ENOMEM;
-    r->comparisons[r->n_comparisons++] = *c;
-    return 0;
-}
-
-void results_warn(struct results *r, int workload, const char *fmt, ...)
+/* Appends a warning to *list unless the run already holds RESULTS_MAX_WARNINGS. */
+static void add_warning(struct results *res, struct results_warning **list, size_t *n, int workload,
+                        const char *fmt, va_list ap)
 {
     char text[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    if (r->n_warnings >= RESULTS_MAX_WARNINGS) {
-        r->n_warnings_dropped++;
+    if (res->n_warnings + res->workload_warnings + *n >= RESULTS_MAX_WARNINGS) {
+        res->n_warnings_dropped++;
         return;
     }
-    struct results_warning *grown = realloc(r->warnings, (r->n_warnings + 1) * sizeof(*grown));
+    struct results_warning *grown = realloc(*list, (*n + 1) * sizeof(*grown));
     char *copy = strdup(text);
     if (!grown || !copy) {
         free(copy);
         if (grown)
-            r->warnings = grown;
-        r->n_warnings_dropped++;
+            *list = grown;
+        res->n_warnings_dropped++;
         return;
     }
-    r->warnings = grown;
-    r->warnings[r->n_warnings].workload = workload;
-    r->warnings[r->n_warnings].text = copy;
-    r->n_warnings++;
+    *list = grown;
+    grown[*n].workload = workload;
+    grown[*n].text = copy;
+    (*n)++;
 }
 
-/* Spill format: count, sum, min, max, n_buckets (uint64 each), then n_buckets pairs of
- * (uint32 index, uint64 count). */
-int results_hist_save(struct results *r, const struct hist *h, struct results_hist_ref *ref)
+void results_warn(struct results *r, const char *fmt, ...)
 {
-    ref->offset = -1;
-    ref->n_buckets = 0;
-    if (h->count == 0)
-        return 0;
-    if (fseek(r->spill, 0, SEEK_END) < 0)
-        return -errno;
-    long offset = ftell(r->spill);
-    uint32_t n = 0;
-    for (unsigned i = 0; i < HIST_BUCKETS; i++)
-        n += h->buckets[i] != 0;
-    uint64_t header[5] = {h->count, h->sum_ns, h->min_ns, h->max_ns, n};
-    if (fwrite(header, sizeof(header), 1, r->spill) != 1)
-        return -EIO;
-    for (uint32_t i = 0; i < HIST_BUCKETS; i++) {
-        if (!h->buckets[i])
-            continue;
-        if (fwrite(&i, sizeof(i), 1, r->spill) != 1 ||
-            fwrite(&h->buckets[i], sizeof(uint64_t), 1, r->spill) != 1)
-            return -EIO;
+    va_list ap;
+    va_start(ap, fmt);
+    add_warning(r, &r->warnings, &r->n_warnings, -1, fmt, ap);
+    va_end(ap);
+}
+
+void workload_result_warn(struct workload_result *wr, struct results *res, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_warning(res, &wr->warnings, &wr->n_warnings, (int)wr->workload, fmt, ap);
+    va_end(ap);
+}
+
+int workload_result_init(struct workload_result *wr, unsigned index, const struct workload *w)
+{
+    memset(wr, 0, sizeof(*wr));
+    for (size_t b = 0; b < RESULTS_MAX_BACKENDS; b++) {
+        wr->latency[b] = results_hist_alloc();
+        wr->flush[b] = results_hist_alloc();
+        if (!wr->latency[b] || !wr->flush[b]) {
+            workload_result_free(wr);
+            return -ENOMEM;
+        }
     }
-    if (fflush(r->spill) != 0)
-        return -errno;
-    ref->offset = offset;
-    ref->n_buckets = n;
+    workload_result_reset(wr, index, w);
     return 0;
 }
 
-int results_hist_load(const struct results *r, const struct results_hist_ref *ref, struct hist *h)
+void workload_result_reset(struct workload_result *wr, unsigned index, const struct workload *w)
 {
-    hist_init(h);
-    if (ref->offset < 0)
-        return 0;
-    if (fseek(r->spill, ref->offset, SEEK_SET) < 0)
-        return -errno;
-    uint64_t header[5];
-    if (fread(header, sizeof(header), 1, r->spill) != 1)
-        return -EIO;
-    h->count = header[0];
-    h->sum_ns = header[1];
-    h->min_ns = header[2];
-    h->max_ns = header[3];
-    for (uint64_t b = 0; b < header[4]; b++) {
-        uint32_t i;
-        uint64_t count;
-        if (fread(&i, sizeof(i), 1, r->spill) != 1 ||
-            fread(&count, sizeof(count), 1, r->spill) != 1 || i >= HIST_BUCKETS)
-            return -EIO;
-        h->buckets[i] = count;
+    free_warnings(wr->warnings, wr->n_warnings);
+    wr->warnings = NULL;
+    wr->n_warnings = 0;
+    wr->workload = index;
+    wr->w = w;
+    wr->n_runs = 0;
+    wr->n_summaries = 0;
+    wr->n_comparisons = 0;
+    wr->interrupted = false;
+    memset(&wr->checksum, 0, sizeof(wr->checksum));
+    for (size_t b = 0; b < RESULTS_MAX_BACKENDS; b++) {
+        hist_init(wr->latency[b]);
+        hist_init(wr->flush[b]);
     }
+}
+
+void workload_result_free(struct workload_result *wr)
+{
+    free_warnings(wr->warnings, wr->n_warnings);
+    free(wr->runs);
+    free(wr->checks);
+    for (size_t b = 0; b < RESULTS_MAX_BACKENDS; b++) {
+        results_hist_free(wr->latency[b]);
+        results_hist_free(wr->flush[b]);
+    }
+    memset(wr, 0, sizeof(*wr));
+}
+
+int workload_result_add_run(struct workload_result *wr, const struct run_record *rec,
+                            const struct run_check *check)
+{
+    if (wr->n_runs == wr->cap_runs) {
+        size_t cap = wr->cap_runs ? wr->cap_runs * 2 : 16;
+        struct run_record *runs = realloc(wr->runs, cap * sizeof(*runs));
+        if (runs)
+            wr->runs = runs;
+        struct run_check *checks = runs ? realloc(wr->checks, cap * sizeof(*checks)) : NULL;
+        if (!checks)
+            return -ENOMEM;
+        wr->checks = checks;
+        wr->cap_runs = cap;
+    }
+    wr->runs[wr->n_runs] = *rec;
+    if (check)
+        wr->checks[wr->n_runs] = *check;
+    else
+        memset(&wr->checks[wr->n_runs], 0, sizeof(*check));
+    wr->n_runs++;
     return 0;
+}
+
+const struct results_summary *workload_result_summary(const struct workload_result *wr,
+                                                      unsigned backend)
+{
+    for (size_t i = 0; i < wr->n_summaries; i++)
+        if (wr->summaries[i].backend == backend)
+            return &wr->summaries[i];
+    return NULL;
+}
+
+const struct results_comparison *workload_result_headline(const struct workload_result *wr)
+{
+    for (size_t i = 0; i < wr->n_comparisons; i++)
+        if (wr->comparisons[i].headline)
+            return &wr->comparisons[i];
+    return wr->n_comparisons ? &wr->comparisons[0] : NULL;
+}
+
+void results_account(struct results *r, const struct workload_result *wr)
+{
+    r->workloads_done++;
+    r->runs += wr->n_runs;
+    for (size_t i = 0; i < wr->n_runs; i++) {
+        if (wr->runs[i].status == RUN_FAILED) {
+            r->failed_runs++;
+            r->any_failed = true;
+        }
+    }
+    r->workload_warnings += wr->n_warnings;
+    r->interrupted = r->interrupted || wr->interrupted;
 }
 
 struct hist *results_hist_alloc(void)
@@ -189,17 +183,4 @@ void results_hist_free(struct hist *h)
 {
     if (h)
         munmap(h, sizeof(*h));
-}
-
-const char *results_status_name(enum run_status s)
-{
-    switch (s) {
-    case RUN_OK:
-        return "ok";
-    case RUN_FAILED:
-        return "failed";
-    case RUN_INTERRUPTED:
-    default:
-        return "interrupted";
-    }
 }

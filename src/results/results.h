@@ -1,14 +1,18 @@
-/* What a run measured: one record per workload x backend x repetition, and the
- * aggregates per workload x backend and per workload (the backend comparison).
+/* What a run measured: one record per workload x backend x repetition, and, per workload,
+ * the aggregates per backend, the comparisons with the baseline backend and the checksum
+ * verdict.
  *
- * Memory stays bounded whatever the sweep: records are compact, and latency histograms
- * (22 KiB each) are kept on disk in a spill file, sparse, until a reporter loads them. */
+ * Results flow one way: the runner fills the records of one workload into a
+ * workload_result, checks_verify() marks the runs whose checksums disagree,
+ * aggregate_workload() adds the summaries, verdict_workload() the comparisons, and the
+ * reporters write the finished workload out and forget it. Memory is bounded by one
+ * workload, whatever the sweep; struct results keeps only run-wide totals. */
 #ifndef MMBENCH_RESULTS_H
 #define MMBENCH_RESULTS_H
 
-#include "backend.h"
 #include "hist.h"
 #include "kcounters.h"
+#include "metrics.h"
 #include "perf.h"
 #include "stats.h"
 #include "workload.h"
@@ -16,11 +20,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
-enum run_status { RUN_OK, RUN_FAILED, RUN_INTERRUPTED };
+#define RUN_STATUS_LIST(X) X(RUN_OK, "ok") X(RUN_FAILED, "failed") X(RUN_INTERRUPTED, "interrupted")
+enum run_status { RUN_STATUS_LIST(WORKLOAD_ENUM_VALUE) };
+extern const char *const run_status_names[];
 
-#define RESULTS_TEXT_MAX 200
+#define RESULTS_TEXT_MAX 256 /* the error and note of a run; BACKEND_NOTE_MAX fits */
 
 struct run_record {
     unsigned workload; /* index into the workloads */
@@ -46,7 +51,6 @@ struct run_record {
     struct hist_summary flush; /* ns per flush call; count = flush calls */
     uint64_t flush_total_ns;   /* summed over threads */
     uint64_t end_flush_ns;     /* the final flush (longest over threads) */
-    double flush_share_pct;    /* flush time / (elapsed x threads) */
 
     uint64_t setup_ns;    /* backend open: open + mmap + madvise + populate */
     uint64_t teardown_ns; /* backend close: munmap + close */
@@ -54,9 +58,18 @@ struct run_record {
     uint64_t remap_ns;
     uint64_t prepare_ns; /* cache preparation before the phase */
 
-    uint64_t minflt, majflt; /* getrusage of the workers */
-    uint64_t nvcsw, nivcsw;
-    uint64_t utime_ns, stime_ns;
+    uint64_t minflt, majflt;       /* getrusage of the workers */
+    uint64_t nvcsw, nivcsw;        /* voluntary and involuntary context switches */
+    uint64_t utime_ns, stime_ns;   /* user and system CPU time, summed over workers */
+    uint64_t oncpu_ns;             /* time on a CPU, summed over workers (schedstat) */
+    uint64_t runqueue_ns;          /* time runnable but waiting for a CPU (schedstat) */
+    bool have_schedstat;           /* oncpu_ns and runqueue_ns were measured */
+    uint64_t worker_wall_ns;       /* wall time summed over workers: the time split's whole */
+    uint64_t syscalls;             /* system calls the workers made (data path and flushes) */
+    uint64_t task_read_bytes;      /* storage reads the workers caused (/proc/.../io) */
+    uint64_t task_write_bytes;     /* bytes they dirtied for writeback */
+    uint64_t task_cancelled_bytes; /* dirtied bytes that were truncated before writeback */
+    bool have_task_io;             /* the task_* counters were measured */
 
     uint64_t checksum; /* sum over threads of their checksums */
 
@@ -66,27 +79,29 @@ struct run_record {
 
     uint64_t kc[KC_COUNT]; /* kernel counter deltas over the phase */
     bool kc_have[KC_COUNT];
-    double readahead_amplification; /* device bytes read / bytes the workload read */
 
     uint64_t perf[PERF_COUNT]; /* summed over threads */
     bool perf_have[PERF_COUNT];
 
-    unsigned threads;
     double thread_tput_min_mib_s;
     double thread_tput_max_mib_s;
     double thread_ops_cv; /* spread of operations between threads */
     bool in_cgroup;
 };
 
-/* A histogram kept in the spill file. */
-struct results_hist_ref {
-    long offset;        /* -1 when empty */
-    uint32_t n_buckets; /* non-zero buckets stored */
+#define RESULTS_CHECKPOINTS 48 /* checksums after 2^8 ... 2^55 operations per thread */
+
+/* What the checksum verification needs of a run besides its record. */
+struct run_check {
+    bool ops_exact; /* ops mode and every thread did exactly its share */
+    /* checkpoint[k]: sum over threads of their checksum after 2^(k+8) operations, valid
+     * for k < n_checkpoints (every thread got that far). */
+    uint64_t checkpoint[RESULTS_CHECKPOINTS];
+    unsigned n_checkpoints;
 };
 
 /* Aggregate of the measured runs of one workload x backend. */
 struct results_summary {
-    unsigned workload;
     unsigned backend;
     size_t n_ok; /* measured runs that succeeded */
     size_t n_failed;
@@ -94,28 +109,33 @@ struct results_summary {
     double ops_s_median;
     struct hist_summary latency; /* from the merged histograms of the measured runs */
     struct hist_summary flush;
-    double flush_share_pct; /* medians over repetitions from here on */
-    double faults_per_op;   /* minor + major, of the workers (getrusage) */
-    double major_faults_per_op;
-    double dev_read_bytes_per_op;
-    double readahead_amplification;
-    double cycles_per_op, instructions_per_op, dtlb_misses_per_op;
-    double setup_ns, teardown_ns;
-    double resident_before_pct, resident_after_pct;
-    size_t cache_state_missed; /* runs whose cache state was not reached */
-    struct results_hist_ref latency_hist;
-    struct results_hist_ref flush_hist;
+    double metric[METRIC_COUNT];     /* medians over the measured ok runs; NAN = unavailable */
+    size_t cache_state_missed;       /* runs whose cache state was not reached */
+    const struct hist *latency_hist; /* merged, owned by the workload_result */
+    const struct hist *flush_hist;
 };
 
-/* The backend comparison of one workload. */
+/* One backend compared with another (the baseline) over a workload's measured runs. */
 struct results_comparison {
-    unsigned workload;
-    bool have_ratio;        /* both backends ran and succeeded */
-    double ratio;           /* median tput mmap / median tput pread */
+    unsigned numerator;     /* backend index */
+    unsigned denominator;   /* backend index: the baseline, or pread for the headline */
+    bool have_ratio;        /* both ran and succeeded */
+    double ratio;           /* median tput numerator / median tput denominator */
     double ci_low, ci_high; /* 95% bootstrap; NAN with fewer than 3 repetitions */
-    char verdict[96];       /* "mmap 2.31x faster [2.20, 2.45]" */
-    char checksum[96];      /* "match (all 1000 operations)", "MISMATCH ...", ... */
-    bool checksum_mismatch;
+    bool headline;          /* mmap against pread: the verdict the console leads with */
+    char verdict[128];      /* "mmap 2.31x faster than pread [2.20, 2.45]" */
+};
+
+enum checksum_status {
+    CHECKSUM_MATCH,
+    CHECKSUM_MISMATCH,
+    CHECKSUM_NOT_APPLICABLE,
+    CHECKSUM_UNVERIFIED
+};
+
+struct results_checksum {
+    enum checksum_status status;
+    char text[128]; /* "match (12 runs, first 1048576 operations per thread)", ... */
 };
 
 struct results_warning {
@@ -123,54 +143,74 @@ struct results_warning {
     char *text;   /* says what to do about it */
 };
 
-struct results {
-    const struct workload *workloads;
-    size_t n_workloads;
-    struct run_record *runs;
+#define RESULTS_MAX_BACKENDS 8
+
+/* Everything about one workload, from its runs to its verdict. */
+struct workload_result {
+    unsigned workload;
+    const struct workload *w;
+    struct run_record *runs;  /* in execution order */
+    struct run_check *checks; /* runs[i]'s checksums */
     size_t n_runs, cap_runs;
-    struct results_summary *summaries;
-    size_t n_summaries, cap_summaries;
-    struct results_comparison *comparisons;
-    size_t n_comparisons, cap_comparisons;
-    struct results_warning *warnings;
+    struct results_summary summaries[RESULTS_MAX_BACKENDS]; /* one per backend that ran */
+    size_t n_summaries;
+    struct results_comparison comparisons[RESULTS_MAX_BACKENDS + 1];
+    size_t n_comparisons;
+    struct results_checksum checksum;
+    struct hist *latency[RESULTS_MAX_BACKENDS]; /* merged over measured runs, by backend */
+    struct hist *flush[RESULTS_MAX_BACKENDS];
+    struct results_warning *warnings; /* about this workload */
     size_t n_warnings;
-    size_t n_warnings_dropped; /* beyond RESULTS_MAX_WARNINGS */
+    bool interrupted;
+};
+
+/* Run-wide totals and warnings: what is left of a workload once it is reported. */
+struct results {
+    size_t n_workloads;               /* planned */
+    size_t workloads_done;            /* reported so far */
+    size_t runs, failed_runs;         /* counted over reported workloads */
+    struct results_warning *warnings; /* about the whole run */
+    size_t n_warnings;
+    size_t n_warnings_dropped; /* beyond RESULTS_MAX_WARNINGS, run-wide and per workload */
+    size_t workload_warnings;  /* counted over reported workloads */
     bool interrupted;
     bool any_failed;
     long rss_anon_max_kib; /* the harness's own memory, sampled after each run */
-    FILE *spill;           /* histograms */
 };
 
 #define RESULTS_MAX_WARNINGS 500
 
-/* spill_path: a file to create for histograms (removed by results_free). */
-int results_init(struct results *r, const struct workload *workloads, size_t n,
-                 const char *spill_path);
-void results_free(struct results *r, const char *spill_path);
+void results_init(struct results *r, size_t n_workloads);
+void results_free(struct results *r);
 
-/* Async-signal-safe: removes the spill file (for an exit that skips results_free). */
-void results_emergency_cleanup(void);
+/* Records a warning about the whole run. */
+void results_warn(struct results *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Appends a copy of rec. Returns 0 or -ENOMEM. */
-int results_add_run(struct results *r, const struct run_record *rec);
-int results_add_summary(struct results *r, const struct results_summary *s);
-int results_add_comparison(struct results *r, const struct results_comparison *c);
+/* Prepares wr for workload index w (histograms allocated lazily, zero-page backed).
+ * Returns 0 or -ENOMEM. */
+int workload_result_init(struct workload_result *wr, unsigned index, const struct workload *w);
+/* Forgets the runs, summaries and warnings for the next workload; keeps the memory. */
+void workload_result_reset(struct workload_result *wr, unsigned index, const struct workload *w);
+void workload_result_free(struct workload_result *wr);
 
-/* Records a warning about workload (an index, or -1 for the whole run); the reporters
- * print and store it. */
-void results_warn(struct results *r, int workload, const char *fmt, ...)
+/* Appends a copy of rec and its checksums (check may be NULL: none). Returns 0 or -ENOMEM. */
+int workload_result_add_run(struct workload_result *wr, const struct run_record *rec,
+                            const struct run_check *check);
+
+/* Records a warning about the workload (res counts it against RESULTS_MAX_WARNINGS). */
+void workload_result_warn(struct workload_result *wr, struct results *res, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Stores h in the spill file. */
-int results_hist_save(struct results *r, const struct hist *h, struct results_hist_ref *ref);
+/* The summary of backend in wr, or NULL; the headline comparison, or the first, or NULL. */
+const struct results_summary *workload_result_summary(const struct workload_result *wr,
+                                                      unsigned backend);
+const struct results_comparison *workload_result_headline(const struct workload_result *wr);
 
-/* Loads a stored histogram into h (which is overwritten). Returns 0 or -errno. */
-int results_hist_load(const struct results *r, const struct results_hist_ref *ref, struct hist *h);
+/* Adds wr's runs and warnings to the run-wide totals, once it is reported. */
+void results_account(struct results *r, const struct workload_result *wr);
 
 /* Allocates a histogram lazily backed by zero pages: only touched buckets use memory. */
 struct hist *results_hist_alloc(void);
 void results_hist_free(struct hist *h);
-
-const char *results_status_name(enum run_status s);
 
 #endif

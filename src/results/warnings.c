@@ -7,59 +7,63 @@
 void warnings_check_context(struct results *res, const struct sysinfo_context *si)
 {
     if (si->debug_build)
-        results_warn(res, -1,
+        results_warn(res,
                      "this is a %s build of mmbench: rebuild with meson --buildtype=release "
                      "(./mmbench does) before trusting its numbers",
                      si->build_type);
     if (strncmp(si->governor, "n/a", 3) != 0 && strcmp(si->governor, "performance") != 0)
-        results_warn(res, -1,
+        results_warn(res,
                      "CPU frequency governor is %s, not performance: clock changes add noise "
                      "(cpupower frequency-set -g performance)",
                      si->governor);
     if (si->loadavg_1m > WARN_LOAD_PER_CPU * si->online_cpus)
-        results_warn(res, -1,
+        results_warn(res,
                      "load average %.2f on %d CPUs at the start: other work competes with the "
                      "benchmark; close other programs or wait",
                      si->loadavg_1m, si->online_cpus);
     if (strcmp(si->hypervisor, "none") != 0)
-        results_warn(res, -1,
+        results_warn(res,
                      "running under a hypervisor (%s): absolute numbers depend on the host; "
                      "compare ratios within one run",
                      si->hypervisor);
 }
 
-void warnings_check_series(struct results *res, int workload, const struct workload *w,
-                           const char *backend, const double *tput, size_t n,
-                           const struct results_summary *s)
+void warnings_check_series(struct workload_result *wr, struct results *res, const char *backend,
+                           const double *tput, size_t n, const struct results_summary *s)
 {
+    const struct workload *w = wr->w;
     if (n >= 2 && s->tput.cv > WARN_CV)
-        results_warn(res, workload,
-                     "%s/%s: throughput varies by %.1f%% (coefficient of variation) over %zu "
-                     "repetitions: the machine is noisy or the runs too short; close other "
-                     "programs, or raise duration or repetitions",
-                     w->name, backend, 100 * s->tput.cv, n);
+        workload_result_warn(
+            wr, res,
+            "%s/%s: throughput varies by %.1f%% (coefficient of variation) over %zu "
+            "repetitions: the machine is noisy or the runs too short; close other "
+            "programs, or raise duration or repetitions",
+            w->name, backend, 100 * s->tput.cv, n);
     if (s->tput.outliers && n >= WARN_OUTLIER_MIN_SAMPLES)
-        results_warn(res, workload,
-                     "%s/%s: %zu outlier repetition(s) (modified z-score > 3.5), kept in the "
-                     "aggregates; see runs.csv",
-                     w->name, backend, s->tput.outliers);
+        workload_result_warn(
+            wr, res,
+            "%s/%s: %zu outlier repetition(s) (modified z-score > 3.5), kept in the "
+            "aggregates; see runs.csv",
+            w->name, backend, s->tput.outliers);
     if (s->cache_state_missed)
-        results_warn(res, workload,
-                     "%s/%s: cache %s was asked, but %zu of %zu repetitions did not start that "
-                     "way (%.1f%% of the file resident, median); flagged in runs.csv "
-                     "(cache_state_reached)%s",
-                     w->name, backend, cache_names[w->cache], s->cache_state_missed, n,
-                     s->resident_before_pct,
-                     w->cache == CACHE_COLD ? ": DONTNEED keeps mapped and dirty pages; try "
-                                              "cold_method drop_caches as root"
-                                            : ": the file may not fit in memory or cache_limit");
+        workload_result_warn(
+            wr, res,
+            "%s/%s: cache %s was asked, but %zu of %zu repetitions did not start that "
+            "way (%.1f%% of the file resident, median); flagged in runs.csv "
+            "(cache_state_reached)%s",
+            w->name, backend, cache_names[w->cache], s->cache_state_missed, n,
+            s->metric[METRIC_RESIDENT_BEFORE_PCT],
+            w->cache == CACHE_COLD ? ": DONTNEED keeps mapped and dirty pages; try "
+                                     "cold_method drop_caches as root"
+                                   : ": the file may not fit in memory or cache_limit");
     /* The first measured repetition much slower than the rest: it paid for warming up. */
     if (n >= 3) {
         double rest = stats_median(tput + 1, n - 1);
         if (tput[0] > 0 && rest / tput[0] > WARN_FIRST_SLOW)
-            results_warn(res, workload,
-                         "%s/%s: the first repetition was %.1fx slower than the rest: raise "
-                         "warmup (now %u)",
-                         w->name, backend, rest / tput[0], w->warmup);
+            workload_result_warn(
+                wr, res,
+                "%s/%s: the first repetition was %.1fx slower than the rest: raise "
+                "warmup (now %u)",
+                w->name, backend, rest / tput[0], w->warmup);
     }
 }

@@ -16,13 +16,12 @@
 #define WARN_OUTLIER_MIN_SAMPLES 5    /* with fewer, every spread looks like an outlier */
 #define WARN_LOAD_PER_CPU        0.5  /* load average per CPU at the start */
 
-/* Checks the context of the run; adds run-wide warnings (workload -1) to res. */
+/* Checks the context of the run; adds run-wide warnings to res. */
 void warnings_check_context(struct results *res, const struct sysinfo_context *si);
 
-/* Checks one workload x backend: tput holds its measured, successful repetitions in the
- * order they ran; s is their summary. */
-void warnings_check_series(struct results *res, int workload, const struct workload *w,
-                           const char *backend, const double *tput, size_t n,
-                           const struct results_summary *s);
+/* Checks one workload x backend of wr: tput holds its measured, successful repetitions in
+ * the order they ran; s is their summary. Warnings go to wr. */
+void warnings_check_series(struct workload_result *wr, struct results *res, const char *backend,
+                           const double *tput, size_t n, const struct results_summary *s);
 
 #endif

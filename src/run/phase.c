@@ -46,7 +46,7 @@ struct worker {
     uint64_t writes;
     uint64_t start_tick, end_tick;
     uint64_t flush_ns, end_flush_ns;
-    uint64_t checkpoint[PHASE_CHECKPOINTS];
+    uint64_t checkpoint[RESULTS_CHECKPOINTS];
     unsigned n_checkpoints;
     struct rusage ru_start, ru_end;
     struct perf_counters perf;
@@ -155,7 +155,7 @@ static __attribute__((noinline)) void worker_loop(struct worker *wk)
         uint64_t writes = count_writes(w, wk->ops, n);
         wk->ops_done += n;
         wk->writes += writes;
-        if (wk->ops_done == next_checkpoint && wk->n_checkpoints < PHASE_CHECKPOINTS) {
+        if (wk->ops_done == next_checkpoint && wk->n_checkpoints < RESULTS_CHECKPOINTS) {
             wk->checkpoint[wk->n_checkpoints++] = io->checksum;
             next_checkpoint <<= 1;
         }
@@ -360,8 +360,9 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
     double ops_sum = 0, ops_sq = 0;
     rec->thread_tput_min_mib_s = INFINITY;
     rec->thread_tput_max_mib_s = 0;
-    out->n_checkpoints = PHASE_CHECKPOINTS;
-    out->ops_exact = w->ops != 0;
+    struct run_check *check = &out->check;
+    check->n_checkpoints = RESULTS_CHECKPOINTS;
+    check->ops_exact = w->ops != 0;
     for (int c = 0; c < PERF_COUNT; c++)
         rec->perf_have[c] = in->perf->available[c];
     for (unsigned t = 0; t < n; t++) {
@@ -389,9 +390,9 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
         hist_merge(out->latency, wk->io.latency_hist);
         if (wk->flush_hist)
             hist_merge(out->flush, wk->flush_hist);
-        out->n_checkpoints =
-            wk->n_checkpoints < out->n_checkpoints ? wk->n_checkpoints : out->n_checkpoints;
-        out->ops_exact = out->ops_exact && wk->ops_done == wk->ops_target && !wk->error;
+        check->n_checkpoints =
+            wk->n_checkpoints < check->n_checkpoints ? wk->n_checkpoints : check->n_checkpoints;
+        check->ops_exact = check->ops_exact && wk->ops_done == wk->ops_target && !wk->error;
         uint64_t t_ns = timer_to_ns(wk->end_tick - wk->start_tick);
         double tput =
             t_ns ? (double)(wk->ops_done * w->block_size_bytes) / 1048576.0 / ((double)t_ns / 1e9)
@@ -403,10 +404,10 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
         ops_sum += (double)wk->ops_done;
         ops_sq += (double)wk->ops_done * (double)wk->ops_done;
     }
-    memset(out->checkpoint, 0, sizeof(out->checkpoint));
+    memset(check->checkpoint, 0, sizeof(check->checkpoint));
     for (unsigned t = 0; t < n; t++)
-        for (unsigned k = 0; k < out->n_checkpoints; k++)
-            out->checkpoint[k] += workers[t].checkpoint[k];
+        for (unsigned k = 0; k < check->n_checkpoints; k++)
+            check->checkpoint[k] += workers[t].checkpoint[k];
     double mean = ops_sum / n;
     double var = n > 1 ? (ops_sq - n * mean * mean) / (n - 1) : 0;
     rec->thread_ops_cv = n > 1 && mean > 0 ? sqrt(var > 0 ? var : 0) / mean : 0;
@@ -418,8 +419,6 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
     rec->ops_s = seconds > 0 ? (double)rec->ops / seconds : 0;
     hist_summarize(out->latency, &rec->latency);
     hist_summarize(out->flush, &rec->flush);
-    rec->flush_share_pct =
-        rec->elapsed_ns ? 100.0 * (double)rec->flush_total_ns / ((double)rec->elapsed_ns * n) : 0;
 }
 
 int phase_run(const struct phase_input *in, struct phase_output *out)
@@ -505,10 +504,6 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
             rec->kc_have[c] = before.have[c] && after.have[c];
             rec->kc[c] = rec->kc_have[c] ? after.value[c] - before.value[c] : 0;
         }
-        uint64_t read_bytes = rec->reads * w->block_size_bytes;
-        rec->readahead_amplification = rec->kc_have[KC_DEV_READ_BYTES] && read_bytes
-                                           ? (double)rec->kc[KC_DEV_READ_BYTES] / (double)read_bytes
-                                           : NAN;
         rec->status = RUN_OK;
         for (unsigned t = 0; t < n; t++) {
             if (workers[t].error && rec->status != RUN_FAILED) {

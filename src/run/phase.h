@@ -21,8 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PHASE_BATCH_OPS   256
-#define PHASE_CHECKPOINTS 48 /* checksums after 2^8 ... 2^55 operations per thread */
+#define PHASE_BATCH_OPS 256 /* also the first checksum checkpoint (results.h) */
 
 struct phase_input {
     const struct workload *w;
@@ -36,11 +35,7 @@ struct phase_output {
     struct run_record *rec; /* filled in: work, timing, counters, status */
     struct hist *latency;   /* merged over workers (caller allocates) */
     struct hist *flush;
-    /* checkpoint[k]: sum over threads of their checksum after 2^(k+8) operations,
-     * valid for k < n_checkpoints (every thread got that far). */
-    uint64_t checkpoint[PHASE_CHECKPOINTS];
-    unsigned n_checkpoints;
-    bool ops_exact; /* ops mode and every thread did exactly its share */
+    struct run_check check; /* the checksums the verification compares */
 };
 
 /* Runs the phase. Returns 0 when it ran (rec->status tells how it ended), or -errno

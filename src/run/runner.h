@@ -18,8 +18,9 @@ struct runner_env {
     const struct perf_probe *perf;
     bool keep_files;
     bool progress; /* progress line on stderr */
-    /* Called after each workload (also an interrupted one): report and save what we have. */
-    void (*workload_done)(void *arg, size_t workload_index);
+    /* Called after each workload (also an interrupted one), with its verified runs,
+     * aggregates and verdicts: report and save them; wr is reused afterwards. */
+    void (*workload_done)(void *arg, const struct workload_result *wr);
     void *workload_done_arg;
 };
 
@@ -28,7 +29,7 @@ struct runner_env {
 int runner_preflight(const struct workload *workloads, size_t n, char *err, size_t err_len);
 
 /* Runs every workload. Failures are recorded in the results, not returned; returns
- * -EINTR when interrupted by a signal, else 0. */
+ * -EINTR when interrupted by a signal, -ENOMEM, else 0. res keeps the run-wide totals. */
 int runner_run(const struct workload *workloads, size_t n, struct results *res,
                const struct runner_env *env);
 

@@ -1,0 +1,68 @@
+#include "aggregate.h"
+
+#include "backend.h"
+#include "warnings.h"
+
+#include <math.h>
+#include <string.h>
+
+static bool measured_ok(const struct run_record *rec, unsigned backend)
+{
+    return rec->backend == backend && !rec->warmup && rec->status == RUN_OK;
+}
+
+/* Median of metric id over the backend's measured ok runs; NAN when no run has it. */
+static double metric_median(const struct workload_result *wr, unsigned backend, enum metric_id id)
+{
+    double x[STATS_MAX_SAMPLES];
+    size_t n = 0;
+    for (size_t i = 0; i < wr->n_runs && n < STATS_MAX_SAMPLES; i++) {
+        if (!measured_ok(&wr->runs[i], backend))
+            continue;
+        double v = metric_value(id, &wr->runs[i], wr->w);
+        if (!isnan(v))
+            x[n++] = v;
+    }
+    return n ? stats_median(x, n) : NAN;
+}
+
+static void summarize_backend(struct workload_result *wr, struct results *res, unsigned b)
+{
+    const struct workload *w = wr->w;
+    struct results_summary *s = &wr->summaries[wr->n_summaries++];
+    memset(s, 0, sizeof(*s));
+    s->backend = b;
+    double tput[STATS_MAX_SAMPLES] = {0}, ops_s[STATS_MAX_SAMPLES];
+    size_t n = 0;
+    for (size_t i = 0; i < wr->n_runs; i++) {
+        const struct run_record *rec = &wr->runs[i];
+        if (rec->backend != b || rec->warmup)
+            continue;
+        if (rec->status == RUN_OK && n < STATS_MAX_SAMPLES) {
+            ops_s[n] = rec->ops_s;
+            tput[n++] = rec->tput_mib_s;
+        } else if (rec->status == RUN_FAILED) {
+            s->n_failed++;
+        }
+        if (rec->status == RUN_OK && !rec->cache_state_reached)
+            s->cache_state_missed++;
+    }
+    s->n_ok = n;
+    stats_summarize(tput, n, w->seed ^ (0x51a7ULL + b), &s->tput);
+    s->ops_s_median = n ? stats_median(ops_s, n) : NAN;
+    s->latency_hist = wr->latency[b];
+    s->flush_hist = wr->flush[b];
+    hist_summarize(wr->latency[b], &s->latency);
+    hist_summarize(wr->flush[b], &s->flush);
+    for (int m = 0; m < METRIC_COUNT; m++)
+        s->metric[m] = metric_median(wr, b, (enum metric_id)m);
+    warnings_check_series(wr, res, backend_get(b)->name, tput, n, s);
+}
+
+void aggregate_workload(struct workload_result *wr, struct results *res)
+{
+    wr->n_summaries = 0;
+    for (size_t b = 0; b < backend_count() && b < RESULTS_MAX_BACKENDS; b++)
+        if (backend_runs(wr->w, b))
+            summarize_backend(wr, res, (unsigned)b);
+}
