@@ -21,6 +21,8 @@ Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
   edquot             (root, kernel quotas) as enospc_create, a user quota running out
   eio                (root) the filesystem is shut down under a running phase: EIO
   sigkill            SIGKILL at random moments: results.json is absent or whole
+  symlink_swap       the work directory is renamed and replaced by a symlink during a
+                     run: no write to, or delete of, anything mmbench did not create
   valgrind           a small run under valgrind memcheck: no errors, no leaks
 """
 import csv
@@ -616,6 +618,50 @@ def test_sigkill(tmp):
         for d in glob.glob(os.path.join(data, "mmbench-*")):
             shutil.rmtree(d)  # SIGKILL leaves the data files: nothing can remove them
     print(f"results.json after 12 kills: {seen}")
+
+
+def test_symlink_swap(tmp):
+    """The work directory is renamed and replaced by a symlink to another directory while
+    a write workload runs: mmbench keeps writing to the file it created (held open), never
+    to the file the symlink leads to, and deletes only what it created."""
+    data = os.path.join(tmp, "data")
+    victim = os.path.join(tmp, "victim")
+    moved = os.path.join(tmp, "moved")
+    os.mkdir(data)
+    os.mkdir(victim)
+    size = MiB
+    precious = {f"data-{size}.bin": b"V" * size, "MMBENCH-DATA": b"not mmbench's\n"}
+    for name, content in precious.items():
+        with open(os.path.join(victim, name), "wb") as f:
+            f.write(content)
+    out = os.path.join(tmp, "out")
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "w", "pattern": "random", "op": "write", "sync": "fsync",
+                "sync_every": 64, "duration": "300ms"}],
+        file_size=size, repetitions=4))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: data_file(data, size) and phase_running(proc), "the phase", proc)
+        work = os.path.dirname(data_file(data, size))
+        os.rename(work, moved)
+        os.symlink(victim, work)
+        proc.expect_exit(0)
+    finally:
+        proc.kill()
+    for name, content in precious.items():
+        path = os.path.join(victim, name)
+        check(os.path.exists(path), f"mmbench deleted {path}, which it did not create\n"
+                                    f"{proc.stderr()}")
+        with open(path, "rb") as f:
+            check(f.read() == content, f"mmbench wrote to {path}, which it did not create")
+    check(os.path.islink(work), "the symlink mmbench did not create was removed")
+    left = os.listdir(moved) if os.path.exists(moved) else []
+    check(left == [], f"mmbench's own files were left in the moved directory: {left}")
+    _, runs, _ = load_results(out)
+    check(len(runs) == 8 and all(r["status"] == "ok" for r in runs),
+          f"runs: {[(r['status'], r['error']) for r in runs]}")
+    check("was moved to " + moved in proc.stderr(),
+          f"stderr does not say where the work directory went:\n{proc.stderr()}")
 
 
 def test_valgrind(tmp):
