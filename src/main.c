@@ -23,6 +23,7 @@
 #include "warnings.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
@@ -62,6 +63,7 @@ struct options {
     size_t n_sets;
     bool dry_run;
     bool keep_files;
+    bool replace; /* --output may hold files: mmbench's result files there are replaced */
     bool yes;
     bool json;
     bool no_perf;
@@ -76,7 +78,9 @@ static void usage(FILE *out)
             "       mmbench compare [options] RUN_DIR... compare result directories\n"
             "\n"
             "options:\n"
-            "  -o, --output DIR     write results to DIR (default results/<config>-<time>)\n"
+            "  -o, --output DIR     write results to DIR, new or empty (default\n"
+            "                       results/<config>-<time>)\n"
+            "      --replace        --output DIR may hold files; mmbench's are replaced\n"
             "  -s, --set KEY=VALUE  override a workload key everywhere (repeatable; VALUE\n"
             "                       may be JSON: --set 'block_size=[\"4k\",\"64k\"]')\n"
             "      --dir DIR        where data files go (same as --set dir=DIR)\n"
@@ -135,6 +139,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
     enum {
         OPT_DIR = 256,
         OPT_KEEP,
+        OPT_REPLACE,
         OPT_JSON,
         OPT_TIMER,
         OPT_NO_PERF,
@@ -150,6 +155,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
         {"filter", required_argument, NULL, 'f'},
         {"dry-run", no_argument, NULL, 'n'},
         {"keep-files", no_argument, NULL, OPT_KEEP},
+        {"replace", no_argument, NULL, OPT_REPLACE},
         {"json", no_argument, NULL, OPT_JSON},
         {"yes", no_argument, NULL, 'y'},
         {"timer", required_argument, NULL, OPT_TIMER},
@@ -190,6 +196,9 @@ static int parse_args(int argc, char **argv, struct options *opt)
             break;
         case OPT_KEEP:
             opt->keep_files = true;
+            break;
+        case OPT_REPLACE:
+            opt->replace = true;
             break;
         case OPT_JSON:
             opt->json = true;
@@ -294,7 +303,7 @@ static void dry_run(const struct config *config, const struct workload *list, si
 
 struct run_state {
     struct report_input in;
-    const char *results_dir;
+    const struct outdir *out;
     FILE *console;
 };
 
@@ -303,7 +312,7 @@ static void on_workload_done(void *arg, size_t index)
     struct run_state *st = arg;
     report_console_workload(st->console, &st->in, (unsigned)index);
     report_console_warnings(st->console, stderr, &st->in, (int)index);
-    report_write_files(st->results_dir, &st->in);
+    report_write_files(st->out, &st->in);
 }
 
 static void emergency_cleanup(void)
@@ -311,14 +320,20 @@ static void emergency_cleanup(void)
     cache_cgroup_emergency_leave();
     datafile_emergency_cleanup();
     report_emergency_cleanup();
-    results_emergency_cleanup();
 }
 
-static int print_file(const char *path)
+/* Copies name in dir to stdout (opened relative to the held directory, never through a
+ * symlink). */
+static int print_file(const struct outdir *dir, const char *name)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
+    int fd = openat(dir->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return -e;
+    }
     char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
@@ -421,15 +436,15 @@ static int run_main(int argc, char **argv)
     struct perf_probe perf;
     perf_probe(&perf, opt.no_perf);
 
-    char results_dir[PATH_MAX], spill[PATH_MAX + 32], command_line[2048];
+    char command_line[2048];
     struct results res;
     bool have_results = false;
-    if (outdir_create(opt.output_dir, config->name, results_dir, sizeof(results_dir)) < 0) {
+    struct outdir od = {.fd = -1};
+    if (outdir_open(&od, opt.output_dir, config->name, opt.replace) < 0) {
         status = EXIT_USAGE;
         goto out;
     }
-    snprintf(spill, sizeof(spill), "%s/.histograms.tmp", results_dir);
-    if (results_init(&res, list, n, spill) < 0) {
+    if (results_init(&res, list, n, od.fd) < 0) {
         status = EXIT_RUN_FAILED;
         goto out;
     }
@@ -453,7 +468,7 @@ static int run_main(int argc, char **argv)
                 .perf = &perf,
                 .complete = false,
             },
-        .results_dir = results_dir,
+        .out = &od,
         .console = opt.json ? stderr : stdout,
     };
     warnings_check_context(&res, &si);
@@ -470,20 +485,18 @@ static int run_main(int argc, char **argv)
     };
     ret = runner_run(list, n, &res, &env);
     st.in.complete = ret == 0;
-    if (report_write_files(results_dir, &st.in) < 0)
+    if (report_write_files(&od, &st.in) < 0)
         status = EXIT_RUN_FAILED;
-    report_console_footer(st.console, &st.in, results_dir);
-    if (opt.json) {
-        char path[PATH_MAX + 16];
-        snprintf(path, sizeof(path), "%s/results.json", results_dir);
-        print_file(path);
-    }
+    report_console_footer(st.console, &st.in, od.path);
+    if (opt.json)
+        print_file(&od, "results.json");
     if (status < 0)
         status = res.interrupted ? EXIT_INTERRUPTED : res.any_failed ? EXIT_RUN_FAILED : 0;
 out:
     datafile_finish(files, opt.keep_files);
     if (have_results)
-        results_free(&res, spill);
+        results_free(&res);
+    outdir_close(&od);
     sysinfo_free(&si);
     free(list);
     config_free(config);

@@ -169,7 +169,7 @@ def test_usage(tmp):
                    capture_output=True)
     proc = subprocess.run([MMBENCH, "compare", base, base, "--output", out],
                           capture_output=True, text=True)
-    check(proc.returncode == 2 and "already holds results" in proc.stderr, proc.stderr)
+    check(proc.returncode == 2 and "exists and is not empty" in proc.stderr, proc.stderr)
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ static void test_context(void **state)
         expect_warning(&res, cases[i].want, cases[i].label);
         if (cases[i].want)
             assert_int_equal(res.warnings[0].workload, -1);
-        results_free(&res, NULL);
+        results_free(&res);
     }
 }
 
@@ -117,7 +117,7 @@ static void test_series(void **state)
         if (cases[i].n < WARN_OUTLIER_MIN_SAMPLES)
             for (size_t k = 0; k < res.n_warnings; k++)
                 assert_null(strstr(res.warnings[k].text, "outlier"));
-        results_free(&res, NULL);
+        results_free(&res);
     }
 }
 

@@ -330,11 +330,8 @@ static void write_number_csv(FILE *f, double x)
         fprintf(f, "%.6g", x);
 }
 
-static int write_csv(const char *path, const struct compare *cmp, const struct row *rows, size_t n)
+static int write_csv(FILE *f, const struct compare *cmp, const struct row *rows, size_t n)
 {
-    FILE *f = fopen(path, "we");
-    if (!f)
-        return -errno;
     fputs("workload,backend,run,run_index,run_dir,tput_median_mib_s,tput_ci_low_mib_s,"
           "tput_ci_high_mib_s,repetitions,ratio_to_baseline,ratio_ci_low,ratio_ci_high,"
           "change_pct,significant,regressed,mmap_pread_ratio\n",
@@ -360,10 +357,7 @@ static int write_csv(const char *path, const struct compare *cmp, const struct r
         write_number_csv(f, r->mmap_pread);
         fputc('\n', f);
     }
-    int ret = ferror(f) ? -EIO : 0;
-    if (fclose(f) != 0 && ret == 0)
-        ret = -errno;
-    return ret;
+    return ferror(f) ? -EIO : 0;
 }
 
 struct missing {
@@ -372,13 +366,10 @@ struct missing {
     bool in_run[MAX_RUNS];
 };
 
-static int write_json(const char *path, const struct compare *cmp, const bool differs[F_COUNT],
+static int write_json(FILE *f, const struct compare *cmp, const bool differs[F_COUNT],
                       const struct row *rows, size_t n, const struct missing *missing,
                       size_t n_missing)
 {
-    FILE *f = fopen(path, "we");
-    if (!f)
-        return -errno;
     struct json_writer jw;
     jw_init(&jw, f);
     jw_object_begin(&jw, NULL);
@@ -455,10 +446,7 @@ static int write_json(const char *path, const struct compare *cmp, const bool di
     }
     jw_array_end(&jw);
     jw_object_end(&jw);
-    int ret = ferror(f) ? -EIO : 0;
-    if (fclose(f) != 0 && ret == 0)
-        ret = -errno;
-    return ret;
+    return ferror(f) ? -EIO : 0;
 }
 
 static void print_table(const struct compare *cmp, const bool differs[F_COUNT],
@@ -531,7 +519,9 @@ static void compare_usage(FILE *out)
     fprintf(out, "usage: mmbench compare [options] BASELINE_DIR RUN_DIR...\n"
                  "\n"
                  "  -o, --output DIR      write compare.csv and compare.json to DIR\n"
-                 "                        (default results/compare-<time>)\n"
+                 "                        (new or empty; default results/compare-<time>)\n"
+                 "      --replace         DIR may hold files; compare.csv and compare.json\n"
+                 "                        in it are replaced\n"
                  "      --fail-above PCT  exit 1 when a workload regressed by more than PCT%%\n"
                  "      --label NAME      name the runs in order (repeat once per run)\n"
                  "  -h, --help            this text; see docs/compare.md\n");
@@ -596,11 +586,9 @@ static size_t build_rows(struct compare *cmp, struct row *rows, size_t max_rows,
 int compare_main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"fail-above", required_argument, NULL, 'F'},
-        {"label", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'}, {"fail-above", required_argument, NULL, 'F'},
+        {"label", required_argument, NULL, 'L'},  {"replace", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct compare *cmp = calloc(1, sizeof(*cmp));
     if (!cmp)
@@ -608,6 +596,7 @@ int compare_main(int argc, char **argv)
     cmp->fail_above_pct = NAN;
     const char *output = NULL, *labels[MAX_RUNS];
     size_t n_labels = 0;
+    bool replace = false;
     int status = 0, c;
     opterr = 0;
     optind = 1;
@@ -632,6 +621,9 @@ int compare_main(int argc, char **argv)
         case 'L':
             if (n_labels < MAX_RUNS)
                 labels[n_labels++] = optarg;
+            break;
+        case 'R':
+            replace = true;
             break;
         case 'h':
             compare_usage(stdout);
@@ -681,22 +673,26 @@ int compare_main(int argc, char **argv)
     size_t n = build_rows(cmp, rows, max_rows, missing, &n_missing);
     print_table(cmp, differs, rows, n, missing, n_missing);
 
-    char dir[PATH_MAX];
-    if (outdir_create(output, "compare", dir, sizeof(dir)) < 0) {
+    struct outdir dir;
+    if (outdir_open(&dir, output, "compare", replace) < 0) {
         status = EXIT_USAGE;
     } else {
-        char csv[PATH_MAX + 16], json[PATH_MAX + 16];
-        snprintf(csv, sizeof(csv), "%s/compare.csv", dir);
-        snprintf(json, sizeof(json), "%s/compare.json", dir);
-        int ret = write_csv(csv, cmp, rows, n);
+        struct outdir_file of;
+        int ret = outdir_file_begin(&of, &dir, "compare.csv");
         if (ret == 0)
-            ret = write_json(json, cmp, differs, rows, n, missing, n_missing);
+            ret = outdir_file_commit(&of, write_csv(of.f, cmp, rows, n));
+        if (ret == 0)
+            ret = outdir_file_begin(&of, &dir, "compare.json");
+        if (ret == 0)
+            ret = outdir_file_commit(&of,
+                                     write_json(of.f, cmp, differs, rows, n, missing, n_missing));
         if (ret < 0) {
-            log_error("writing the comparison to %s: %s", dir, strerror(-ret));
+            log_error("writing the comparison to %s: %s", dir.path, strerror(-ret));
             status = EXIT_USAGE;
         } else {
-            printf("\ncomparison: %s/ (compare.csv, compare.json)\n", dir);
+            printf("\ncomparison: %s/ (compare.csv, compare.json)\n", dir.path);
         }
+        outdir_close(&dir);
     }
     if (status == 0 && cmp->any_regression) {
         fprintf(stderr,

@@ -1,13 +1,10 @@
 #include "report.h"
 
 #include "log.h"
+#include "outdir.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static const struct report_format *const formats[] = {
     &report_runs_csv,
@@ -15,49 +12,22 @@ static const struct report_format *const formats[] = {
     &report_results_json,
 };
 
-/* The temporary file being written, for the emergency exit (valid while emergency_armed). */
-static char emergency_tmp[PATH_MAX + 16];
-static volatile sig_atomic_t emergency_armed;
-
-static int write_atomically(const char *dir, const struct report_format *fmt,
+/* Created next to its final name, renamed over it (outdir: never through a symlink,
+ * never an existing file); the errno of a failed write is kept. */
+static int write_atomically(const struct outdir *dir, const struct report_format *fmt,
                             const struct report_input *in)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 16];
-    snprintf(path, sizeof(path), "%s/%s", dir, fmt->file_name);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    emergency_armed = 0;
-    memcpy(emergency_tmp, tmp, sizeof(tmp));
-    emergency_armed = 1; /* before the file exists: it is never left behind */
-    FILE *f = fopen(tmp, "we");
-    if (!f) {
-        int e = errno;
-        log_error("creating %s: %s", tmp, strerror(e));
-        return -e;
-    }
-    int ret = fmt->write(f, in);
-    if (fflush(f) != 0 || ferror(f))
-        ret = ret ? ret : -(errno ? errno : EIO);
-    if (ret == 0 && fsync(fileno(f)) < 0)
-        ret = -errno;
-    if (fclose(f) != 0 && ret == 0)
-        ret = -errno;
-    if (ret == 0 && rename(tmp, path) < 0)
-        ret = -errno;
-    if (ret < 0) {
-        log_error("writing %s: %s", path, strerror(-ret));
-        unlink(tmp);
-    }
-    emergency_armed = 0;
-    return ret;
+    struct outdir_file of;
+    int ret = outdir_file_begin(&of, dir, fmt->file_name);
+    return ret < 0 ? ret : outdir_file_commit(&of, fmt->write(of.f, in));
 }
 
 void report_emergency_cleanup(void)
 {
-    if (emergency_armed)
-        unlink(emergency_tmp);
+    outdir_emergency_cleanup();
 }
 
-int report_write_files(const char *dir, const struct report_input *in)
+int report_write_files(const struct outdir *dir, const struct report_input *in)
 {
     int ret = 0;
     for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {

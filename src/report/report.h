@@ -4,6 +4,7 @@
 #ifndef MMBENCH_REPORT_H
 #define MMBENCH_REPORT_H
 
+#include "outdir.h"
 #include "perf.h"
 #include "results.h"
 #include "sysinfo.h"
@@ -40,7 +41,7 @@ extern const struct report_format report_results_json;
 
 /* Writes every file format into dir, each atomically. Returns 0 or -errno after
  * logging. */
-int report_write_files(const char *dir, const struct report_input *in);
+int report_write_files(const struct outdir *dir, const struct report_input *in);
 
 /* Async-signal-safe: removes the temporary file being written, if any (for an exit in the
  * middle of report_write_files; the finished files are left as they are). */

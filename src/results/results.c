@@ -3,7 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,32 +11,49 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* The spill file's path, for the emergency exit; empty when there is none. */
-static char emergency_spill[PATH_MAX];
+#define SPILL_NAME ".histograms.tmp"
 
-int results_init(struct results *r, const struct workload *workloads, size_t n,
-                 const char *spill_path)
+/* The spill file never has a name that could be left behind: an O_TMPFILE, or where the
+ * filesystem has none, a file unlinked right after its creation (O_EXCL|O_NOFOLLOW, so
+ * it is never someone else's). */
+static int create_spill(int dir_fd)
+{
+    int fd = openat(dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd < 0 ? -errno : fd;
+    fd = openat(dir_fd, SPILL_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    if (unlinkat(dir_fd, SPILL_NAME, 0) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int results_init(struct results *r, const struct workload *workloads, size_t n, int dir_fd)
 {
     memset(r, 0, sizeof(*r));
     r->workloads = workloads;
     r->n_workloads = n;
-    r->spill = fopen(spill_path, "w+xe");
+    int fd = create_spill(dir_fd);
+    r->spill = fd >= 0 ? fdopen(fd, "w+") : NULL;
     if (!r->spill) {
-        int e = errno;
-        log_error("creating %s: %s", spill_path, strerror(e));
+        int e = fd < 0 ? -fd : errno;
+        if (fd >= 0)
+            close(fd);
+        log_error("creating the histogram spill file (" SPILL_NAME ") in the output directory: %s",
+                  strerror(e));
         return -e;
     }
-    snprintf(emergency_spill, sizeof(emergency_spill), "%s", spill_path);
     return 0;
 }
 
-void results_free(struct results *r, const char *spill_path)
+void results_free(struct results *r)
 {
-    if (r->spill) {
-        emergency_spill[0] = '\0';
+    if (r->spill)
         fclose(r->spill);
-        unlink(spill_path);
-    }
     for (size_t i = 0; i < r->n_warnings; i++)
         free(r->warnings[i].text);
     free(r->warnings);
@@ -44,12 +61,6 @@ void results_free(struct results *r, const char *spill_path)
     free(r->summaries);
     free(r->comparisons);
     memset(r, 0, sizeof(*r));
-}
-
-void results_emergency_cleanup(void)
-{
-    if (emergency_spill[0])
-        unlink(emergency_spill);
 }
 
 /* Grows *items (of size bytes each) to hold one more. */

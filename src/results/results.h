@@ -143,13 +143,10 @@ struct results {
 
 #define RESULTS_MAX_WARNINGS 500
 
-/* spill_path: a file to create for histograms (removed by results_free). */
-int results_init(struct results *r, const struct workload *workloads, size_t n,
-                 const char *spill_path);
-void results_free(struct results *r, const char *spill_path);
-
-/* Async-signal-safe: removes the spill file (for an exit that skips results_free). */
-void results_emergency_cleanup(void);
+/* Creates the histogram spill file in the directory dir_fd: it has no name there (it
+ * disappears with the process, whatever ends it). Returns 0 or -errno after logging. */
+int results_init(struct results *r, const struct workload *workloads, size_t n, int dir_fd);
+void results_free(struct results *r);
 
 /* Appends a copy of rec. Returns 0 or -ENOMEM. */
 int results_add_run(struct results *r, const struct run_record *rec);
