@@ -386,6 +386,54 @@ def test_output_safety(tmp):
           f"{empty}: {sorted(os.listdir(empty))}")
 
 
+def test_config_limits(tmp):
+    """A config is at most 1 MiB whatever the file is (regular, FIFO, /dev/zero), nests at
+    most 32 levels, is UTF-8 in every key and string, and gives no key twice at any level:
+    else exit 2, naming where, with nothing created and nothing echoed."""
+    work = os.path.join(tmp, "work")
+    os.mkdir(work)
+    good = json.dumps(tiny([{"name": "r"}], ops=200, repetitions=1, dir=work))
+    big = os.path.join(tmp, "big.json")
+    with open(big, "w") as f:
+        f.write(good[:-1] + " " * (2 << 20) + "}")
+    fifo = os.path.join(tmp, "fifo.json")
+    os.mkfifo(fifo)
+    cases = [
+        (big, "config {}: larger than 1 MiB (the limit for a config)".format(big)),
+        ("/dev/zero", "config /dev/zero: larger than 1 MiB (the limit for a config)"),
+        (fifo, "config {}: larger than 1 MiB (the limit for a config)".format(fifo)),
+        (b'{"workloads": [{"name": "r\xff\xfe", "ops": 10}]}',
+         'workloads[0].name: "r\\xff\\xfe": not valid UTF-8 (byte 0xff at offset 1)'),
+        (b'{"workloads": [{"name": "r", "d\xe9r": "."}]}',
+         'workloads[0]: key "d\\xe9r": not valid UTF-8'),
+        (b'{"defaults": {"ops": 10}, "defaults": {"ops": 20}, "workloads": [{"name": "r"}]}',
+         "defaults: key given twice"),
+        (b'{"workloads": [{"name": "r", "seed": ' + b"[" * 100000 + b"]" * 100000 + b"}]}",
+         "nested more than 32 levels deep (the limit for a config)"),
+    ]
+    for source, message in cases:
+        path = source if isinstance(source, str) else os.path.join(tmp, "bad.json")
+        if not isinstance(source, str):
+            with open(path, "wb") as f:
+                f.write(source)
+        writer = None
+        if path == fifo:
+            writer = subprocess.Popen(["sh", "-c", f"yes ' ' > {fifo}"],
+                                      stderr=subprocess.DEVNULL)
+        try:
+            proc = subprocess.run([MMBENCH, path, "--set", f"dir={work}"], cwd=work,
+                                  capture_output=True, timeout=60)
+        finally:
+            if writer:
+                writer.kill()
+                writer.wait()
+        stderr = proc.stderr.decode("utf-8", "replace")
+        check(proc.returncode == 2, f"{path}: exit {proc.returncode}, expected 2\n{stderr}")
+        check(message in stderr, f"{path}: stderr lacks {message!r}:\n{stderr}")
+        check(proc.stdout == b"", f"{path}: something went to stdout: {proc.stdout[:200]!r}")
+        check(os.listdir(work) == [], f"{path}: created {os.listdir(work)}")
+
+
 def digest(path):
     import hashlib
     with open(path, "rb") as f:
