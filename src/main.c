@@ -24,6 +24,7 @@
 #include "warnings.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
@@ -63,6 +64,7 @@ struct options {
     size_t n_sets;
     bool dry_run;
     bool keep_files;
+    bool replace; /* --output may hold files: mmbench's result files there are replaced */
     bool yes;
     bool json;
     bool no_perf;
@@ -77,7 +79,9 @@ static void usage(FILE *out)
             "       mmbench compare [options] RUN_DIR... compare result directories\n"
             "\n"
             "options:\n"
-            "  -o, --output DIR     write results to DIR (default results/<config>-<time>)\n"
+            "  -o, --output DIR     write results to DIR, new or empty (default\n"
+            "                       results/<config>-<time>)\n"
+            "      --replace        --output DIR may hold files; mmbench's are replaced\n"
             "  -s, --set KEY=VALUE  override a workload key everywhere (repeatable; VALUE\n"
             "                       may be JSON: --set 'block_size=[\"4k\",\"64k\"]')\n"
             "      --dir DIR        where data files go (same as --set dir=DIR)\n"
@@ -118,6 +122,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
     enum {
         OPT_DIR = 256,
         OPT_KEEP,
+        OPT_REPLACE,
         OPT_JSON,
         OPT_TIMER,
         OPT_NO_PERF,
@@ -133,6 +138,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
         {"filter", required_argument, NULL, 'f'},
         {"dry-run", no_argument, NULL, 'n'},
         {"keep-files", no_argument, NULL, OPT_KEEP},
+        {"replace", no_argument, NULL, OPT_REPLACE},
         {"json", no_argument, NULL, OPT_JSON},
         {"yes", no_argument, NULL, 'y'},
         {"timer", required_argument, NULL, OPT_TIMER},
@@ -174,6 +180,9 @@ static int parse_args(int argc, char **argv, struct options *opt)
             break;
         case OPT_KEEP:
             opt->keep_files = true;
+            break;
+        case OPT_REPLACE:
+            opt->replace = true;
             break;
         case OPT_JSON:
             opt->json = true;
@@ -307,11 +316,18 @@ static void emergency_cleanup(void)
     report_emergency_cleanup();
 }
 
-static int print_file(const char *path)
+/* Copies name in dir to stdout (opened relative to the held directory, never through a
+ * symlink). */
+static int print_file(const struct outdir *dir, const char *name)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
+    int fd = openat(dir->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return -e;
+    }
     char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
@@ -414,10 +430,11 @@ static int run_main(int argc, char **argv)
     struct perf_probe perf;
     perf_probe(&perf, opt.no_perf);
 
-    char results_dir[PATH_MAX], command_line[2048];
+    char command_line[2048];
     struct results res;
     results_init(&res, n);
-    if (outdir_create(opt.output_dir, config->name, results_dir, sizeof(results_dir)) < 0) {
+    struct outdir od = {.fd = -1};
+    if (outdir_open(&od, opt.output_dir, config->name, opt.replace) < 0) {
         status = EXIT_USAGE;
         goto out;
     }
@@ -443,7 +460,7 @@ static int run_main(int argc, char **argv)
         .console = opt.json ? stderr : stdout,
     };
     warnings_check_context(&res, &si);
-    if (report_files_open(results_dir, &st.in, &st.files) < 0) {
+    if (report_files_open(&od, &st.in, &st.files) < 0) {
         status = EXIT_RUN_FAILED;
         goto out;
     }
@@ -462,17 +479,15 @@ static int run_main(int argc, char **argv)
     st.in.complete = ret == 0 && res.workloads_done == n;
     if (report_files_finish(st.files, &st.in) < 0 || st.write_error)
         status = EXIT_RUN_FAILED;
-    report_console_footer(st.console, &st.in, results_dir);
-    if (opt.json) {
-        char path[PATH_MAX + 16];
-        snprintf(path, sizeof(path), "%s/results.json", results_dir);
-        print_file(path);
-    }
+    report_console_footer(st.console, &st.in, od.path);
+    if (opt.json)
+        print_file(&od, "results.json");
     if (status < 0)
         status = res.interrupted ? EXIT_INTERRUPTED : res.any_failed ? EXIT_RUN_FAILED : 0;
 out:
     datafile_finish(files, opt.keep_files);
     results_free(&res);
+    outdir_close(&od);
     sysinfo_free(&si);
     free(list);
     config_free(config);

@@ -306,8 +306,143 @@ def test_no_overwrite(tmp):
     out = os.path.join(tmp, "results", dirs[0])
     before = open(os.path.join(out, "results.json")).read()
     _, stderr = run([cfg, "--output", out], cwd=tmp, expect=2)
-    check("already holds results" in stderr, stderr)
+    check("exists and is not empty" in stderr and "--replace" in stderr, stderr)
     check(open(os.path.join(out, "results.json")).read() == before, "results overwritten")
+
+
+def snapshot(directory):
+    """{name: (is a symlink, its target or content)} of a directory's entries."""
+    state = {}
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if os.path.islink(path):
+            state[name] = ("link", os.readlink(path))
+        else:
+            with open(path, "rb") as f:
+                state[name] = ("file", f.read())
+    return state
+
+
+def test_output_safety(tmp):
+    """--output never overwrites a file it did not write, and never writes through a
+    symlink: a directory that holds something is refused (exit 2, nothing written) unless
+    --replace, which replaces mmbench's result files by rename only."""
+    cfg = write_config(os.path.join(tmp, "c.json"),
+                       tiny([{"name": "r"}], ops=300, repetitions=1, dir=tmp))
+    victim = os.path.join(tmp, "victim.txt")
+    with open(victim, "w") as f:
+        f.write("precious\n")
+    cases = [("foreign", {"runs.csv": "somebody's numbers\n"}),
+             ("tmplink", {"runs.csv.tmp": victim}),
+             ("finallink", {"results.json": victim, "notes.txt": "mine\n"})]
+    for name, entries in cases:
+        out = os.path.join(tmp, name)
+        os.mkdir(out)
+        for entry, content in entries.items():
+            if content == victim:
+                os.symlink(victim, os.path.join(out, entry))
+            else:
+                with open(os.path.join(out, entry), "w") as f:
+                    f.write(content)
+        before = snapshot(out)
+        _, stderr = run([cfg, "--output", out], cwd=tmp, expect=2)
+        check("exists and is not empty" in stderr, f"{name}: {stderr}")
+        check(snapshot(out) == before, f"{name}: the refused run wrote into {out}: "
+                                       f"{sorted(os.listdir(out))}")
+        check(open(victim).read() == "precious\n", f"{name}: {victim} was overwritten")
+        run([cfg, "--output", out, "--replace"], cwd=tmp)
+        check(open(victim).read() == "precious\n",
+              f"{name}: --replace wrote through a symlink into {victim}")
+        after = snapshot(out)
+        for entry in ("runs.csv", "summary.csv", "results.json"):
+            check(after.get(entry, ("",))[0] == "file", f"{name}: {entry} not written")
+        for entry, content in entries.items():
+            if entry.endswith(".tmp") or entry not in ("runs.csv", "results.json"):
+                check(after.get(entry) == before[entry],
+                      f"{name}: {entry}, not a result file, was changed")
+        check(not [e for e in after if e.endswith(".tmp") and e not in before],
+              f"{name}: temporary files left: {sorted(after)}")
+    # compare: the same rules.
+    base = os.path.join(tmp, "foreign")
+    symc = os.path.join(tmp, "symc")
+    os.mkdir(symc)
+    victim2 = os.path.join(tmp, "victim2.txt")
+    with open(victim2, "w") as f:
+        f.write("precious too\n")
+    os.symlink(victim2, os.path.join(symc, "compare.csv"))
+    proc = subprocess.run([MMBENCH, "compare", base, base, "--output", symc],
+                          capture_output=True, text=True)
+    check(proc.returncode == 2 and "exists and is not empty" in proc.stderr,
+          f"compare into a directory with a symlink: exit {proc.returncode}\n{proc.stderr}")
+    check(open(victim2).read() == "precious too\n", "compare overwrote victim2.txt")
+    proc = subprocess.run([MMBENCH, "compare", base, base, "--output", symc, "--replace"],
+                          capture_output=True, text=True)
+    check(proc.returncode == 0, f"compare --replace: exit {proc.returncode}\n{proc.stderr}")
+    check(open(victim2).read() == "precious too\n", "compare --replace wrote through a symlink")
+    check(not os.path.islink(os.path.join(symc, "compare.csv")), "compare.csv not replaced")
+    # Names that are not directories: usage errors (2) that say so.
+    a_file = os.path.join(tmp, "a-file")
+    with open(a_file, "w") as f:
+        f.write("x\n")
+    for output, message in (("", "--output '': the name is empty"),
+                            (a_file, "exists and is not a directory")):
+        _, stderr = run([cfg, "--output", output], cwd=tmp, expect=2)
+        check(message in stderr, f"--output {output!r}: stderr lacks {message!r}:\n{stderr}")
+    check(open(a_file).read() == "x\n", "the file named by --output was changed")
+    # An empty directory is fine.
+    empty = os.path.join(tmp, "empty")
+    os.mkdir(empty)
+    run([cfg, "--output", empty], cwd=tmp)
+    check(sorted(os.listdir(empty)) == ["results.json", "runs.csv", "summary.csv"],
+          f"{empty}: {sorted(os.listdir(empty))}")
+
+
+def test_config_limits(tmp):
+    """A config is at most 1 MiB whatever the file is (regular, FIFO, /dev/zero), nests at
+    most 32 levels, is UTF-8 in every key and string, and gives no key twice at any level:
+    else exit 2, naming where, with nothing created and nothing echoed."""
+    work = os.path.join(tmp, "work")
+    os.mkdir(work)
+    good = json.dumps(tiny([{"name": "r"}], ops=200, repetitions=1, dir=work))
+    big = os.path.join(tmp, "big.json")
+    with open(big, "w") as f:
+        f.write(good[:-1] + " " * (2 << 20) + "}")
+    fifo = os.path.join(tmp, "fifo.json")
+    os.mkfifo(fifo)
+    cases = [
+        (big, "config {}: larger than 1 MiB (the limit for a config)".format(big)),
+        ("/dev/zero", "config /dev/zero: larger than 1 MiB (the limit for a config)"),
+        (fifo, "config {}: larger than 1 MiB (the limit for a config)".format(fifo)),
+        (b'{"workloads": [{"name": "r\xff\xfe", "ops": 10}]}',
+         'workloads[0].name: "r\\xff\\xfe": not valid UTF-8 (byte 0xff at offset 1)'),
+        (b'{"workloads": [{"name": "r", "d\xe9r": "."}]}',
+         'workloads[0]: key "d\\xe9r": not valid UTF-8'),
+        (b'{"defaults": {"ops": 10}, "defaults": {"ops": 20}, "workloads": [{"name": "r"}]}',
+         "defaults: key given twice"),
+        (b'{"workloads": [{"name": "r", "seed": ' + b"[" * 100000 + b"]" * 100000 + b"}]}",
+         "nested more than 32 levels deep (the limit for a config)"),
+    ]
+    for source, message in cases:
+        path = source if isinstance(source, str) else os.path.join(tmp, "bad.json")
+        if not isinstance(source, str):
+            with open(path, "wb") as f:
+                f.write(source)
+        writer = None
+        if path == fifo:
+            writer = subprocess.Popen(["sh", "-c", f"yes ' ' > {fifo}"],
+                                      stderr=subprocess.DEVNULL)
+        try:
+            proc = subprocess.run([MMBENCH, path, "--set", f"dir={work}"], cwd=work,
+                                  capture_output=True, timeout=60)
+        finally:
+            if writer:
+                writer.kill()
+                writer.wait()
+        stderr = proc.stderr.decode("utf-8", "replace")
+        check(proc.returncode == 2, f"{path}: exit {proc.returncode}, expected 2\n{stderr}")
+        check(message in stderr, f"{path}: stderr lacks {message!r}:\n{stderr}")
+        check(proc.stdout == b"", f"{path}: something went to stdout: {proc.stdout[:200]!r}")
+        check(os.listdir(work) == [], f"{path}: created {os.listdir(work)}")
 
 
 def digest(path):

@@ -21,6 +21,12 @@ Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
   edquot             (root, kernel quotas) as enospc_create, a user quota running out
   eio                (root) the filesystem is shut down under a running phase: EIO
   sigkill            SIGKILL at random moments: results.json is absent or whole
+  symlink_swap       the work directory is renamed and replaced by a symlink during a
+                     run: no write to, or delete of, anything mmbench did not create
+  enospc_results     (root) the output directory's filesystem is full: ENOSPC named
+                     for each result file, nothing left
+  immutable_results  (root) chattr +i on the output directory mid-run: the spill file
+                     and temporary files are not left behind
   valgrind           a small run under valgrind memcheck: no errors, no leaks
 """
 import csv
@@ -621,6 +627,112 @@ def test_sigkill(tmp):
         for d in glob.glob(os.path.join(data, "mmbench-*")):
             shutil.rmtree(d)  # SIGKILL leaves the data files: nothing can remove them
     print(f"results.json after 12 kills: {seen}")
+
+
+def test_symlink_swap(tmp):
+    """The work directory is renamed and replaced by a symlink to another directory while
+    a write workload runs: mmbench keeps writing to the file it created (held open), never
+    to the file the symlink leads to, and deletes only what it created."""
+    data = os.path.join(tmp, "data")
+    victim = os.path.join(tmp, "victim")
+    moved = os.path.join(tmp, "moved")
+    os.mkdir(data)
+    os.mkdir(victim)
+    size = MiB
+    precious = {f"data-{size}.bin": b"V" * size, "MMBENCH-DATA": b"not mmbench's\n"}
+    for name, content in precious.items():
+        with open(os.path.join(victim, name), "wb") as f:
+            f.write(content)
+    out = os.path.join(tmp, "out")
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "w", "pattern": "random", "op": "write", "sync": "fsync",
+                "sync_every": 64, "duration": "300ms"}],
+        file_size=size, repetitions=4))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: data_file(data, size) and phase_running(proc), "the phase", proc)
+        work = os.path.dirname(data_file(data, size))
+        os.rename(work, moved)
+        os.symlink(victim, work)
+        proc.expect_exit(0)
+    finally:
+        proc.kill()
+    for name, content in precious.items():
+        path = os.path.join(victim, name)
+        check(os.path.exists(path), f"mmbench deleted {path}, which it did not create\n"
+                                    f"{proc.stderr()}")
+        with open(path, "rb") as f:
+            check(f.read() == content, f"mmbench wrote to {path}, which it did not create")
+    check(os.path.islink(work), "the symlink mmbench did not create was removed")
+    left = os.listdir(moved) if os.path.exists(moved) else []
+    check(left == [], f"mmbench's own files were left in the moved directory: {left}")
+    _, runs, _ = load_results(out)
+    check(len(runs) == 8 and all(r["status"] == "ok" for r in runs),
+          f"runs: {[(r['status'], r['error']) for r in runs]}")
+    check("was moved to " + moved in proc.stderr(),
+          f"stderr does not say where the work directory went:\n{proc.stderr()}")
+
+
+def test_enospc_results(tmp):
+    """(root) The output directory's filesystem is full: the result file that cannot be
+    written says why as the kernel said it (ENOSPC, not stdio's EIO), before anything runs;
+    nothing is left."""
+    if not need_root():
+        return SKIP
+    fs = mount_or_skip(tmp, "tmpfs", 1)
+    if not fs:
+        return SKIP
+    try:
+        fs.fill(0)
+        data = os.path.join(tmp, "data")
+        os.mkdir(data)
+        out = os.path.join(fs.path, "out")
+        cfg = write_config(os.path.join(tmp, "c.json"), config(
+            data, [{"name": "r", "pattern": "random"}], file_size="1MiB", ops=500))
+        proc = subprocess.run([MMBENCH, cfg, "--output", out], cwd=tmp, capture_output=True,
+                              text=True, timeout=60)
+        check(proc.returncode == 1, f"exit {proc.returncode}, expected 1\n{proc.stderr}")
+        # The first result file that cannot be written stops the run before it measures
+        # anything, with the kernel's reason.
+        expected = f"writing {out}/runs.csv: No space left on device"
+        check(expected in proc.stderr, f"stderr lacks {expected!r}:\n{proc.stderr}")
+        check("Input/output error" not in proc.stderr, proc.stderr)
+        check(os.listdir(out) == [], f"left in {out}: {os.listdir(out)}")
+        check(leftovers(data) == [], f"data files left behind: {leftovers(data)}")
+    finally:
+        fs.unmount()
+
+
+def test_immutable_results(tmp):
+    """(root, a filesystem with chattr +i) The results directory is made immutable while
+    the run goes on: the results cannot be written (exit 1, said so), and the histogram
+    spill file is not left behind (it never has a name)."""
+    if not need_root() or not shutil.which("chattr"):
+        return SKIP
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    out = os.path.join(tmp, "out")
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": f"w{i}", "pattern": "random", "duration": "300ms"} for i in range(2)],
+        file_size="1MiB"))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: phase_running(proc), "the first phase", proc)
+        made = subprocess.run(["chattr", "+i", out], capture_output=True, text=True)
+        if made.returncode != 0:
+            proc.kill()
+            print(f"skipped: chattr +i: {made.stderr.strip()}")
+            return SKIP
+        try:
+            proc.expect_exit(1)
+        finally:
+            subprocess.run(["chattr", "-i", out], capture_output=True)
+    finally:
+        proc.kill()
+    check("Operation not permitted" in proc.stderr(), proc.stderr())
+    left = os.listdir(out)
+    check(not [n for n in left if n.endswith(".tmp")], f"temporary files left in {out}: {left}")
+    check(leftovers(data) == [], f"data files left behind: {leftovers(data)}")
 
 
 def test_valgrind(tmp):

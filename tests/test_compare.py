@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """mmbench compare on synthetic result directories with known differences.
 
-Usage: test_compare.py SUBTEST (regression, noise, missing, schema, labels, usage)
+Usage: test_compare.py SUBTEST (regression, noise, missing, schema, validation, interrupted,
+                               mutants, labels, usage)
 """
 import csv
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 
@@ -16,32 +18,37 @@ from mmtest import Failure, check
 MMBENCH = os.path.abspath(os.environ.get("MMBENCH", "build/mmbench"))
 
 
-def results(kernel="6.1.0", fs="ext4", workloads=None, schema=1, seed=1):
-    """A minimal results.json: workloads maps name -> {backend: (median MiB/s, spread)}."""
+def results(kernel="6.1.0", fs="ext4", workloads=None, schema=2, seed=1, complete=True):
+    """A minimal results.json (schema 2): workloads maps name -> {backend: (median MiB/s,
+    spread)}; a backend's entry may also be "_params", extra workload parameters."""
     rng = random.Random(seed)
     workloads = workloads or {}
-    runs, comparisons, config = [], [], []
-    for name, backends in workloads.items():
+    blocks, config = [], []
+    for i, (name, backends) in enumerate(workloads.items()):
         params = {"block_size_bytes": 4096, "dir": f"/mnt/{fs}"}
         params.update(backends.pop("_params", {}))
         config.append({"name": name, "base_name": name, "params": params})
+        runs, comparisons = [], []
         for backend, (median, spread) in backends.items():
             for rep in range(5):
-                runs.append({"workload": name, "backend": backend, "warmup": False,
-                             "status": "ok",
+                runs.append({"backend": backend, "is_warmup": False, "status": "ok",
                              "tput_mib_s": median * (1 + spread * rng.uniform(-1, 1))})
-            runs.append({"workload": name, "backend": backend, "warmup": True, "status": "ok",
+            runs.append({"backend": backend, "is_warmup": True, "status": "ok",
                          "tput_mib_s": median / 10})
         if "mmap" in backends and "pread" in backends:
-            comparisons.append({"workload": name,
+            comparisons.append({"numerator": "mmap", "denominator": "pread", "headline": True,
                                 "ratio": backends["mmap"][0] / backends["pread"][0]})
-    return {"schema_version": schema, "tool": "mmbench", "complete": True,
+        blocks.append({"index": i, "name": name, "base_name": name, "runs": runs,
+                       "summaries": [], "comparisons": comparisons,
+                       "checksum": {"status": "match", "text": "match"}, "warnings": []})
+    return {"schema_version": schema, "tool": "mmbench", "complete": complete,
+            "interrupted": not complete,
             "context": {"kernel": {"release": kernel}, "cpu": {"brand": "Test CPU"},
                         "hostname": "host", "mmbench_version": "0.1.0",
                         "date_utc": "2026-01-01T00:00:00Z",
                         "targets": [{"fs_type": fs, "mount_options": "rw,relatime"}]},
             "config": {"name": "synthetic", "workloads": config},
-            "runs": runs, "comparisons": comparisons}
+            "workloads": blocks, "warnings": []}
 
 
 def write_run(tmp, name, data):
@@ -118,7 +125,7 @@ def test_missing(tmp):
     proc, doc, rows = compare(tmp, [base, other])
     listed = {m["workload"]: m["reason"] for m in doc["not_comparable"]}
     check(set(listed) == {"only_a", "only_b", "changed"}, f"not_comparable {listed}")
-    check("missing from [1]" in listed["only_a"], listed["only_a"])
+    check("not run in [1]" in listed["only_a"], listed["only_a"])
     check("not in the baseline" in listed["only_b"], listed["only_b"])
     check("block_size_bytes" in listed["changed"], listed["changed"])
     check({r["workload"] for r in rows} == {"both", "only_a", "changed"}, "rows")
@@ -130,18 +137,150 @@ def test_missing(tmp):
 
 def test_schema(tmp):
     base = write_run(tmp, "a", results(workloads={"w": {"mmap": (1, 0.01)}}))
-    future = write_run(tmp, "b", results(schema=2, workloads={"w": {"mmap": (1, 0.01)}}))
+    future = write_run(tmp, "b", results(schema=3, workloads={"w": {"mmap": (1, 0.01)}}))
     proc, _, _ = compare(tmp, [base, future], expect=2)
-    check("schema_version 2" in proc.stderr, proc.stderr)
+    check("schema_version 3" in proc.stderr, proc.stderr)
+    old = write_run(tmp, "old", results(schema=1, workloads={"w": {"mmap": (1, 0.01)}}))
+    proc, _, _ = compare(tmp, [base, old], expect=2)
+    check("schema_version 1" in proc.stderr, proc.stderr)
     os.makedirs(os.path.join(tmp, "empty"))
     proc, _, _ = compare(tmp, [base, os.path.join(tmp, "empty")], expect=2)
     check("cannot read" in proc.stderr, proc.stderr)
     bad = os.path.join(tmp, "bad")
     os.makedirs(bad)
     with open(os.path.join(bad, "results.json"), "w") as f:
-        f.write('{"schema_version": 1, "tool": "mmbench", "runs": [')
+        f.write('{"schema_version": 2, "tool": "mmbench", "workloads": [')
     proc, _, _ = compare(tmp, [base, bad], expect=2)
     check("not valid JSON" in proc.stderr, proc.stderr)
+
+
+def mutated(tmp, name, change):
+    """A results directory whose results.json is a valid one changed by change(doc)."""
+    doc = results(workloads={"w": {"mmap": (2000, 0.02), "pread": (1000, 0.02)}})
+    change(doc)
+    return write_run(tmp, name, doc)
+
+
+def test_validation(tmp):
+    """Results that are valid JSON but not what mmbench writes: exit 2, naming the file and
+    the field; never accepted as "-" (the defect: a runs string, a throughput "fast" or
+    missing keys were compared and shown as "-", exit 0)."""
+    base = write_run(tmp, "a", results(workloads={"w": {"mmap": (2000, 0.02),
+                                                        "pread": (1000, 0.02)}}))
+    cases = [
+        ("runs-string", lambda d: d["workloads"][0].update(runs="many"),
+         "workloads[0].runs: expected a list, got a string"),
+        ("tput-fast", lambda d: d["workloads"][0]["runs"][0].update(tput_mib_s="fast"),
+         "workloads[0].runs[0].tput_mib_s: expected a number, got a string"),
+        ("no-backend", lambda d: d["workloads"][0]["runs"][1].pop("backend"),
+         "workloads[0].runs[1].backend: expected a string, got nothing"),
+        ("no-config", lambda d: d.pop("config"), "config: expected an object, got nothing"),
+        ("no-workloads", lambda d: d.pop("workloads"), "workloads: expected a list"),
+        ("params-list", lambda d: d["config"]["workloads"][0].update(params=[1]),
+         "config.workloads[0].params: expected an object, got a list"),
+        ("status", lambda d: d["workloads"][0]["runs"][0].update(status="great"),
+         "is not ok, failed or interrupted"),
+        ("negative", lambda d: d["workloads"][0]["runs"][0].update(tput_mib_s=-5),
+         "is negative"),
+        ("complete", lambda d: d.update(complete="yes"), "complete: expected true/false"),
+        ("blocks-dir", lambda d: d.update(workload_files="../etc"), "is not a directory name"),
+    ]
+    for name, change, message in cases:
+        bad = mutated(tmp, name, change)
+        proc, _, _ = compare(tmp, [base, bad], expect=2)
+        check(message in proc.stderr and "results.json" in proc.stderr,
+              f"{name}: stderr lacks {message!r}:\n{proc.stderr}")
+    for value in ("nan", "inf", "-1", "100"):
+        proc = subprocess.run([MMBENCH, "compare", base, base, "--fail-above", value],
+                              capture_output=True, text=True)
+        check(proc.returncode == 2 and "expected a percentage" in proc.stderr,
+              f"--fail-above {value}: exit {proc.returncode}\n{proc.stderr}")
+
+
+def test_interrupted(tmp):
+    """An interrupted run as the baseline (or another run) is flagged, and the workloads it
+    did not run are listed as not comparable."""
+    doc = results(workloads={"w1": {"mmap": (1000, 0.02)}, "w2": {"mmap": (1000, 0.02)}},
+                  complete=False)
+    doc["workloads"] = doc["workloads"][:1]  # w2 never ran
+    base = write_run(tmp, "a", doc)
+    other = write_run(tmp, "b", results(workloads={"w1": {"mmap": (1000, 0.02)},
+                                                   "w2": {"mmap": (1000, 0.02)}}))
+    proc, out, _ = compare(tmp, [base, other])
+    check("the baseline [0]" in proc.stderr and "was interrupted" in proc.stderr, proc.stderr)
+    check("INTERRUPTED" in proc.stdout, proc.stdout)
+    check(out["runs"][0]["interrupted"] is True and out["runs"][1]["complete"] is True,
+          out["runs"])
+    listed = {m["workload"]: m["reason"] for m in out["not_comparable"]}
+    check(list(listed) == ["w2"] and "not in the baseline" in listed["w2"], listed)
+
+
+def test_mutants(tmp):
+    """Property test: a few hundred mutants of a real results directory (seeded byte flips,
+    cuts, deleted and retyped fields, hostile strings): compare exits 0, 1 or 2 with its own
+    message, never dies of a signal or prints a traceback-like crash."""
+    cfg = os.path.join(tmp, "c.json")
+    with open(cfg, "w") as f:
+        json.dump(mmtest.tiny("mut", [{"name": "r", "pattern": "random"},
+                                      {"name": "s", "pattern": "sequential"}], dir=tmp), f)
+    real = os.path.join(tmp, "real")
+    mmtest.run([MMBENCH, cfg, "--output", real, "--quiet"], cwd=tmp)
+    with open(os.path.join(real, "results.json"), "rb") as f:
+        original = f.read()
+    doc = json.loads(original)
+    rng = random.Random(int(os.environ.get("MMBENCH_MUTANT_SEED", "7")))
+
+    def paths(node, prefix=()):
+        yield prefix
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from paths(v, prefix + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node[:3]):
+                yield from paths(v, prefix + (i,))
+
+    all_paths = [p for p in paths(doc) if p]
+    hostile = ["", "`id`", "\x00", "\ud800", "a" * 5000, "../../x", -1, 1e308, None, [], {},
+               True, "nan"]
+
+    def structural():
+        d = json.loads(original)
+        path = rng.choice(all_paths)
+        parent = d
+        for key in path[:-1]:
+            parent = parent[key]
+        if rng.random() < 0.3:
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = rng.choice(hostile)
+        return json.dumps(d).encode()
+
+    def textual():
+        data = bytearray(original)
+        if rng.random() < 0.5:
+            return bytes(data[:rng.randrange(len(data))])
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        return bytes(data)
+
+    statuses = {}
+    for i in range(300):
+        text = structural() if i % 2 else textual()
+        d = os.path.join(tmp, f"m{i}")
+        os.makedirs(d)
+        with open(os.path.join(d, "results.json"), "wb") as f:
+            f.write(text)
+        out = os.path.join(tmp, f"o{i}")
+        proc = subprocess.run([MMBENCH, "compare", real, d, "--output", out],
+                              capture_output=True, timeout=60)
+        statuses[proc.returncode] = statuses.get(proc.returncode, 0) + 1
+        check(proc.returncode in (0, 1, 2),
+              f"mutant {i}: exit {proc.returncode}\n{proc.stderr.decode(errors='replace')}")
+        if proc.returncode == 2:
+            check(b"mmbench" in proc.stderr, f"mutant {i}: exit 2 without a message")
+        shutil.rmtree(d)
+        shutil.rmtree(out, ignore_errors=True)
+    print(f"300 mutants: exit statuses {statuses}")
 
 
 def test_labels(tmp):
@@ -169,7 +308,7 @@ def test_usage(tmp):
                    capture_output=True)
     proc = subprocess.run([MMBENCH, "compare", base, base, "--output", out],
                           capture_output=True, text=True)
-    check(proc.returncode == 2 and "already holds results" in proc.stderr, proc.stderr)
+    check(proc.returncode == 2 and "exists and is not empty" in proc.stderr, proc.stderr)
 
 
 if __name__ == "__main__":

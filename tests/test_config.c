@@ -3,12 +3,16 @@
 #include "expand.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -87,6 +91,42 @@ static const struct error_case parse_errors[] = {
      "--set blok_size: unknown key (did you mean block_size?)"},
     {W("\"op\": \"read\""), "block_size", "--set block_size: expected key=value"},
     {W("\"op\": \"read\""), "op=delete", "--set op: unknown value \"delete\""},
+    /* Every string and key valid UTF-8, named by its JSON path. */
+    {"{\"workloads\": [{\"name\": \"a\xff\"}]}", NULL,
+     "workloads[0].name: \"a\\xff\": not valid UTF-8 (byte 0xff at offset 1)"},
+    {"{\"workloads\": [{\"name\": \"w\", \"dir\": \"/tmp/\xc0\xaf\"}]}", NULL,
+     "workloads[0].dir: \"/tmp/\\xc0\\xaf\": not valid UTF-8 (byte 0xc0 at offset 5)"},
+    {"{\"workloads\": [{\"name\": \"\xed\xa0\x80\"}]}", NULL,
+     "workloads[0].name: \"\\xed\\xa0\\x80\": not valid UTF-8"},
+    {"{\"workloads\": [{\"name\": \"\xf4\x90\x80\x80\"}]}", NULL, "not valid UTF-8 (byte 0xf4"},
+    {"{\"workloads\": [{\"name\": \"w\", \"bl\xfe"
+     "ck\": 1}]}",
+     NULL, "workloads[0]: key \"bl\\xfeck\": not valid UTF-8 (byte 0xfe at offset 2)"},
+    {"{\"n\x80me\": \"x\", \"workloads\": [{\"name\": \"w\"}]}", NULL,
+     "key \"n\\x80me\": not valid UTF-8"},
+    {"{\"description\": [\"\xff\"], \"workloads\": [{\"name\": \"w\"}]}", NULL,
+     "description[0]: \"\\xff\": not valid UTF-8"},
+    {"{\"workloads\": [{\"name\": \"w\"}]}\xff", NULL, "test:1:31: not valid UTF-8 (byte 0xff)"},
+    {W("\"op\": \"read\""), "dir=/tmp/\xff", "--set dir=/tmp/\\xff: not valid UTF-8"},
+    {W("\"op\": \"read\""), "\xffop=read", "--set \\xffop=read: not valid UTF-8"},
+    {"{\"workloads\": [{\"name\": \"a\\u0000b\"}]}", NULL,
+     "test:1:27: \\u0000 in a string (a config's strings cannot hold NUL)"},
+    /* Keys given twice, at every level. */
+    {"{\"defaults\": {}, \"defaults\": {}, \"workloads\": [{\"name\": \"w\"}]}", NULL,
+     "defaults: key given twice"},
+    {"{\"defaults\": {\"op\": \"read\", \"op\": \"write\"}, \"workloads\": [{\"name\": \"w\"}]}",
+     NULL, "defaults.op: key given twice"},
+    {"{\"workloads\": [{\"name\": \"w\"}], \"workloads\": [{\"name\": \"v\"}]}", NULL,
+     "workloads: key given twice"},
+    {"{\"workloads\": [{\"name\": \"w\"}, {\"name\": \"v\", \"name\": \"u\"}]}", NULL,
+     "workloads[1].name: key given twice"},
+    {"{\"$schema\": {\"a\": {\"b\": 1, \"b\": 2}}, \"workloads\": [{\"name\": \"w\"}]}", NULL,
+     "$schema.a.b: key given twice"},
+    /* Nesting: refused with the limit, not as malformed JSON. */
+    {"{\"workloads\": [{\"name\": \"w\", \"seed\": "
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]"
+     "]]]]]]]]]]]]]]]}]}",
+     NULL, "test:1:67: nested more than 32 levels deep (the limit for a config)"},
 };
 
 static void test_parse_errors(void **state)
@@ -200,12 +240,86 @@ static void test_missing_file(void **state)
     assert_non_null(strstr(err, "cannot read config /nonexistent/x.json: No such file"));
 }
 
+/* A valid config padded with spaces to exactly size bytes. */
+static char *padded_config(size_t size)
+{
+    static const char head[] = "{\"workloads\": [{\"name\": \"w\"}]";
+    char *text = malloc(size + 1);
+    assert_non_null(text);
+    memset(text, ' ', size);
+    memcpy(text, head, sizeof(head) - 1);
+    text[size - 1] = '}';
+    text[size] = '\0';
+    return text;
+}
+
+struct pipe_writer {
+    int fd;
+    size_t bytes;
+};
+
+static void *write_pipe(void *arg)
+{
+    struct pipe_writer *pw = arg;
+    char *text = padded_config(pw->bytes);
+    for (size_t done = 0; done < pw->bytes;) {
+        ssize_t n = write(pw->fd, text + done, pw->bytes - done);
+        if (n <= 0)
+            break; /* EPIPE: the reader stopped at the limit */
+        done += (size_t)n;
+    }
+    close(pw->fd);
+    free(text);
+    return NULL;
+}
+
+/* One limit for every kind of file: a regular file of exactly CONFIG_MAX_BYTES is read,
+ * one byte more is refused, and a pipe is cut off after CONFIG_MAX_BYTES + 1 bytes
+ * whatever it would go on to deliver. */
+static void test_load_limits(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    static const size_t sizes[] = {CONFIG_MAX_BYTES, CONFIG_MAX_BYTES + 1};
+    for (size_t i = 0; i < 2; i++) {
+        char path[] = "/tmp/mmbench-test-config-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        char *text = padded_config(sizes[i]);
+        assert_int_equal(write(fd, text, sizes[i]), (ssize_t)sizes[i]);
+        close(fd);
+        free(text);
+        char err[CONFIG_ERROR_MAX];
+        struct config *config = NULL;
+        int ret = config_load(path, NULL, 0, &config, err);
+        unlink(path);
+        if (i == 0) {
+            assert_int_equal(ret, 0);
+            config_free(config);
+        } else {
+            assert_int_equal(ret, -EFBIG);
+            assert_non_null(strstr(err, "larger than 1 MiB (the limit for a config)"));
+        }
+    }
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    struct pipe_writer pw = {.fd = fds[1], .bytes = 3 * CONFIG_MAX_BYTES};
+    pthread_t writer;
+    assert_int_equal(pthread_create(&writer, NULL, write_pipe, &pw), 0);
+    char path[64], err[CONFIG_ERROR_MAX];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+    struct config *config = NULL;
+    assert_int_equal(config_load(path, NULL, 0, &config, err), -EFBIG);
+    close(fds[0]);
+    pthread_join(writer, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_check_errors),
         cmocka_unit_test(test_inheritance),  cmocka_unit_test(test_name_from_file),
-        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_missing_file), cmocka_unit_test(test_load_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,8 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
 
 static const struct backend_ops *const registry[] = {
     &backend_mmap,
@@ -107,4 +114,32 @@ const char *backend_flush_fd_call(enum sync_mode mode)
         [SYNC_FILE_RANGE] = "sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER)",
     };
     return calls[mode];
+}
+
+int backend_reopen(int fd, const char *label, int flags)
+{
+    char proc[32];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    int reopened = open(proc, flags | O_CLOEXEC);
+    if (reopened < 0) {
+        int e = errno;
+        struct statfs fs;
+        if (e == EINVAL && (flags & O_DIRECT))
+            log_error("open(%s, O_DIRECT): %s: this filesystem%s does not support direct I/O "
+                      "(set direct: false, or use a directory on a disk)",
+                      label, strerror(e),
+                      fstatfs(fd, &fs) == 0 && fs.f_type == TMPFS_MAGIC ? " (tmpfs)" : "");
+        else
+            log_error("open(%s) through %s: %s%s", label, proc, strerror(e),
+                      e == ENOENT ? " (is /proc mounted?)" : "");
+        return -e;
+    }
+    struct stat held, got;
+    if (fstat(fd, &held) < 0 || fstat(reopened, &got) < 0 || held.st_dev != got.st_dev ||
+        held.st_ino != got.st_ino) {
+        close(reopened);
+        log_error("open(%s) through %s: a different file was opened", label, proc);
+        return -ESTALE;
+    }
+    return reopened;
 }

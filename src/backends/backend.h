@@ -71,10 +71,13 @@ struct backend_ops {
      * -EINVAL (-ENOTSUP) with the reason in err, without the workload's name. */
     int (*check)(const struct workload *w, const void *opts, char *err, size_t err_len);
 
-    /* Required. Opens the data file at path for one timed phase of w. On failure returns
-     * -errno after logging what failed. note (BACKEND_NOTE_MAX bytes, starts empty) may
-     * receive a remark for the results, e.g. a fallback that was used. */
-    int (*open)(const struct workload *w, const char *path, void **state, char *note);
+    /* Required. Sets up one timed phase of w on the data file open at fd (the caller's:
+     * valid for the whole phase, never closed by the backend); label names the file in
+     * messages and is never opened. A backend that needs other open flags (O_DIRECT,
+     * read-only) gets its own descriptor with backend_reopen. On failure returns -errno
+     * after logging what failed. note (BACKEND_NOTE_MAX bytes, starts empty) may receive
+     * a remark for the results, e.g. a fallback that was used. */
+    int (*open)(const struct workload *w, int fd, const char *label, void **state, char *note);
 
     /* Optional. Per-worker set-up and tear-down (buffers are the runner's). */
     int (*worker_open)(void *state, struct worker_io *io);
@@ -123,6 +126,13 @@ int backend_check_registry(void);
  * waiting). Shared by the backends. Returns 0 or -errno with io->failed_* set. */
 int backend_flush_fd(int fd, struct worker_io *io, enum sync_mode mode, uint64_t offset_bytes,
                      uint64_t length_bytes);
+
+/* Opens the file held at fd again with flags (O_RDONLY or O_RDWR, optionally O_DIRECT;
+ * O_CLOEXEC is added): a new open file description of the same inode, through
+ * /proc/self/fd/N, never by a path someone could rename or symlink, and checked to be
+ * the same file (st_dev, st_ino). Returns the new descriptor, or -errno after logging
+ * what failed with label. */
+int backend_reopen(int fd, const char *label, int flags);
 
 /* The system call backend_flush_fd makes for mode. */
 const char *backend_flush_fd_call(enum sync_mode mode);

@@ -189,7 +189,7 @@ static int advise_mapping(struct mmap_state *st, unsigned char *p, uint64_t len,
     return 0;
 }
 
-static int mmap_open(const struct workload *w, const char *path, void **state, char *note)
+static int mmap_open(const struct workload *w, int fd, const char *label, void **state, char *note)
 {
     struct mmap_state *st = calloc(1, sizeof(*st));
     if (!st)
@@ -209,10 +209,9 @@ static int mmap_open(const struct workload *w, const char *path, void **state, c
     st->flags = (shared ? MAP_SHARED : MAP_PRIVATE) |
                 (o->populate == POPULATE_MAP_POPULATE ? MAP_POPULATE : 0);
     /* A private mapping never writes to the file, so the file need not be writable. */
-    st->fd = open(path, (writes && shared ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    st->fd = backend_reopen(fd, label, writes && shared ? O_RDWR : O_RDONLY);
     if (st->fd < 0) {
-        ret = -errno;
-        log_error("open(%s): %s", path, strerror(-ret));
+        ret = st->fd;
         goto out;
     }
     if (o->map == MAP_KIND_PRIVATE && writes)
@@ -223,7 +222,7 @@ static int mmap_open(const struct workload *w, const char *path, void **state, c
         void *p = mmap(NULL, st->map_len_bytes, st->prot, st->flags, st->fd, 0);
         if (p == MAP_FAILED) {
             ret = -errno;
-            log_error("mmap(%s, %llu bytes): %s", path, (unsigned long long)st->map_len_bytes,
+            log_error("mmap(%s, %llu bytes): %s", label, (unsigned long long)st->map_len_bytes,
                       strerror(-ret));
             goto out;
         }

@@ -13,12 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
 
 struct pread_state {
     int fd;
@@ -39,32 +34,23 @@ static int fadvise_value(enum fadvise_hint hint)
     }
 }
 
-static int pread_open(const struct workload *w, const char *path, void **state, char *note)
+static int pread_open(const struct workload *w, int fd, const char *label, void **state, char *note)
 {
     (void)note;
     struct pread_state *st = calloc(1, sizeof(*st));
     if (!st)
         return -ENOMEM;
-    int flags = (workload_writes(w) ? O_RDWR : O_RDONLY) | O_CLOEXEC | (w->direct ? O_DIRECT : 0);
-    st->fd = open(path, flags);
+    int flags = (workload_writes(w) ? O_RDWR : O_RDONLY) | (w->direct ? O_DIRECT : 0);
+    st->fd = backend_reopen(fd, label, flags);
     if (st->fd < 0) {
-        int e = errno;
-        struct statfs fs;
-        if (e == EINVAL && w->direct) {
-            bool tmpfs = statfs(path, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
-            log_error("open(%s, O_DIRECT): %s: this filesystem%s does not support direct I/O "
-                      "(set direct: false, or use a directory on a disk)",
-                      path, strerror(e), tmpfs ? " (tmpfs)" : "");
-        } else {
-            log_error("open(%s): %s", path, strerror(e));
-        }
+        int e = -st->fd;
         free(st);
         return -e;
     }
     if (w->fadvise != FADVISE_NORMAL) {
         int e = posix_fadvise(st->fd, 0, 0, fadvise_value(w->fadvise));
         if (e != 0) {
-            log_error("posix_fadvise(%s): %s", path, strerror(e));
+            log_error("posix_fadvise(%s): %s", label, strerror(e));
             close(st->fd);
             free(st);
             return -e;

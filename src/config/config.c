@@ -2,10 +2,12 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_ROOTS     66 /* the config and up to 64 overrides */
 #define MAX_OVERRIDES 64
@@ -25,6 +27,58 @@ static int fail(char *err, const char *fmt, ...)
     vsnprintf(err, CONFIG_ERROR_MAX, fmt, ap);
     va_end(ap);
     return -EINVAL;
+}
+
+/* Length of the UTF-8 sequence at p (1 to 4 bytes), or 0 when it is not valid UTF-8:
+ * overlong forms, surrogates and code points above U+10FFFF are not. p is
+ * NUL-terminated, and a NUL ends every check before the terminator is passed. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
+
+/* Offset of the first byte of s that is not valid UTF-8, or -1. */
+static long utf8_invalid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_sequence(p);
+        if (n == 0)
+            return (long)(p - (const unsigned char *)s);
+        p += n;
+    }
+    return -1;
+}
+
+/* The start of s for a message: invalid UTF-8 and control bytes as \xNN. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+    size_t used = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && used + 5 < len;) {
+        size_t n = utf8_sequence(p);
+        if (n == 0 || *p < 0x20 || *p == 0x7f) {
+            used += (size_t)snprintf(buf + used, len - used, "\\x%02x", *p);
+            p++;
+        } else {
+            for (size_t i = 0; i < n && used + 1 < len; i++)
+                buf[used++] = (char)*p++;
+        }
+    }
+    buf[used] = '\0';
+    return buf;
 }
 
 static const char *json_type_name(const cJSON *item)
@@ -269,12 +323,7 @@ static int parse_object(const cJSON *obj, const char *path, bool is_workload,
     const cJSON *item;
     cJSON_ArrayForEach(item, obj)
     {
-        for (const cJSON *prev = obj->child; prev != item; prev = prev->next) {
-            if (strcmp(prev->string, item->string) == 0) {
-                ret = fail(err, "%s.%s: key given twice", path, item->string);
-                goto out;
-            }
-        }
+        /* Keys given twice were refused by check_tree. */
         if (is_workload && structure_key_known(item->string, STRUCTURE_WORKLOAD))
             continue;
         const struct param_def *d = param_find(item->string);
@@ -345,6 +394,64 @@ static int merge_layer(struct config_param **merged, size_t *n_merged,
     return 0;
 }
 
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Walks a parsed document: every key and string must be valid UTF-8, and no object may
+ * give a key twice (cJSON keeps both; the config would depend on which one a reader
+ * takes). path is the JSON path of item ("" at the top). Recursion is bounded by
+ * CONFIG_MAX_DEPTH, checked before parsing. */
+static int check_tree(const cJSON *item, const char *path, char *err)
+{
+    char shown[64];
+    if (cJSON_IsString(item)) {
+        long bad = utf8_invalid(item->valuestring);
+        if (bad >= 0)
+            return fail(err, "%s: \"%s\": not valid UTF-8 (byte 0x%02x at offset %ld)", path,
+                        printable(item->valuestring, shown, sizeof(shown)),
+                        (unsigned char)item->valuestring[bad], bad);
+        return 0;
+    }
+    if (!cJSON_IsArray(item) && !cJSON_IsObject(item))
+        return 0;
+    bool object = cJSON_IsObject(item);
+    size_t n = 0;
+    for (const cJSON *c = item->child; c; c = c->next)
+        n++;
+    const char **keys = object ? malloc((n ? n : 1) * sizeof(*keys)) : NULL;
+    if (object && !keys)
+        return -ENOMEM;
+    int ret = 0;
+    size_t i = 0;
+    for (const cJSON *c = item->child; c && ret == 0; c = c->next, i++) {
+        char child_path[CONFIG_PATH_MAX];
+        if (object) {
+            long bad = utf8_invalid(c->string);
+            if (bad >= 0) {
+                ret = fail(err, "%s%skey \"%s\": not valid UTF-8 (byte 0x%02x at offset %ld)", path,
+                           path[0] ? ": " : "", printable(c->string, shown, sizeof(shown)),
+                           (unsigned char)c->string[bad], bad);
+                break;
+            }
+            keys[i] = c->string;
+            snprintf(child_path, sizeof(child_path), "%s%s%s", path, path[0] ? "." : "", c->string);
+        } else {
+            snprintf(child_path, sizeof(child_path), "%s[%zu]", path, i);
+        }
+        ret = check_tree(c, child_path, err);
+    }
+    if (ret == 0 && object) {
+        qsort(keys, n, sizeof(*keys), compare_keys);
+        for (size_t k = 1; k < n && ret == 0; k++)
+            if (strcmp(keys[k - 1], keys[k]) == 0)
+                ret = fail(err, "%s%s%s: key given twice", path, path[0] ? "." : "", keys[k]);
+    }
+    free(keys);
+    return ret;
+}
+
 /* Line and column (both from 1) of position pos in text. */
 static void line_column(const char *text, const char *pos, int *line, int *column)
 {
@@ -358,6 +465,53 @@ static void line_column(const char *text, const char *pos, int *line, int *colum
             (*column)++;
         }
     }
+}
+
+/* Refuses, before cJSON sees the text, what it would take but a config must not have, or
+ * would only call malformed: nesting deeper than CONFIG_MAX_DEPTH (cJSON's own limit is
+ * 1000), bytes outside strings that are not UTF-8 (those in strings are named with their
+ * JSON path by check_tree), and \u0000 in a string (cJSON would cut the string there). */
+static int scan_text(const char *text, const char *source, char *err)
+{
+    enum { SCAN_OK, SCAN_UTF8, SCAN_NUL, SCAN_DEPTH } found = SCAN_OK;
+    int depth = 0;
+    bool in_string = false;
+    const char *p = text;
+    for (; *p && found == SCAN_OK; p += found == SCAN_OK) { /* p stays on what was found */
+        if (in_string) {
+            if (*p == '\\' && p[1] == 'u' && strncmp(p + 2, "0000", 4) == 0)
+                found = SCAN_NUL;
+            else if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = false;
+            continue;
+        }
+        size_t n = utf8_sequence((const unsigned char *)p);
+        if (n == 0) {
+            found = SCAN_UTF8;
+            continue;
+        }
+        p += n - 1; /* outside strings, only a JSON error; check_tree checks strings */
+        if (*p == '"')
+            in_string = true;
+        else if ((*p == '[' || *p == '{') && ++depth > CONFIG_MAX_DEPTH)
+            found = SCAN_DEPTH;
+        else if (*p == ']' || *p == '}')
+            depth--;
+    }
+    if (found == SCAN_OK)
+        return 0;
+    int line, column;
+    line_column(text, p, &line, &column);
+    if (found == SCAN_UTF8)
+        return fail(err, "%s:%d:%d: not valid UTF-8 (byte 0x%02x)", source, line, column,
+                    (unsigned char)*p);
+    if (found == SCAN_NUL)
+        return fail(err, "%s:%d:%d: \\u0000 in a string (a config's strings cannot hold NUL)",
+                    source, line, column);
+    return fail(err, "%s:%d:%d: nested more than %d levels deep (the limit for a config)", source,
+                line, column, CONFIG_MAX_DEPTH);
 }
 
 static int add_root(struct config_private *priv, cJSON *root)
@@ -374,6 +528,12 @@ static int add_root(struct config_private *priv, cJSON *root)
 static int parse_override(struct config_private *priv, const char *text, struct config_param *param,
                           char *err)
 {
+    long bad = utf8_invalid(text);
+    if (bad >= 0) {
+        char shown[64];
+        return fail(err, "--set %s: not valid UTF-8 (byte 0x%02x at offset %ld)",
+                    printable(text, shown, sizeof(shown)), (unsigned char)text[bad], bad);
+    }
     const char *eq = strchr(text, '=');
     if (!eq || eq == text)
         return fail(err, "--set %s: expected key=value", text);
@@ -403,7 +563,8 @@ static int parse_override(struct config_private *priv, const char *text, struct 
     int ret = add_root(priv, doc);
     if (ret < 0)
         return fail(err, "too many --set options (at most %d)", MAX_OVERRIDES);
-    return parse_param(d, doc, path, true, param, err);
+    ret = check_tree(doc, path, err);
+    return ret < 0 ? ret : parse_param(d, doc, path, true, param, err);
 }
 
 static const char *string_member(const cJSON *obj, const char *key, const char *path, int *ret,
@@ -511,6 +672,14 @@ int config_parse(const char *text, const char *source, const char *const *overri
     config->priv = priv;
     config->source = source;
 
+    if (strnlen(text, CONFIG_MAX_BYTES + 1) > CONFIG_MAX_BYTES) {
+        ret = fail(err, "%s: larger than %u MiB (the limit for a config)", source,
+                   CONFIG_MAX_BYTES >> 20);
+        goto out;
+    }
+    ret = scan_text(text, source, err);
+    if (ret < 0)
+        goto out;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (!root) {
@@ -527,6 +696,9 @@ int config_parse(const char *text, const char *source, const char *const *overri
         goto out;
     }
     add_root(priv, root);
+    ret = check_tree(root, "", err);
+    if (ret < 0)
+        goto out;
     if (!cJSON_IsObject(root)) {
         ret = fail(err, "%s: expected a JSON object with \"workloads\", got %s", source,
                    json_type_name(root));
@@ -647,54 +819,49 @@ out:
 int config_load(const char *path, const char *const *overrides, size_t n_overrides,
                 struct config **out, char err[CONFIG_ERROR_MAX])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         int e = errno;
         snprintf(err, CONFIG_ERROR_MAX, "cannot read config %s: %s%s", path, strerror(e),
                  e == ENOENT ? " (the shipped configs are in configs/)" : "");
         return -e;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int ret = 0;
-    for (;;) {
-        if (cap - len < 4096) {
-            if (cap > (64u << 20)) {
-                snprintf(err, CONFIG_ERROR_MAX, "config %s: larger than 64 MiB", path);
-                ret = -EFBIG;
-                goto out;
-            }
-            cap = cap ? cap * 2 : 16384;
-            char *grown = realloc(text, cap);
-            if (!grown) {
-                ret = -ENOMEM;
-                goto out;
-            }
-            text = grown;
+    /* At most one byte over the limit is read, whatever the file is: st_size says
+     * nothing about a pipe or a device, and /dev/zero never ends. */
+    char *text = malloc(CONFIG_MAX_BYTES + 2);
+    size_t len = 0;
+    int ret = text ? 0 : -ENOMEM;
+    while (ret == 0 && len <= CONFIG_MAX_BYTES) {
+        ssize_t n = read(fd, text + len, CONFIG_MAX_BYTES + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ret = -errno;
+            snprintf(err, CONFIG_ERROR_MAX, "cannot read config %s: %s", path, strerror(-ret));
         }
-        size_t got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
+        if (n <= 0)
             break;
+        len += (size_t)n;
     }
-    if (ferror(f)) {
-        int e = errno;
-        snprintf(err, CONFIG_ERROR_MAX, "cannot read config %s: %s", path, strerror(e));
-        ret = -e;
-        goto out;
+    if (ret == 0 && len > CONFIG_MAX_BYTES) {
+        snprintf(err, CONFIG_ERROR_MAX, "config %s: larger than %u MiB (the limit for a config)",
+                 path, CONFIG_MAX_BYTES >> 20);
+        ret = -EFBIG;
     }
-    text[len] = '\0';
-    if (strlen(text) != len) {
-        snprintf(err, CONFIG_ERROR_MAX, "config %s: contains a NUL byte (not a JSON text)", path);
-        ret = -EINVAL;
-        goto out;
+    if (ret == 0) {
+        text[len] = '\0';
+        if (strlen(text) != len) {
+            snprintf(err, CONFIG_ERROR_MAX, "config %s: contains a NUL byte (not a JSON text)",
+                     path);
+            ret = -EINVAL;
+        }
     }
-    ret = config_parse(text, path, overrides, n_overrides, out, err);
-out:
+    if (ret == 0)
+        ret = config_parse(text, path, overrides, n_overrides, out, err);
     if (ret == -ENOMEM)
         snprintf(err, CONFIG_ERROR_MAX, "config %s: out of memory", path);
     free(text);
-    fclose(f);
+    close(fd);
     return ret;
 }
 

@@ -15,6 +15,10 @@
 
 #define CONFIG_ERROR_MAX 512
 #define CONFIG_PATH_MAX  96
+/* Limits of a config, the same for a file, a pipe or a device (configs/README.md): a
+ * config is a few KiB; anything near these is a mistake. */
+#define CONFIG_MAX_BYTES (1u << 20) /* 1 MiB */
+#define CONFIG_MAX_DEPTH 32         /* objects and lists nested in one another */
 
 /* One key of a workload after defaults and overrides were merged in. */
 struct config_param {
@@ -46,12 +50,16 @@ struct config {
 
 /* Parses config text. source names it in messages. overrides are "key=value" strings
  * whose value is JSON (a number, list, true/false, or a quoted string) or else a bare
- * string. On error returns -EINVAL (or -ENOMEM) with a message in err naming the JSON
+ * string. Refused: text over CONFIG_MAX_BYTES or nested deeper than CONFIG_MAX_DEPTH,
+ * a string or key that is not valid UTF-8 (or holds \u0000), a key given twice in any
+ * object. On error returns -EINVAL (or -ENOMEM) with a message in err naming the JSON
  * path or the line and column. */
 int config_parse(const char *text, const char *source, const char *const *overrides,
                  size_t n_overrides, struct config **out, char err[CONFIG_ERROR_MAX]);
 
-/* Reads and parses a config file; a file that cannot be read is reported in err. */
+/* Reads (at most CONFIG_MAX_BYTES + 1 bytes, whatever the file is: regular, pipe, FIFO,
+ * device) and parses a config file; a file that cannot be read, or is too large, is
+ * reported in err (-EFBIG for the latter). */
 int config_load(const char *path, const char *const *overrides, size_t n_overrides,
                 struct config **out, char err[CONFIG_ERROR_MAX]);
 

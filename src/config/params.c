@@ -1025,7 +1025,6 @@ void params_print(FILE *out)
     }
 }
 
-
 static const char *const type_names[] = {
     [PARAM_STRING] = "string",
     [PARAM_SIZE] = "size",

@@ -9,21 +9,26 @@
 #include "outdir.h"
 #include "report.h"
 #include "stats.h"
+#include "textfile.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define COMPARE_SCHEMA_VERSION 1
-#define MAX_RUNS               32
-#define LABEL_MAX              96
-#define EXIT_REGRESSED         1
-#define EXIT_USAGE             2
+#define COMPARE_JSON_VERSION 2            /* compare.json (results.json is REPORT_SCHEMA_VERSION) */
+#define RESULTS_MAX_BYTES    (256u << 20) /* the results.json and block files read */
+#define MAX_RUNS             32
+#define MAX_BACKENDS         8
+#define LABEL_MAX            96
+#define EXIT_REGRESSED       1
+#define EXIT_USAGE           2
 
 /* Context fields that tell runs apart, in the order labels use them. */
 enum field {
@@ -61,6 +66,10 @@ struct run {
     const char *dir;
     char label[LABEL_MAX];
     cJSON *root;
+    cJSON **blocks; /* the workload blocks, inline (owned by root) or read from files */
+    size_t n_blocks;
+    bool blocks_owned; /* read from workload_files: freed one by one */
+    bool complete, interrupted;
     const char *field[F_COUNT];
     struct series *series;
     size_t n_series;
@@ -81,32 +90,6 @@ static const char *string_at(const cJSON *obj, const char *a, const char *b)
     return cJSON_IsString(item) ? item->valuestring : "";
 }
 
-static char *read_file(const char *path, int *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *err = errno;
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap);
-    while (text) {
-        len += fread(text + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
-            break;
-        cap *= 2;
-        char *grown = realloc(text, cap);
-        if (!grown)
-            free(text);
-        text = grown;
-    }
-    *err = text ? 0 : ENOMEM;
-    if (text)
-        text[len] = '\0';
-    fclose(f);
-    return text;
-}
-
 static struct series *find_series(struct run *r, const char *workload, const char *backend)
 {
     for (size_t i = 0; i < r->n_series; i++)
@@ -116,76 +99,298 @@ static struct series *find_series(struct run *r, const char *workload, const cha
     return NULL;
 }
 
-/* Loads dir/results.json into r. Returns 0 or -errno after logging. */
-static int load_run(const char *dir, struct run *r)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/results.json", dir);
-    int e;
-    char *text = read_file(path, &e);
-    if (!text) {
-        log_error("cannot read %s: %s (give directories written by mmbench)", path, strerror(e));
-        return -e;
-    }
-    r->dir = dir;
-    r->root = cJSON_Parse(text);
-    free(text);
-    if (!r->root) {
-        log_error("%s: not valid JSON (an interrupted copy?)", path);
-        return -EINVAL;
-    }
-    const cJSON *version = cJSON_GetObjectItemCaseSensitive(r->root, "schema_version");
-    if (!cJSON_IsNumber(version) || strcmp(string_at(r->root, "tool", NULL), "mmbench") != 0) {
-        log_error("%s: not an mmbench results.json", path);
-        return -EINVAL;
-    }
-    if (version->valueint != COMPARE_SCHEMA_VERSION) {
-        log_error("%s: schema_version %d, but this mmbench reads version %d: compare it with the "
-                  "mmbench that wrote it, or rerun the benchmark",
-                  path, version->valueint, COMPARE_SCHEMA_VERSION);
-        return -EPROTO;
-    }
-    const cJSON *context = cJSON_GetObjectItemCaseSensitive(r->root, "context");
-    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(context, "targets");
-    const cJSON *target = cJSON_GetArrayItem(targets, 0);
-    r->field[F_KERNEL] = string_at(context, "kernel", "release");
-    r->field[F_FS] = string_at(target, "fs_type", NULL);
-    r->field[F_MOUNT_OPTIONS] = string_at(target, "mount_options", NULL);
-    r->field[F_CPU] = string_at(context, "cpu", "brand");
-    r->field[F_HOST] = string_at(context, "hostname", NULL);
-    r->field[F_VERSION] = string_at(context, "mmbench_version", NULL);
-    r->field[F_DATE] = string_at(context, "date_utc", NULL);
-    r->field[F_CONFIG] = string_at(r->root, "config", "name");
+/* ---- reading and checking a results directory ---- */
 
-    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(r->root, "runs");
-    size_t cap = (size_t)cJSON_GetArraySize(runs) + 1;
-    r->series = calloc(cap, sizeof(*r->series));
-    if (!r->series)
-        return -ENOMEM;
+/* What is being read, for messages that name the file and the field. */
+struct reader {
+    const char *file;
+    bool failed;
+};
+
+static const char *json_type(const cJSON *item)
+{
+    return !item                  ? "nothing"
+           : cJSON_IsString(item) ? "a string"
+           : cJSON_IsNumber(item) ? "a number"
+           : cJSON_IsBool(item)   ? "true/false"
+           : cJSON_IsNull(item)   ? "null"
+           : cJSON_IsArray(item)  ? "a list"
+           : cJSON_IsObject(item) ? "an object"
+                                  : "an invalid value";
+}
+
+/* The member key of obj (at path) when it has the expected type; else NULL after logging
+ * "file: path.key: expected X, got Y" (once per file). nullable: null is accepted too (and
+ * returned as NULL without an error). */
+static const cJSON *member(struct reader *rd, const cJSON *obj, const char *path, const char *key,
+                           cJSON_bool (*is)(const cJSON *), const char *expected, bool nullable)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (item && is(item) && (!cJSON_IsNumber(item) || isfinite(item->valuedouble)))
+        return item;
+    if (nullable && cJSON_IsNull(item))
+        return NULL;
+    if (!rd->failed)
+        log_error("%s: %s%s%s: expected %s, got %s (not a results file this mmbench wrote?)",
+                  rd->file, path, path[0] ? "." : "", key, expected, json_type(item));
+    rd->failed = true;
+    return NULL;
+}
+
+static const cJSON *need_object(struct reader *rd, const cJSON *obj, const char *path,
+                                const char *key)
+{
+    return member(rd, obj, path, key, cJSON_IsObject, "an object", false);
+}
+
+static const cJSON *need_array(struct reader *rd, const cJSON *obj, const char *path,
+                               const char *key)
+{
+    return member(rd, obj, path, key, cJSON_IsArray, "a list", false);
+}
+
+static const char *need_string(struct reader *rd, const cJSON *obj, const char *path,
+                               const char *key)
+{
+    const cJSON *item = member(rd, obj, path, key, cJSON_IsString, "a string", false);
+    return item ? item->valuestring : "";
+}
+
+/* Parses text from file; NULL after logging. */
+static cJSON *parse(const char *file, const char *text)
+{
+    cJSON *root = cJSON_Parse(text);
+    if (!root)
+        log_error("%s: not valid JSON (a cut copy, an interrupted write, or nested more than "
+                  "%d levels deep?)",
+                  file, CJSON_NESTING_LIMIT);
+    return root;
+}
+
+/* Reads a results file (results.json or a block) of at most RESULTS_MAX_BYTES. */
+static cJSON *read_json(int dir_fd, const char *name, const char *shown)
+{
+    char *text = NULL;
+    size_t len;
+    int ret = textfile_read(dir_fd, name, RESULTS_MAX_BYTES, &text, &len);
+    if (ret < 0) {
+        if (ret == -EFBIG)
+            log_error("%s: larger than %u MiB, the limit for a results file", shown,
+                      RESULTS_MAX_BYTES >> 20);
+        else if (ret == -EILSEQ)
+            log_error("%s: holds a NUL byte: not a JSON text", shown);
+        else
+            log_error("cannot read %s: %s (give directories written by mmbench)", shown,
+                      strerror(-ret));
+        return NULL;
+    }
+    cJSON *root = parse(shown, text);
+    free(text);
+    return root;
+}
+
+/* Checks one workload block (from file) and adds its measured runs to r's series. */
+static int load_block(struct run *r, const cJSON *block, const char *file, const char *path)
+{
+    struct reader rd = {file, false};
+    const char *workload = need_string(&rd, block, path, "name");
+    const cJSON *runs = need_array(&rd, block, path, "runs");
     const cJSON *run;
+    size_t i = 0;
     cJSON_ArrayForEach(run, runs)
     {
-        const cJSON *tput = cJSON_GetObjectItemCaseSensitive(run, "tput_mib_s");
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "warmup")) ||
-            strcmp(string_at(run, "status", NULL), "ok") != 0 || !cJSON_IsNumber(tput))
+        char here[96];
+        snprintf(here, sizeof(here), "%s.runs[%zu]", path, i++);
+        if (!cJSON_IsObject(run)) {
+            member(&rd, block, path, "runs", cJSON_IsObject, "a list of objects", false);
+            break;
+        }
+        const char *backend = need_string(&rd, run, here, "backend");
+        const char *status = need_string(&rd, run, here, "status");
+        const cJSON *warmup =
+            member(&rd, run, here, "is_warmup", cJSON_IsBool, "true/false", false);
+        const cJSON *tput = member(&rd, run, here, "tput_mib_s", cJSON_IsNumber, "a number", true);
+        if (rd.failed)
+            break;
+        if (strcmp(status, "ok") != 0 && strcmp(status, "failed") != 0 &&
+            strcmp(status, "interrupted") != 0) {
+            log_error("%s: %s.status: \"%.40s\" is not ok, failed or interrupted", file, here,
+                      status);
+            return -EINVAL;
+        }
+        if (cJSON_IsTrue(warmup) || strcmp(status, "ok") != 0 || !tput)
             continue;
-        const char *workload = string_at(run, "workload", NULL);
-        const char *backend = string_at(run, "backend", NULL);
+        if (tput->valuedouble < 0) {
+            log_error("%s: %s.tput_mib_s: %g is negative", file, here, tput->valuedouble);
+            return -EINVAL;
+        }
         struct series *s = find_series(r, workload, backend);
         if (!s) {
+            struct series *grown = realloc(r->series, (r->n_series + 1) * sizeof(*grown));
+            if (!grown)
+                return -ENOMEM;
+            r->series = grown;
             s = &r->series[r->n_series++];
+            memset(s, 0, sizeof(*s));
             s->workload = workload;
             s->backend = backend;
         }
         if (s->n < STATS_MAX_SAMPLES)
             s->tput[s->n++] = tput->valuedouble;
     }
+    return rd.failed ? -EINVAL : 0;
+}
+
+/* The blocks of r: inline in "workloads", or, for a run still going on or killed, one file
+ * each in the "workload_files" directory. */
+static int load_blocks(struct run *r, int dir_fd, const char *path)
+{
+    struct reader rd = {path, false};
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(r->root, "workload_files");
+    const cJSON *inline_blocks = need_array(&rd, r->root, "", "workloads");
+    if (rd.failed)
+        return -EINVAL;
+    if (files && !cJSON_IsNull(files)) {
+        const char *name = need_string(&rd, r->root, "", "workload_files");
+        if (rd.failed || strchr(name, '/') || name[0] == '.' || !name[0]) {
+            log_error("%s: workload_files: \"%.40s\" is not a directory name", path, name);
+            return -EINVAL;
+        }
+        int blocks_fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (blocks_fd < 0) {
+            log_error("%s: workload_files %s: %s", path, name, strerror(errno));
+            return -errno;
+        }
+        r->blocks_owned = true;
+        int ret = 0;
+        for (size_t i = 0; ret == 0; i++) {
+            char file[32], shown[PATH_MAX + 64];
+            snprintf(file, sizeof(file), "%06zu.json", i);
+            if (faccessat(blocks_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                break;
+            snprintf(shown, sizeof(shown), "%s/%s/%s", r->dir, name, file);
+            cJSON *block = read_json(blocks_fd, file, shown);
+            cJSON **grown = block ? realloc(r->blocks, (r->n_blocks + 1) * sizeof(*grown)) : NULL;
+            if (!grown) {
+                cJSON_Delete(block);
+                ret = block ? -ENOMEM : -EINVAL;
+                break;
+            }
+            r->blocks = grown;
+            r->blocks[r->n_blocks++] = block;
+            ret = load_block(r, block, shown, "");
+        }
+        close(blocks_fd);
+        return ret;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(inline_blocks);
+    r->blocks = calloc(n ? n : 1, sizeof(*r->blocks));
+    if (!r->blocks)
+        return -ENOMEM;
+    const cJSON *block;
+    cJSON_ArrayForEach(block, inline_blocks)
+    {
+        char here[48];
+        snprintf(here, sizeof(here), "workloads[%zu]", r->n_blocks);
+        if (!cJSON_IsObject(block)) {
+            log_error("%s: %s: expected an object, got %s", path, here, json_type(block));
+            return -EINVAL;
+        }
+        r->blocks[r->n_blocks++] = (cJSON *)block;
+        int ret = load_block(r, block, path, here);
+        if (ret < 0)
+            return ret;
+    }
     return 0;
 }
 
-/* The params object of workload in run r, or NULL when the run does not have it. */
+/* Loads dir/results.json into r, checking every field compare reads. Returns 0 or -errno
+ * after logging (the caller exits 2). */
+static int load_run(const char *dir, struct run *r)
+{
+    r->dir = dir;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/results.json", dir);
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) {
+        log_error("cannot open %s: %s (give directories written by mmbench)", dir, strerror(errno));
+        return -errno;
+    }
+    r->root = read_json(dir_fd, "results.json", path);
+    int ret = r->root ? 0 : -EINVAL;
+    struct reader rd = {path, false};
+    if (ret == 0 && !cJSON_IsObject(r->root)) {
+        log_error("%s: expected a JSON object, got %s", path, json_type(r->root));
+        ret = -EINVAL;
+    }
+    if (ret == 0 && strcmp(string_at(r->root, "tool", NULL), "mmbench") != 0) {
+        log_error("%s: not an mmbench results.json (its \"tool\" is not \"mmbench\")", path);
+        ret = -EINVAL;
+    }
+    const cJSON *version =
+        ret == 0 ? member(&rd, r->root, "", "schema_version", cJSON_IsNumber, "a number", false)
+                 : NULL;
+    if (ret == 0 && !version)
+        ret = -EINVAL;
+    if (ret == 0 && version->valuedouble != REPORT_SCHEMA_VERSION) {
+        log_error("%s: schema_version %g, but this mmbench reads version %d: compare it with the "
+                  "mmbench that wrote it, or rerun the benchmark",
+                  path, version->valuedouble, REPORT_SCHEMA_VERSION);
+        ret = -EPROTO;
+    }
+    if (ret == 0) {
+        const cJSON *context = need_object(&rd, r->root, "", "context");
+        const cJSON *config = need_object(&rd, r->root, "", "config");
+        const cJSON *list = config ? need_array(&rd, config, "config", "workloads") : NULL;
+        const cJSON *w;
+        size_t i = 0;
+        cJSON_ArrayForEach(w, list)
+        {
+            char here[48];
+            snprintf(here, sizeof(here), "config.workloads[%zu]", i++);
+            if (!cJSON_IsObject(w)) {
+                member(&rd, config, "config", "workloads", cJSON_IsObject, "a list of objects",
+                       false);
+                break;
+            }
+            need_string(&rd, w, here, "name");
+            need_object(&rd, w, here, "params");
+        }
+        const cJSON *complete =
+            member(&rd, r->root, "", "complete", cJSON_IsBool, "true/false", false);
+        const cJSON *interrupted =
+            member(&rd, r->root, "", "interrupted", cJSON_IsBool, "true/false", false);
+        r->complete = cJSON_IsTrue(complete);
+        r->interrupted = cJSON_IsTrue(interrupted);
+        if (rd.failed) {
+            ret = -EINVAL;
+        } else {
+            const cJSON *targets = cJSON_GetObjectItemCaseSensitive(context, "targets");
+            const cJSON *target = cJSON_GetArrayItem(targets, 0);
+            r->field[F_KERNEL] = string_at(context, "kernel", "release");
+            r->field[F_FS] = string_at(target, "fs_type", NULL);
+            r->field[F_MOUNT_OPTIONS] = string_at(target, "mount_options", NULL);
+            r->field[F_CPU] = string_at(context, "cpu", "brand");
+            r->field[F_HOST] = string_at(context, "hostname", NULL);
+            r->field[F_VERSION] = string_at(context, "mmbench_version", NULL);
+            r->field[F_DATE] = string_at(context, "date_utc", NULL);
+            r->field[F_CONFIG] = string_at(r->root, "config", "name");
+            ret = load_blocks(r, dir_fd, path);
+        }
+    }
+    close(dir_fd);
+    return ret;
+}
+
+/* The params object of workload in run r, or NULL when the run did not run it (a config
+ * lists every planned workload; an interrupted run has blocks for fewer). */
 static const cJSON *workload_params(const struct run *r, const char *workload)
 {
+    bool ran = false;
+    for (size_t i = 0; i < r->n_blocks && !ran; i++)
+        ran = strcmp(string_at(r->blocks[i], "name", NULL), workload) == 0;
+    if (!ran)
+        return NULL;
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(r->root, "config"), "workloads");
     const cJSON *w;
@@ -217,15 +422,20 @@ static const char *params_differ(const cJSON *a, const cJSON *b)
     return NULL;
 }
 
+/* The run's own headline ratio (mmap/pread) of workload, or NAN. */
 static double mmap_pread_ratio(const struct run *r, const char *workload)
 {
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(r->root, "comparisons");
-    const cJSON *c;
-    cJSON_ArrayForEach(c, list)
-    {
-        const cJSON *ratio = cJSON_GetObjectItemCaseSensitive(c, "ratio");
-        if (strcmp(string_at(c, "workload", NULL), workload) == 0 && cJSON_IsNumber(ratio))
-            return ratio->valuedouble;
+    for (size_t i = 0; i < r->n_blocks; i++) {
+        if (strcmp(string_at(r->blocks[i], "name", NULL), workload) != 0)
+            continue;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r->blocks[i], "comparisons"))
+        {
+            const cJSON *ratio = cJSON_GetObjectItemCaseSensitive(c, "ratio");
+            if (strcmp(string_at(c, "numerator", NULL), "mmap") == 0 &&
+                strcmp(string_at(c, "denominator", NULL), "pread") == 0 && cJSON_IsNumber(ratio))
+                return ratio->valuedouble;
+        }
     }
     return NAN;
 }
@@ -330,11 +540,8 @@ static void write_number_csv(FILE *f, double x)
         fprintf(f, "%.6g", x);
 }
 
-static int write_csv(const char *path, const struct compare *cmp, const struct row *rows, size_t n)
+static int write_csv(FILE *f, const struct compare *cmp, const struct row *rows, size_t n)
 {
-    FILE *f = fopen(path, "we");
-    if (!f)
-        return -errno;
     fputs("workload,backend,run,run_index,run_dir,tput_median_mib_s,tput_ci_low_mib_s,"
           "tput_ci_high_mib_s,repetitions,ratio_to_baseline,ratio_ci_low,ratio_ci_high,"
           "change_pct,significant,regressed,mmap_pread_ratio\n",
@@ -360,10 +567,7 @@ static int write_csv(const char *path, const struct compare *cmp, const struct r
         write_number_csv(f, r->mmap_pread);
         fputc('\n', f);
     }
-    int ret = ferror(f) ? -EIO : 0;
-    if (fclose(f) != 0 && ret == 0)
-        ret = -errno;
-    return ret;
+    return ferror(f) ? -EIO : 0;
 }
 
 struct missing {
@@ -372,17 +576,14 @@ struct missing {
     bool in_run[MAX_RUNS];
 };
 
-static int write_json(const char *path, const struct compare *cmp, const bool differs[F_COUNT],
+static int write_json(FILE *f, const struct compare *cmp, const bool differs[F_COUNT],
                       const struct row *rows, size_t n, const struct missing *missing,
                       size_t n_missing)
 {
-    FILE *f = fopen(path, "we");
-    if (!f)
-        return -errno;
     struct json_writer jw;
     jw_init(&jw, f);
     jw_object_begin(&jw, NULL);
-    jw_int(&jw, "schema_version", COMPARE_SCHEMA_VERSION);
+    jw_int(&jw, "schema_version", COMPARE_JSON_VERSION);
     jw_string(&jw, "tool", "mmbench-compare");
     jw_string(&jw, "baseline", cmp->runs[0].label);
     jw_number(&jw, "fail_above_pct", cmp->fail_above_pct);
@@ -391,6 +592,8 @@ static int write_json(const char *path, const struct compare *cmp, const bool di
         jw_object_begin(&jw, NULL);
         jw_string(&jw, "label", cmp->runs[i].label);
         jw_string(&jw, "dir", cmp->runs[i].dir);
+        jw_bool(&jw, "complete", cmp->runs[i].complete);
+        jw_bool(&jw, "interrupted", cmp->runs[i].interrupted);
         for (int fld = 0; fld < F_COUNT; fld++)
             jw_string(&jw, field_names[fld], cmp->runs[i].field[fld]);
         jw_object_end(&jw);
@@ -455,10 +658,7 @@ static int write_json(const char *path, const struct compare *cmp, const bool di
     }
     jw_array_end(&jw);
     jw_object_end(&jw);
-    int ret = ferror(f) ? -EIO : 0;
-    if (fclose(f) != 0 && ret == 0)
-        ret = -errno;
-    return ret;
+    return ferror(f) ? -EIO : 0;
 }
 
 static void print_table(const struct compare *cmp, const bool differs[F_COUNT],
@@ -467,8 +667,11 @@ static void print_table(const struct compare *cmp, const bool differs[F_COUNT],
 {
     printf("comparing %zu runs; baseline: %s\n", cmp->n_runs, cmp->runs[0].label);
     for (size_t i = 0; i < cmp->n_runs; i++)
-        printf("  [%zu] %-24s %s (%s, %s, %s)\n", i, cmp->runs[i].label, cmp->runs[i].dir,
-               cmp->runs[i].field[F_KERNEL], cmp->runs[i].field[F_FS], cmp->runs[i].field[F_DATE]);
+        printf("  [%zu] %-24s %s (%s, %s, %s)%s\n", i, cmp->runs[i].label, cmp->runs[i].dir,
+               cmp->runs[i].field[F_KERNEL], cmp->runs[i].field[F_FS], cmp->runs[i].field[F_DATE],
+               cmp->runs[i].complete      ? ""
+               : cmp->runs[i].interrupted ? " INTERRUPTED: not every workload ran"
+                                          : " INCOMPLETE: not every workload ran");
     bool any = false;
     for (int f = 0; f < F_DATE; f++) {
         if (!differs[f])
@@ -531,7 +734,9 @@ static void compare_usage(FILE *out)
     fprintf(out, "usage: mmbench compare [options] BASELINE_DIR RUN_DIR...\n"
                  "\n"
                  "  -o, --output DIR      write compare.csv and compare.json to DIR\n"
-                 "                        (default results/compare-<time>)\n"
+                 "                        (new or empty; default results/compare-<time>)\n"
+                 "      --replace         DIR may hold files; compare.csv and compare.json\n"
+                 "                        in it are replaced\n"
                  "      --fail-above PCT  exit 1 when a workload regressed by more than PCT%%\n"
                  "      --label NAME      name the runs in order (repeat once per run)\n"
                  "  -h, --help            this text; see docs/compare.md\n");
@@ -557,7 +762,7 @@ static size_t build_rows(struct compare *cmp, struct row *rows, size_t max_rows,
             comparable[r] = p && base_params && !key;
             int len = 0;
             if (!p)
-                len = snprintf(m.reason + used, sizeof(m.reason) - used, "%smissing from [%zu]",
+                len = snprintf(m.reason + used, sizeof(m.reason) - used, "%snot run in [%zu]",
                                used ? "; " : "", r);
             else if (key)
                 len = snprintf(m.reason + used, sizeof(m.reason) - used,
@@ -570,8 +775,13 @@ static size_t build_rows(struct compare *cmp, struct row *rows, size_t max_rows,
             missing[(*n_missing)++] = m;
         if (!base_params)
             continue;
-        static const char *const backends[] = {"mmap", "pread"};
-        for (size_t b = 0; b < 2; b++) {
+        /* Every backend the baseline ran this workload on, in the order it lists them. */
+        const char *backends[MAX_BACKENDS];
+        size_t n_backends = 0;
+        for (size_t i = 0; i < cmp->runs[0].n_series && n_backends < MAX_BACKENDS; i++)
+            if (strcmp(cmp->runs[0].series[i].workload, names[w]) == 0)
+                backends[n_backends++] = cmp->runs[0].series[i].backend;
+        for (size_t b = 0; b < n_backends; b++) {
             const struct series *base = find_series(&cmp->runs[0], names[w], backends[b]);
             if (!base)
                 continue;
@@ -596,11 +806,9 @@ static size_t build_rows(struct compare *cmp, struct row *rows, size_t max_rows,
 int compare_main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"fail-above", required_argument, NULL, 'F'},
-        {"label", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'}, {"fail-above", required_argument, NULL, 'F'},
+        {"label", required_argument, NULL, 'L'},  {"replace", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct compare *cmp = calloc(1, sizeof(*cmp));
     if (!cmp)
@@ -608,6 +816,7 @@ int compare_main(int argc, char **argv)
     cmp->fail_above_pct = NAN;
     const char *output = NULL, *labels[MAX_RUNS];
     size_t n_labels = 0;
+    bool replace = false;
     int status = 0, c;
     opterr = 0;
     optind = 1;
@@ -619,7 +828,9 @@ int compare_main(int argc, char **argv)
             break;
         case 'F':
             cmp->fail_above_pct = strtod(optarg, &end);
-            if (*end || end == optarg || cmp->fail_above_pct < 0 || cmp->fail_above_pct >= 100) {
+            /* "nan" or "inf" would turn the gate off without a word. */
+            if (*end || end == optarg || !isfinite(cmp->fail_above_pct) ||
+                cmp->fail_above_pct < 0 || cmp->fail_above_pct >= 100) {
                 fprintf(stderr,
                         "mmbench compare: --fail-above %s: expected a percentage "
                         "between 0 and 100\n\n",
@@ -632,6 +843,9 @@ int compare_main(int argc, char **argv)
         case 'L':
             if (n_labels < MAX_RUNS)
                 labels[n_labels++] = optarg;
+            break;
+        case 'R':
+            replace = true;
             break;
         case 'h':
             compare_usage(stdout);
@@ -665,6 +879,13 @@ int compare_main(int argc, char **argv)
     }
     bool differs[F_COUNT];
     make_labels(cmp, labels, n_labels, differs);
+    for (size_t i = 0; i < cmp->n_runs; i++)
+        if (!cmp->runs[i].complete)
+            log_warn("%s [%zu] %s: the run %s before every workload ran: workloads it lacks "
+                     "are listed as not comparable%s",
+                     i == 0 ? "the baseline" : "run", i, cmp->runs[i].dir,
+                     cmp->runs[i].interrupted ? "was interrupted" : "stopped",
+                     i == 0 ? ", and its last workload may have fewer repetitions" : "");
 
     size_t max_rows = 1;
     for (size_t r = 0; r < cmp->n_runs; r++)
@@ -681,22 +902,26 @@ int compare_main(int argc, char **argv)
     size_t n = build_rows(cmp, rows, max_rows, missing, &n_missing);
     print_table(cmp, differs, rows, n, missing, n_missing);
 
-    char dir[PATH_MAX];
-    if (outdir_create(output, "compare", dir, sizeof(dir)) < 0) {
+    struct outdir dir;
+    if (outdir_open(&dir, output, "compare", replace) < 0) {
         status = EXIT_USAGE;
     } else {
-        char csv[PATH_MAX + 16], json[PATH_MAX + 16];
-        snprintf(csv, sizeof(csv), "%s/compare.csv", dir);
-        snprintf(json, sizeof(json), "%s/compare.json", dir);
-        int ret = write_csv(csv, cmp, rows, n);
+        struct outdir_file of;
+        int ret = outdir_file_begin(&of, &dir, "compare.csv");
         if (ret == 0)
-            ret = write_json(json, cmp, differs, rows, n, missing, n_missing);
+            ret = outdir_file_commit(&of, write_csv(of.f, cmp, rows, n));
+        if (ret == 0)
+            ret = outdir_file_begin(&of, &dir, "compare.json");
+        if (ret == 0)
+            ret = outdir_file_commit(&of,
+                                     write_json(of.f, cmp, differs, rows, n, missing, n_missing));
         if (ret < 0) {
-            log_error("writing the comparison to %s: %s", dir, strerror(-ret));
+            log_error("writing the comparison to %s: %s", dir.path, strerror(-ret));
             status = EXIT_USAGE;
         } else {
-            printf("\ncomparison: %s/ (compare.csv, compare.json)\n", dir);
+            printf("\ncomparison: %s/ (compare.csv, compare.json)\n", dir.path);
         }
+        outdir_close(&dir);
     }
     if (status == 0 && cmp->any_regression) {
         fprintf(stderr,
@@ -709,8 +934,12 @@ int compare_main(int argc, char **argv)
     free(missing);
 out:
     for (size_t i = 0; i < cmp->n_runs; i++) {
-        cJSON_Delete(cmp->runs[i].root);
-        free(cmp->runs[i].series);
+        struct run *r = &cmp->runs[i];
+        for (size_t b = 0; r->blocks_owned && b < r->n_blocks; b++)
+            cJSON_Delete(r->blocks[b]);
+        free(r->blocks);
+        cJSON_Delete(r->root);
+        free(r->series);
     }
     free(cmp);
     return status;

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include "log.h"
+#include "outdir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,29 +14,17 @@
 #include <unistd.h>
 
 struct report_files {
-    int dir_fd;       /* the results directory, held: nothing is opened by path in it */
-    int workloads_fd; /* its workloads/ directory, while the run lasts */
-    int runs_fd;      /* runs.csv and summary.csv, appended to */
+    const struct outdir *od;  /* the results directory, held: nothing is opened by path */
+    struct outdir blocks_dir; /* its workloads/ directory, while the run lasts */
+    char blocks_name[32];     /* that directory's name in od */
+    int runs_fd;              /* runs.csv and summary.csv, appended to */
     int summary_fd;
     size_t blocks; /* workload blocks written */
-    char dir[PATH_MAX];
 };
-
-/* The temporary file being written, for the emergency exit (valid while emergency_armed). */
-static int emergency_dir_fd = -1;
-static char emergency_tmp[64];
-static volatile sig_atomic_t emergency_armed;
 
 void report_emergency_cleanup(void)
 {
-    if (emergency_armed)
-        unlinkat(emergency_dir_fd, emergency_tmp, 0);
-}
-
-/* A new file in dir_fd: never an existing one, never through a symlink. */
-static int create_in(int dir_fd, const char *name, int flags)
-{
-    return openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | flags, 0644);
+    outdir_emergency_cleanup();
 }
 
 /* Writes all of buf to fd. Returns 0 or -errno. */
@@ -54,76 +43,35 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* What a writer function produces, in memory. */
+/* What a writer function produces. */
 typedef int (*producer_fn)(FILE *f, void *arg);
 
-static int produce(producer_fn fn, void *arg, char **buf, size_t *len)
+/* Writes name in od atomically (outdir_file: a new file renamed over name); durable: fsync
+ * it first. */
+static int write_atomically(const struct outdir *od, const char *name, producer_fn fn, void *arg,
+                            bool durable)
 {
-    FILE *f = open_memstream(buf, len);
-    if (!f)
-        return -errno;
-    int ret = fn(f, arg);
-    if (fclose(f) != 0 && ret == 0)
-        ret = -ENOMEM;
-    if (ret < 0) {
-        free(*buf);
-        *buf = NULL;
-    }
-    return ret;
-}
-
-/* Writes name in dir_fd atomically: "name.tmp" created new, filled by fn, then renamed over
- * name (a rename replaces a symlink itself, never what it points to). */
-static int write_atomically(int dir_fd, const char *dir, const char *name, producer_fn fn,
-                            void *arg, bool durable)
-{
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-    char *buf = NULL;
-    size_t len = 0;
-    int ret = produce(fn, arg, &buf, &len);
-    if (ret < 0) {
-        log_error("preparing %s/%s: %s", dir, name, strerror(-ret));
+    struct outdir_file of;
+    int ret = outdir_file_begin(&of, od, name);
+    if (ret < 0)
         return ret;
-    }
-    emergency_armed = 0;
-    emergency_dir_fd = dir_fd;
-    memcpy(emergency_tmp, tmp, sizeof(tmp));
-    emergency_armed = 1; /* before the file exists: it is never left behind */
-    int fd = create_in(dir_fd, tmp, 0);
-    if (fd < 0) {
-        ret = -errno;
-        log_error("creating %s/%s: %s", dir, tmp, strerror(-ret));
-        emergency_armed = 0;
-        free(buf);
-        return ret;
-    }
-    ret = write_all(fd, buf, len);
-    if (ret == 0 && durable && fsync(fd) < 0)
-        ret = -errno;
-    if (close(fd) < 0 && ret == 0)
-        ret = -errno;
-    if (ret == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
-        ret = -errno;
-    if (ret < 0) {
-        log_error("writing %s/%s: %s", dir, name, strerror(-ret));
-        unlinkat(dir_fd, tmp, 0);
-    }
-    emergency_armed = 0;
-    free(buf);
-    return ret;
+    of.durable = durable;
+    return outdir_file_commit(&of, fn(of.f, arg));
 }
 
 /* Appends what fn produces to fd with one write, so a reader sees whole rows. */
-static int append(int fd, const char *dir, const char *name, producer_fn fn, void *arg)
+static int append(int fd, const struct outdir *od, const char *name, producer_fn fn, void *arg)
 {
     char *buf = NULL;
     size_t len = 0;
-    int ret = produce(fn, arg, &buf, &len);
+    FILE *f = open_memstream(&buf, &len);
+    int ret = f ? fn(f, arg) : -errno;
+    if (f && fclose(f) != 0 && ret == 0)
+        ret = -ENOMEM;
     if (ret == 0)
         ret = write_all(fd, buf, len);
     if (ret < 0)
-        log_error("writing %s/%s: %s", dir, name, strerror(-ret));
+        log_error("writing %s/%s: %s", od->path, name, strerror(-ret));
     free(buf);
     return ret;
 }
@@ -168,7 +116,7 @@ static int block(FILE *f, void *arg)
 static int json_in_progress(FILE *f, void *arg)
 {
     struct piece *p = arg;
-    int ret = report_json_head(f, p->in, REPORT_WORKLOAD_DIR);
+    int ret = report_json_head(f, p->in, p->files->blocks_name);
     return ret ? ret : report_json_tail(f, p->in, false);
 }
 
@@ -182,7 +130,7 @@ static int copy_block(FILE *f, struct report_files *files, size_t index)
 {
     char name[32];
     block_name(index, name, sizeof(name));
-    int fd = openat(files->workloads_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(files->blocks_dir.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     char buf[65536];
@@ -223,57 +171,90 @@ static void close_files(struct report_files *f)
         close(f->runs_fd);
     if (f->summary_fd >= 0)
         close(f->summary_fd);
-    if (f->workloads_fd >= 0)
-        close(f->workloads_fd);
-    if (f->dir_fd >= 0)
-        close(f->dir_fd);
+    outdir_close(&f->blocks_dir);
     free(f);
 }
 
-int report_files_open(const char *dir, const struct report_input *in, struct report_files **out)
+/* Makes the block directory: workloads/, or workloads-N/ when an earlier run's is there
+ * (--replace); results.json names the one used. */
+static int make_blocks_dir(struct report_files *f)
+{
+    for (int n = 1; n < 100; n++) {
+        if (n == 1)
+            snprintf(f->blocks_name, sizeof(f->blocks_name), "%s", REPORT_WORKLOAD_DIR);
+        else
+            snprintf(f->blocks_name, sizeof(f->blocks_name), "%s-%d", REPORT_WORKLOAD_DIR, n);
+        if (mkdirat(f->od->fd, f->blocks_name, 0755) == 0)
+            break;
+        if (errno != EEXIST)
+            return -errno;
+    }
+    snprintf(f->blocks_dir.path, sizeof(f->blocks_dir.path), "%s/%s", f->od->path, f->blocks_name);
+    f->blocks_dir.fd =
+        openat(f->od->fd, f->blocks_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return f->blocks_dir.fd < 0 ? -errno : 0;
+}
+
+/* Creates a CSV file with its header: a new file (outdir_file), renamed over name
+ * (replacing an earlier run's only with --replace, which outdir_open allowed), whose
+ * descriptor stays open for appending. */
+static int open_csv(struct report_files *f, const char *name, producer_fn header, int *fd_out)
+{
+    struct outdir_file of;
+    int ret = outdir_file_begin(&of, f->od, name);
+    if (ret < 0)
+        return ret;
+    of.durable = false;
+    ret = header(of.f, NULL);
+    int fd = ret == 0 ? dup(of.fd) : -1; /* the same open file: appends go on from the header */
+    if (ret == 0 && fd < 0)
+        ret = -errno;
+    ret = outdir_file_commit(&of, ret);
+    if (ret < 0) {
+        if (fd >= 0)
+            close(fd);
+        return ret;
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+/* Undoes a report_files_open that failed half-way: nothing is left. */
+static void remove_files(struct report_files *f)
+{
+    if (f->runs_fd >= 0)
+        outdir_unlink(f->od, "runs.csv");
+    if (f->summary_fd >= 0)
+        outdir_unlink(f->od, "summary.csv");
+    if (f->blocks_dir.fd >= 0)
+        unlinkat(f->od->fd, f->blocks_name, AT_REMOVEDIR);
+}
+
+int report_files_open(const struct outdir *od, const struct report_input *in,
+                      struct report_files **out)
 {
     struct report_files *f = calloc(1, sizeof(*f));
     if (!f)
         return -ENOMEM;
-    f->runs_fd = f->summary_fd = f->workloads_fd = -1;
-    snprintf(f->dir, sizeof(f->dir), "%s", dir);
-    int ret = 0;
-    const char *what = dir;
-    f->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (f->dir_fd < 0)
-        goto fail;
-    what = REPORT_WORKLOAD_DIR;
-    if (mkdirat(f->dir_fd, REPORT_WORKLOAD_DIR, 0755) < 0)
-        goto fail;
-    f->workloads_fd =
-        openat(f->dir_fd, REPORT_WORKLOAD_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (f->workloads_fd < 0)
-        goto fail;
-    what = "runs.csv";
-    f->runs_fd = create_in(f->dir_fd, what, O_APPEND);
-    if (f->runs_fd < 0)
-        goto fail;
-    what = "summary.csv";
-    f->summary_fd = create_in(f->dir_fd, what, O_APPEND);
-    if (f->summary_fd < 0)
-        goto fail;
+    f->od = od;
+    f->runs_fd = f->summary_fd = f->blocks_dir.fd = -1;
+    int ret = make_blocks_dir(f);
+    if (ret < 0)
+        log_error("creating %s in %s: %s", REPORT_WORKLOAD_DIR, od->path, strerror(-ret));
+    if (ret == 0)
+        ret = open_csv(f, "runs.csv", runs_header, &f->runs_fd);
+    if (ret == 0)
+        ret = open_csv(f, "summary.csv", summary_header, &f->summary_fd);
     struct piece p = {in, NULL, f};
-    ret = append(f->runs_fd, dir, "runs.csv", runs_header, NULL);
     if (ret == 0)
-        ret = append(f->summary_fd, dir, "summary.csv", summary_header, NULL);
-    if (ret == 0)
-        ret = write_atomically(f->dir_fd, dir, "results.json", json_in_progress, &p, false);
+        ret = write_atomically(od, "results.json", json_in_progress, &p, false);
     if (ret < 0) {
+        remove_files(f);
         close_files(f);
         return ret;
     }
     *out = f;
     return 0;
-fail:
-    ret = -errno;
-    log_error("creating %s in %s: %s", what, dir, strerror(-ret));
-    close_files(f);
-    return ret;
 }
 
 int report_files_add(struct report_files *f, const struct report_input *in,
@@ -282,28 +263,28 @@ int report_files_add(struct report_files *f, const struct report_input *in,
     struct piece p = {in, wr, f};
     char name[32];
     block_name(f->blocks, name, sizeof(name));
-    int ret = write_atomically(f->workloads_fd, f->dir, name, block, &p, false);
+    int ret = write_atomically(&f->blocks_dir, name, block, &p, false);
     if (ret == 0)
         f->blocks++;
-    int r = append(f->runs_fd, f->dir, "runs.csv", runs_rows, &p);
+    int r = append(f->runs_fd, f->od, "runs.csv", runs_rows, &p);
     ret = ret ? ret : r;
-    r = append(f->summary_fd, f->dir, "summary.csv", summary_rows, &p);
+    r = append(f->summary_fd, f->od, "summary.csv", summary_rows, &p);
     return ret ? ret : r;
 }
 
 int report_files_finish(struct report_files *f, const struct report_input *in)
 {
     struct piece p = {in, NULL, f};
-    int ret = write_atomically(f->dir_fd, f->dir, "results.json", json_final, &p, true);
+    int ret = write_atomically(f->od, "results.json", json_final, &p, true);
     if (ret == 0) {
         /* Every block is inline now: the directory's files are copies. */
         for (size_t i = 0; i < f->blocks; i++) {
             char name[32];
             block_name(i, name, sizeof(name));
-            unlinkat(f->workloads_fd, name, 0);
+            outdir_unlink(&f->blocks_dir, name);
         }
-        if (unlinkat(f->dir_fd, REPORT_WORKLOAD_DIR, AT_REMOVEDIR) < 0)
-            log_warn("removing %s/%s: %s", f->dir, REPORT_WORKLOAD_DIR, strerror(errno));
+        if (unlinkat(f->od->fd, f->blocks_name, AT_REMOVEDIR) < 0)
+            log_warn("removing %s: %s", f->blocks_dir.path, strerror(errno));
     }
     close_files(f);
     return ret;

@@ -40,10 +40,13 @@ struct report_input {
 };
 
 struct report_files;
+struct outdir;
 
-/* Creates the result files in dir (which exists and is empty): the CSV headers and a
- * results.json that holds the context and config. Returns 0 or -errno after logging. */
-int report_files_open(const char *dir, const struct report_input *in, struct report_files **out);
+/* Creates the result files in od (held open, empty): the CSV headers and a results.json
+ * that holds the context and config. od must outlive the files. Returns 0 or -errno after
+ * logging. */
+int report_files_open(const struct outdir *od, const struct report_input *in,
+                      struct report_files **out);
 
 /* Adds a finished workload to every file. Returns 0 or -errno after logging (the files
  * written so far stay valid). */

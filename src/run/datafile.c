@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -23,35 +24,56 @@
 
 #define MARKER_NAME        "MMBENCH-DATA"
 #define WORKDIR_PREFIX     "mmbench-"
+#define WORKDIR_RANDOM     6 /* characters after the prefix, as mkdtemp's XXXXXX */
+#define FILE_NAME_MAX      48
 #define FILL_CHUNK_BYTES   (1u << 20)
 #define PROGRESS_MIN_BYTES (64ULL << 20)
 #define VERIFY_SAMPLES     64
 
+/* A directory of mmbench's: the one this run makes in a target, or a kept one. */
 struct workdir {
-    char *real_dir; /* the user's dir, resolved */
-    char *path;     /* <real_dir>/mmbench-XXXXXX once created */
-    char *marker;   /* its marker file */
-    bool created;
+    int fd;                /* held open; -1 until made */
+    char name[32];         /* "mmbench-XXXXXX", its name in the target */
+    char *path;            /* <target>/<name>, for messages only */
+    dev_t dev;             /* the directory made... */
+    ino_t ino;             /* ...so that only it is ever removed */
+    dev_t marker_dev;      /* the marker file made in it */
+    ino_t marker_ino;      /* (st_dev, st_ino) */
+    volatile bool created; /* by this run, and fd is valid */
+};
+
+/* A dir of the config, opened once: everything below it is reached through fd. */
+struct target {
+    char *real; /* resolved path, for messages only */
+    int fd;     /* the directory, held open for the run */
+    dev_t dev;  /* its identity: two spellings of one dir are one target */
+    ino_t ino;
+    struct workdir own; /* this run's work directory in it, made on first use */
 };
 
 struct datafile {
-    char *real_dir;
-    dev_t dev; /* filesystem of real_dir, for the space check */
+    size_t target; /* index in set->targets */
     uint64_t size_bytes;
     size_t first_use; /* indices of the first and last workload using it */
     size_t last_use;
-    char *path;     /* once created or reused */
-    bool reuse;     /* an earlier run's kept file, verified */
-    bool created;   /* by this run (deleted at the end unless kept) */
-    bool announced; /* reuse reported */
-    int fd;         /* holds the flock while the run lasts */
+    char name[FILE_NAME_MAX]; /* "data-<bytes>.bin" */
+    char *path;               /* for messages only, once created or reused */
+    int dir_fd;               /* the work directory holding it (owned); -1 */
+    int fd;                   /* O_RDWR, holds the flock while the run uses it; -1 */
+    dev_t dev;                /* the file at fd (st_dev, st_ino) */
+    ino_t ino;
+    bool reuse;            /* an earlier run's kept file, verified */
+    volatile bool created; /* by this run (deleted at the end unless kept); dev, ino valid */
+    bool announced;        /* reuse reported */
 };
 
 struct datafile_set {
+    struct target *targets;
+    size_t n_targets;
     struct datafile *files;
     size_t n_files;
-    struct workdir *dirs;
-    size_t n_dirs;
+    size_t *file_of; /* per workload: index in files, or SIZE_MAX (an existing file) */
+    size_t n_workloads;
 };
 
 /* The set the signal handler cleans up after. */
@@ -78,13 +100,38 @@ static char *join_path(const char *dir, const char *name)
     return path;
 }
 
-int datafile_verify(int fd, uint64_t size_bytes)
+/* Unlinks name in dir_fd if it still is the inode (dev, ino) mmbench made. Returns 0,
+ * -ESTALE when the name now refers to something else (left alone), or -errno (-ENOENT:
+ * already gone). Async-signal-safe. */
+static int unlink_ours(int dir_fd, const char *name, dev_t dev, ino_t ino, int flags)
+{
+    struct stat st;
+    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return -errno;
+    if (st.st_dev != dev || st.st_ino != ino)
+        return -ESTALE;
+    return unlinkat(dir_fd, name, flags) < 0 ? -errno : 0;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* Checks samples of fd's content; why (if not NULL) receives the reason for a refusal. */
+static int verify(int fd, uint64_t size_bytes, char *why, size_t why_len)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
         return -errno;
-    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != size_bytes || size_bytes < 8)
-        return -EILSEQ;
+    if (!S_ISREG(st.st_mode))
+        return why ? explain(why, why_len, -EILSEQ, "not a regular file") : -EILSEQ;
+    if ((uint64_t)st.st_size != size_bytes || size_bytes < 8)
+        return why ? explain(why, why_len, -EILSEQ, "%lld bytes instead of %llu",
+                             (long long)st.st_size, (unsigned long long)size_bytes)
+                   : -EILSEQ;
     uint64_t words = size_bytes / 8;
     for (uint64_t i = 0; i <= VERIFY_SAMPLES; i++) {
         uint64_t word = i == VERIFY_SAMPLES ? words - 1 : words / VERIFY_SAMPLES * i;
@@ -93,53 +140,75 @@ int datafile_verify(int fd, uint64_t size_bytes)
         if (n < 0)
             return -errno;
         if (n != sizeof(value) || !pattern_is_ours(value, offset))
-            return -EILSEQ;
+            return why ? explain(why, why_len, -EILSEQ,
+                                 "the word at offset %llu is not mmbench's data pattern",
+                                 (unsigned long long)offset)
+                       : -EILSEQ;
     }
     return 0;
 }
 
-/* Looks in real_dir for a kept mmbench file of size_bytes that no other run holds. */
-static int find_kept_file(const char *real_dir, uint64_t size_bytes, char **path_out, int *fd_out)
+int datafile_verify(int fd, uint64_t size_bytes)
 {
-    DIR *d = opendir(real_dir);
-    if (!d)
-        return -errno;
-    char name[64];
-    snprintf(name, sizeof(name), "data-%llu.bin", (unsigned long long)size_bytes);
-    int found = -ENOENT;
-    struct dirent *e;
-    while (found < 0 && (e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, WORKDIR_PREFIX, strlen(WORKDIR_PREFIX)) != 0 ||
-            strlen(e->d_name) != strlen(WORKDIR_PREFIX) + 6)
-            continue;
-        char *work = join_path(real_dir, e->d_name);
-        char *marker = work ? join_path(work, MARKER_NAME) : NULL;
-        char *file = work ? join_path(work, name) : NULL;
-        struct stat st;
-        if (file && marker && lstat(work, &st) == 0 && S_ISDIR(st.st_mode) &&
-            st.st_uid == geteuid() && lstat(marker, &st) == 0 && S_ISREG(st.st_mode) &&
-            lstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-            (uint64_t)st.st_size == size_bytes) {
-            int fd = open(file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-            if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-                datafile_verify(fd, size_bytes) == 0) {
-                *path_out = file;
-                file = NULL;
-                *fd_out = fd;
-                found = 0;
-            } else if (fd >= 0) {
-                close(fd);
-            }
-        }
-        free(work);
-        free(marker);
-        free(file);
-    }
-    closedir(d);
-    return found;
+    return verify(fd, size_bytes, NULL, 0);
 }
 
-static int check_dir(const char *dir, char **real_out, dev_t *dev, char *err, size_t len)
+/* Opens name in dir_fd as a directory, never through a symlink. */
+static int open_dir_at(int dir_fd, const char *name)
+{
+    return openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Looks in the target for a kept mmbench file for df that no other run holds; on success
+ * df holds it (fd, flock, its directory). */
+static void find_kept_file(const struct target *t, struct datafile *df)
+{
+    /* A descriptor of its own: readdir must not move the held one's offset. */
+    int scan_fd = open_dir_at(t->fd, ".");
+    DIR *d = scan_fd >= 0 ? fdopendir(scan_fd) : NULL;
+    if (!d) {
+        close_fd(&scan_fd);
+        return;
+    }
+    struct dirent *e;
+    while (df->fd < 0 && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, WORKDIR_PREFIX, strlen(WORKDIR_PREFIX)) != 0 ||
+            strlen(e->d_name) != strlen(WORKDIR_PREFIX) + WORKDIR_RANDOM)
+            continue;
+        int wfd = open_dir_at(t->fd, e->d_name);
+        struct stat st;
+        if (wfd < 0 || fstat(wfd, &st) < 0 || st.st_uid != geteuid() ||
+            fstatat(wfd, MARKER_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
+            close_fd(&wfd);
+            continue;
+        }
+        /* O_NONBLOCK: a FIFO of that name must not hang the run. */
+        int fd = openat(wfd, df->name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+            flock(fd, LOCK_EX | LOCK_NB) == 0 && verify(fd, df->size_bytes, NULL, 0) == 0 &&
+            (df->path = join_path(t->real, e->d_name)) != NULL) {
+            char *dir_path = df->path;
+            df->path = join_path(dir_path, df->name);
+            free(dir_path);
+            if (df->path) {
+                df->fd = fd;
+                df->dir_fd = wfd;
+                df->dev = st.st_dev;
+                df->ino = st.st_ino;
+                df->reuse = true;
+                continue;
+            }
+        }
+        close_fd(&fd);
+        close_fd(&wfd);
+    }
+    closedir(d);
+}
+
+/* Opens dir (following a symlink the user named: dir is theirs to choose) and finds or
+ * adds its target. */
+static int open_target(struct datafile_set *set, const char *dir, size_t *index, char *err,
+                       size_t len)
 {
     struct stat st;
     if (stat(dir, &st) < 0) {
@@ -158,17 +227,43 @@ static int check_dir(const char *dir, char **real_out, dev_t *dev, char *err, si
                        "it creates its data files in a directory of its own inside dir",
                        dir, what);
     }
-    if (access(dir, W_OK | X_OK) < 0) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0) {
         int e = errno;
+        close_fd(&fd);
+        return explain(err, len, -e, "dir %s: %s", dir, strerror(e));
+    }
+    for (size_t i = 0; i < set->n_targets; i++) {
+        if (set->targets[i].dev == st.st_dev && set->targets[i].ino == st.st_ino) {
+            close(fd);
+            *index = i;
+            return 0;
+        }
+    }
+    if (faccessat(fd, ".", W_OK | X_OK, 0) < 0) {
+        int e = errno;
+        close(fd);
         return explain(err, len, -e, "dir %s: not writable (%s)", dir, strerror(e));
     }
     char *real = realpath(dir, NULL);
-    if (!real) {
-        int e = errno;
+    struct target *grown = realloc(set->targets, (set->n_targets + 1) * sizeof(*grown));
+    if (!real || !grown) {
+        int e = real ? ENOMEM : errno;
+        free(real);
+        if (grown)
+            set->targets = grown;
+        close(fd);
         return explain(err, len, -e, "dir %s: %s", dir, strerror(e));
     }
-    *real_out = real;
-    *dev = st.st_dev;
+    set->targets = grown;
+    struct target *t = &set->targets[set->n_targets];
+    memset(t, 0, sizeof(*t));
+    t->real = real;
+    t->fd = fd;
+    t->dev = st.st_dev;
+    t->ino = st.st_ino;
+    t->own.fd = -1;
+    *index = set->n_targets++;
     return 0;
 }
 
@@ -180,14 +275,14 @@ static uint64_t peak_bytes(const struct datafile_set *set, dev_t dev, size_t n_w
     for (size_t i = 0; i < n_workloads; i++) {
         for (size_t f = 0; f < set->n_files; f++) {
             const struct datafile *df = &set->files[f];
-            if (df->dev == dev && !df->reuse && df->first_use == i) {
+            if (set->targets[df->target].dev == dev && !df->reuse && df->first_use == i) {
                 live += df->size_bytes;
                 peak = live > peak ? live : peak;
             }
         }
         for (size_t f = 0; f < set->n_files; f++) {
             const struct datafile *df = &set->files[f];
-            if (df->dev == dev && !df->reuse && df->last_use == i)
+            if (set->targets[df->target].dev == dev && !df->reuse && df->last_use == i)
                 live -= df->size_bytes;
         }
     }
@@ -196,20 +291,20 @@ static uint64_t peak_bytes(const struct datafile_set *set, dev_t dev, size_t n_w
 
 static int check_space(const struct datafile_set *set, size_t n_workloads, char *err, size_t len)
 {
-    for (size_t f = 0; f < set->n_files; f++) {
-        const struct datafile *df = &set->files[f];
+    for (size_t t = 0; t < set->n_targets; t++) {
+        const struct target *target = &set->targets[t];
         bool first_on_fs = true;
-        for (size_t g = 0; g < f; g++)
-            first_on_fs = first_on_fs && set->files[g].dev != df->dev;
+        for (size_t u = 0; u < t; u++)
+            first_on_fs = first_on_fs && set->targets[u].dev != target->dev;
         if (!first_on_fs)
             continue;
-        uint64_t need = peak_bytes(set, df->dev, n_workloads);
+        uint64_t need = peak_bytes(set, target->dev, n_workloads);
         if (need == 0)
             continue;
         struct statvfs vfs;
-        if (statvfs(df->real_dir, &vfs) < 0) {
+        if (fstatvfs(target->fd, &vfs) < 0) {
             int e = errno;
-            return explain(err, len, -e, "statvfs(%s): %s", df->real_dir, strerror(e));
+            return explain(err, len, -e, "statvfs(%s): %s", target->real, strerror(e));
         }
         uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
         uint64_t margin = need / 100 + (1u << 20); /* filesystem metadata */
@@ -221,7 +316,7 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
                            "dir %s: the data files need up to %s (plus 1%% for metadata) "
                            "but only %s is free there (statvfs); free space, choose another "
                            "dir, or use a smaller file_size",
-                           df->real_dir, a, b);
+                           target->real, a, b);
         }
     }
     return 0;
@@ -266,49 +361,58 @@ int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t er
     return 0;
 }
 
+/* Adds the file of size_bytes in target t used by workload i, or extends its use. */
+static int plan_file(struct datafile_set *set, size_t t, uint64_t size_bytes, size_t i,
+                     size_t *index)
+{
+    for (size_t f = 0; f < set->n_files; f++) {
+        if (set->files[f].size_bytes == size_bytes && set->files[f].target == t) {
+            set->files[f].last_use = i;
+            *index = f;
+            return 0;
+        }
+    }
+    struct datafile *grown = realloc(set->files, (set->n_files + 1) * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    set->files = grown;
+    struct datafile *df = &set->files[set->n_files];
+    memset(df, 0, sizeof(*df));
+    df->target = t;
+    df->size_bytes = size_bytes;
+    df->first_use = df->last_use = i;
+    df->fd = df->dir_fd = -1;
+    snprintf(df->name, sizeof(df->name), "data-%llu.bin", (unsigned long long)size_bytes);
+    find_kept_file(&set->targets[t], df);
+    *index = set->n_files++;
+    return 0;
+}
+
 int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out, char *err,
                   size_t err_len)
 {
     struct datafile_set *set = calloc(1, sizeof(*set));
-    if (!set)
+    if (set)
+        set->file_of = calloc(n ? n : 1, sizeof(*set->file_of));
+    if (!set || !set->file_of) {
+        free(set);
         return explain(err, err_len, -ENOMEM, "out of memory");
+    }
+    set->n_workloads = n;
     int ret = 0;
     for (size_t i = 0; i < n; i++) {
         const struct workload *w = &workloads[i];
+        set->file_of[i] = SIZE_MAX;
         if (w->file)
             continue; /* an existing file: nothing to create */
-        char *real = NULL;
-        dev_t dev = 0;
-        ret = check_dir(w->dir, &real, &dev, err, err_len);
+        size_t t = 0;
+        ret = open_target(set, w->dir, &t, err, err_len);
         if (ret < 0)
             goto out;
-        struct datafile *df = NULL;
-        for (size_t f = 0; f < set->n_files; f++) {
-            if (set->files[f].size_bytes == w->file_size_bytes &&
-                strcmp(set->files[f].real_dir, real) == 0)
-                df = &set->files[f];
-        }
-        if (df) {
-            df->last_use = i;
-            free(real);
-            continue;
-        }
-        struct datafile *grown = realloc(set->files, (set->n_files + 1) * sizeof(*grown));
-        if (!grown) {
-            free(real);
+        if (plan_file(set, t, w->file_size_bytes, i, &set->file_of[i]) < 0) {
             ret = explain(err, err_len, -ENOMEM, "out of memory");
             goto out;
         }
-        set->files = grown;
-        df = &set->files[set->n_files++];
-        memset(df, 0, sizeof(*df));
-        df->real_dir = real;
-        df->dev = dev;
-        df->size_bytes = w->file_size_bytes;
-        df->first_use = df->last_use = i;
-        df->fd = -1;
-        if (find_kept_file(real, df->size_bytes, &df->path, &df->fd) == 0)
-            df->reuse = true;
     }
     ret = check_space(set, n, err, err_len);
 out:
@@ -321,58 +425,100 @@ out:
     return 0;
 }
 
-static struct workdir *get_workdir(struct datafile_set *set, const char *real_dir)
+/* Makes this run's work directory in t (mode 0700, a random name, as mkdtemp) and its
+ * marker, relative to t->fd. */
+static int make_workdir(struct target *t, char *why, size_t why_len)
 {
-    for (size_t i = 0; i < set->n_dirs; i++) {
-        if (strcmp(set->dirs[i].real_dir, real_dir) == 0)
-            return &set->dirs[i];
+    struct workdir *wd = &t->own;
+    static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    char name[sizeof(wd->name)];
+    for (int attempt = 0;; attempt++) {
+        unsigned char random[WORKDIR_RANDOM];
+        if (getrandom(random, sizeof(random), GRND_NONBLOCK) != (ssize_t)sizeof(random)) {
+            uint64_t x = prng_mix64(((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
+                                    (uint64_t)attempt << 48);
+            memcpy(random, &x, sizeof(random));
+        }
+        size_t used = (size_t)snprintf(name, sizeof(name), "%s", WORKDIR_PREFIX);
+        for (size_t i = 0; i < sizeof(random); i++)
+            name[used++] = letters[random[i] % (sizeof(letters) - 1)];
+        name[used] = '\0';
+        if (mkdirat(t->fd, name, 0700) == 0)
+            break;
+        if (errno != EEXIST || attempt == 100) {
+            int e = errno;
+            return explain(why, why_len, -e, "mkdir(%s/%s): %s", t->real, name, strerror(e));
+        }
     }
-    struct workdir *grown = realloc(set->dirs, (set->n_dirs + 1) * sizeof(*grown));
-    if (!grown)
-        return NULL;
-    set->dirs = grown;
-    struct workdir *wd = &set->dirs[set->n_dirs];
-    memset(wd, 0, sizeof(*wd));
-    wd->real_dir = strdup(real_dir);
-    if (!wd->real_dir)
-        return NULL;
-    set->n_dirs++;
-    return wd;
-}
-
-static int make_workdir(struct workdir *wd, char *why, size_t why_len)
-{
-    char *templ = join_path(wd->real_dir, WORKDIR_PREFIX "XXXXXX");
-    if (!templ)
+    wd->path = join_path(t->real, name);
+    if (!wd->path)
         return explain(why, why_len, -ENOMEM, "out of memory");
-    if (!mkdtemp(templ)) {
+    /* Whatever is at the name now is opened only if it is a directory, never through a
+     * symlink; a directory swapped in would receive files mmbench creates (O_EXCL), and
+     * mmbench would remove only those. */
+    int fd = open_dir_at(t->fd, name);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
         int e = errno;
-        explain(why, why_len, -e, "mkdtemp(%s): %s", templ, strerror(e));
-        free(templ);
-        return -e;
+        close_fd(&fd);
+        return explain(why, why_len, -e, "opening %s: %s", wd->path, strerror(e));
     }
-    wd->path = templ;
+    if (st.st_uid != geteuid()) {
+        close(fd);
+        return explain(why, why_len, -EPERM,
+                       "%s: not the directory mmbench just made (owned by uid %ld)", wd->path,
+                       (long)st.st_uid);
+    }
+    snprintf(wd->name, sizeof(wd->name), "%s", name);
+    wd->dev = st.st_dev;
+    wd->ino = st.st_ino;
+    wd->fd = fd;
     wd->created = true;
-    wd->marker = join_path(templ, MARKER_NAME);
-    if (!wd->marker)
-        return explain(why, why_len, -ENOMEM, "out of memory");
-    int fd = open(wd->marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    int marker =
+        openat(fd, MARKER_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (marker < 0 || fstat(marker, &st) < 0) {
         int e = errno;
-        return explain(why, why_len, -e, "creating %s: %s", wd->marker, strerror(e));
+        close_fd(&marker);
+        return explain(why, why_len, -e, "creating %s/%s: %s", wd->path, MARKER_NAME, strerror(e));
     }
+    wd->marker_dev = st.st_dev;
+    wd->marker_ino = st.st_ino;
     char text[256];
     int n = snprintf(text, sizeof(text),
                      "mmbench data directory, created by process %ld at %ld (Unix time).\n"
                      "mmbench removes it at the end of a run unless --keep-files was given;\n"
                      "a kept data file is reused by later runs. Safe to delete.\n",
                      (long)getpid(), (long)time(NULL));
-    ssize_t written = write(fd, text, (size_t)n);
+    ssize_t written = write(marker, text, (size_t)n);
     int e = written == n ? 0 : errno ? errno : EIO;
-    close(fd);
+    close(marker);
     if (e)
-        return explain(why, why_len, -e, "writing %s: %s", wd->marker, strerror(e));
+        return explain(why, why_len, -e, "writing %s/%s: %s", wd->path, MARKER_NAME, strerror(e));
     return 0;
+}
+
+/* Removes df's file if this run created it and the name still refers to it; says so when
+ * it cannot (a failing disk, a name that now refers to another file). */
+static void remove_file(const struct datafile *df)
+{
+    int ret = unlink_ours(df->dir_fd, df->name, df->dev, df->ino, 0);
+    if (ret == -ESTALE)
+        log_warn("left %s alone: the name no longer refers to the file mmbench created", df->path);
+    else if (ret < 0 && ret != -ENOENT)
+        log_warn("could not remove %s: %s", df->path, strerror(-ret));
+}
+
+static void drop_file(struct datafile *df, bool remove)
+{
+    if (df->created && remove)
+        remove_file(df);
+    df->created = false;
+    df->reuse = false;
+    df->announced = false;
+    close_fd(&df->fd);
+    close_fd(&df->dir_fd);
+    free(df->path);
+    df->path = NULL;
 }
 
 /* Fills fd with the data pattern and flushes it to disk. On error, why says which call
@@ -435,91 +581,61 @@ out:
 
 static int create_file(struct datafile_set *set, struct datafile *df, char *why, size_t why_len)
 {
-    struct workdir *wd = get_workdir(set, df->real_dir);
-    if (!wd)
-        return explain(why, why_len, -ENOMEM, "out of memory");
+    struct target *t = &set->targets[df->target];
+    struct workdir *wd = &t->own;
     int ret;
     if (!wd->created) {
-        ret = make_workdir(wd, why, why_len);
+        ret = make_workdir(t, why, why_len);
         if (ret < 0)
             return ret;
     }
-    char name[64];
-    snprintf(name, sizeof(name), "data-%llu.bin", (unsigned long long)df->size_bytes);
-    df->path = join_path(wd->path, name);
-    if (!df->path)
-        return explain(why, why_len, -ENOMEM, "out of memory");
-    df->created = true; /* before open: an interrupt must remove even a partial file */
-    df->fd = open(df->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (df->fd < 0) {
-        int e = errno;
-        df->created = false;
-        return explain(why, why_len, -e, "creating %s: %s", df->path, strerror(e));
+    df->dir_fd = fcntl(wd->fd, F_DUPFD_CLOEXEC, 0);
+    df->path = join_path(wd->path, df->name);
+    if (df->dir_fd < 0 || !df->path) {
+        int e = df->dir_fd < 0 ? errno : ENOMEM;
+        drop_file(df, false);
+        return explain(why, why_len, -e, "creating %s/%s: %s", wd->path, df->name, strerror(e));
     }
+    df->fd = openat(df->dir_fd, df->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    struct stat st;
+    if (df->fd < 0 || fstat(df->fd, &st) < 0) {
+        int e = errno;
+        explain(why, why_len, -e, "creating %s: %s", df->path, strerror(e));
+        drop_file(df, false);
+        return -e;
+    }
+    df->dev = st.st_dev;
+    df->ino = st.st_ino;
+    df->created = true; /* now an interrupt removes even a partial file */
     flock(df->fd, LOCK_EX);
     char size_text[32];
     log_info("creating %s (%s of data pattern)", df->path,
              units_format_size(df->size_bytes, size_text, sizeof(size_text)));
     ret = fill_file(df->fd, df->path, df->size_bytes, why, why_len);
-    if (ret < 0) {
-        /* Nothing half-written is left behind. */
-        close(df->fd);
-        df->fd = -1;
-        unlink(df->path);
-        df->created = false;
-        free(df->path);
-        df->path = NULL;
-    }
+    if (ret < 0)
+        drop_file(df, true); /* nothing half-written is left behind */
     return ret;
 }
 
-int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes, const char **path,
+int datafile_get(struct datafile_set *set, size_t workload_index, int *fd, const char **label,
                  char *why, size_t why_len)
 {
-    char *real = realpath(dir, NULL);
-    if (!real) {
-        int e = errno;
-        return explain(why, why_len, -e, "dir %s: %s", dir, strerror(e));
-    }
-    struct datafile *df = NULL;
-    for (size_t f = 0; f < set->n_files; f++) {
-        if (set->files[f].size_bytes == size_bytes && strcmp(set->files[f].real_dir, real) == 0)
-            df = &set->files[f];
-    }
-    free(real);
-    if (!df)
-        return explain(why, why_len, -ENOENT, "internal error: no data file planned for %s", dir);
+    if (workload_index >= set->n_workloads || set->file_of[workload_index] == SIZE_MAX)
+        return explain(why, why_len, -ENOENT,
+                       "internal error: no data file planned for workload %zu", workload_index);
+    struct datafile *df = &set->files[set->file_of[workload_index]];
     if (df->reuse && !df->announced) {
         log_info("reusing the kept data file %s", df->path);
         df->announced = true;
     }
-    if (!df->path) {
+    if (df->fd < 0) {
         int ret = create_file(set, df, why, why_len);
         if (ret < 0)
             return ret;
     }
-    *path = df->path;
+    *fd = df->fd;
+    *label = df->path;
     return 0;
-}
-
-/* Removes a data file this run created; says so when it cannot (a failing disk). */
-static void remove_file(const char *path)
-{
-    if (unlink(path) < 0 && errno != ENOENT)
-        log_warn("could not remove %s: %s", path, strerror(errno));
-}
-
-static void drop_file(struct datafile *df, bool remove)
-{
-    if (df->fd >= 0)
-        close(df->fd);
-    df->fd = -1;
-    if (df->created && remove)
-        remove_file(df->path);
-    df->created = false;
-    df->reuse = false;
-    free(df->path);
-    df->path = NULL;
 }
 
 void datafile_release(struct datafile_set *set, size_t workload_index, bool keep)
@@ -531,11 +647,11 @@ void datafile_release(struct datafile_set *set, size_t workload_index, bool keep
     }
 }
 
-void datafile_discard(struct datafile_set *set, const char *path)
+void datafile_discard(struct datafile_set *set, int fd)
 {
     for (size_t f = 0; f < set->n_files; f++) {
         struct datafile *df = &set->files[f];
-        if (df->path && strcmp(df->path, path) == 0)
+        if (df->fd >= 0 && df->fd == fd)
             drop_file(df, true);
     }
 }
@@ -555,13 +671,55 @@ void datafile_describe(const struct datafile_set *set, char *buf, size_t len)
     for (size_t f = 0; f < set->n_files && used < len; f++) {
         const struct datafile *df = &set->files[f];
         char size[32];
-        int n = snprintf(buf + used, len - used, "  %s: %s file, %s\n", df->real_dir,
-                         units_format_size(df->size_bytes, size, sizeof(size)),
-                         df->reuse ? "reusing kept file" : "to be created");
+        int n =
+            snprintf(buf + used, len - used, "  %s: %s file, %s\n", set->targets[df->target].real,
+                     units_format_size(df->size_bytes, size, sizeof(size)),
+                     df->reuse ? "reusing kept file" : "to be created");
         if (n < 0)
             break;
         used += (size_t)n;
     }
+}
+
+/* Removes a work directory that was moved elsewhere during the run (its name in the
+ * target no longer refers to it): found through its descriptor, removed only if it is
+ * still the directory made and empty. Returns 0 or -errno. */
+static int remove_moved_workdir(const struct workdir *wd)
+{
+    char proc[64], where[PATH_MAX];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wd->fd);
+    ssize_t n = readlink(proc, where, sizeof(where) - 1);
+    if (n < 0)
+        return -errno;
+    where[n] = '\0';
+    if (strstr(where, " (deleted)"))
+        return 0; /* someone removed it already */
+    const char *base = strrchr(where, '/');
+    int parent = openat(wd->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!base || parent < 0) {
+        close_fd(&parent);
+        return -ENOENT;
+    }
+    int ret = unlink_ours(parent, base + 1, wd->dev, wd->ino, AT_REMOVEDIR);
+    close(parent);
+    if (ret == 0)
+        log_warn("%s was moved to %s during the run; removed it there", wd->path, where);
+    return ret;
+}
+
+static void remove_workdir(struct target *t)
+{
+    struct workdir *wd = &t->own;
+    int ret = unlink_ours(wd->fd, MARKER_NAME, wd->marker_dev, wd->marker_ino, 0);
+    if (ret < 0 && ret != -ENOENT)
+        log_warn("could not remove %s/%s: %s", wd->path, MARKER_NAME,
+                 ret == -ESTALE ? "it is no longer the marker mmbench made" : strerror(-ret));
+    ret = unlink_ours(t->fd, wd->name, wd->dev, wd->ino, AT_REMOVEDIR);
+    if (ret == -ESTALE || ret == -ENOENT)
+        ret = remove_moved_workdir(wd);
+    if (ret < 0)
+        log_warn("could not remove %s: %s", wd->path,
+                 ret == -ENOTEMPTY ? "it holds files mmbench did not create" : strerror(-ret));
 }
 
 void datafile_finish(struct datafile_set *set, bool keep)
@@ -571,29 +729,23 @@ void datafile_finish(struct datafile_set *set, bool keep)
     emergency_set = NULL;
     for (size_t f = 0; f < set->n_files; f++) {
         struct datafile *df = &set->files[f];
-        if (df->created && !keep)
-            remove_file(df->path);
-        else if (df->created)
+        if (df->created && keep)
             log_info("kept data file %s (later runs reuse it; delete its directory when done)",
                      df->path);
-        if (df->fd >= 0)
-            close(df->fd);
-        free(df->path);
-        free(df->real_dir);
+        drop_file(df, !keep);
     }
-    for (size_t d = 0; d < set->n_dirs; d++) {
-        struct workdir *wd = &set->dirs[d];
-        if (wd->created && !keep) {
-            unlink(wd->marker);
-            if (rmdir(wd->path) < 0)
-                log_warn("could not remove %s: %s", wd->path, strerror(errno));
-        }
-        free(wd->path);
-        free(wd->marker);
-        free(wd->real_dir);
+    for (size_t t = 0; t < set->n_targets; t++) {
+        struct target *target = &set->targets[t];
+        if (target->own.created && !keep)
+            remove_workdir(target);
+        close_fd(&target->own.fd);
+        close_fd(&target->fd);
+        free(target->own.path);
+        free(target->real);
     }
     free(set->files);
-    free(set->dirs);
+    free(set->targets);
+    free(set->file_of);
     free(set);
 }
 
@@ -603,14 +755,16 @@ void datafile_emergency_cleanup(void)
     if (!set)
         return;
     for (size_t f = 0; f < set->n_files; f++) {
-        if (set->files[f].created && set->files[f].path)
-            unlink(set->files[f].path);
+        const struct datafile *df = &set->files[f];
+        if (df->created)
+            unlink_ours(df->dir_fd, df->name, df->dev, df->ino, 0);
     }
-    for (size_t d = 0; d < set->n_dirs; d++) {
-        if (set->dirs[d].created) {
-            if (set->dirs[d].marker)
-                unlink(set->dirs[d].marker);
-            rmdir(set->dirs[d].path);
+    for (size_t t = 0; t < set->n_targets; t++) {
+        const struct target *target = &set->targets[t];
+        const struct workdir *wd = &target->own;
+        if (wd->created) {
+            unlink_ours(wd->fd, MARKER_NAME, wd->marker_dev, wd->marker_ino, 0);
+            unlink_ours(target->fd, wd->name, wd->dev, wd->ino, AT_REMOVEDIR);
         }
     }
 }

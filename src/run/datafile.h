@@ -1,12 +1,19 @@
 /* Data files: the only files mmbench writes outside its results directory.
  *
  * Safety contract: mmbench creates, writes and deletes only files inside directories it
- * made itself with mkdtemp ("<dir>/mmbench-XXXXXX", holding a MMBENCH-DATA marker).
+ * made itself ("<dir>/mmbench-XXXXXX", holding a MMBENCH-DATA marker), and it does so
+ * without ever resolving a path under dir again: dir is opened once, the work directory
+ * and its files are made with mkdirat/openat(O_CREAT|O_EXCL|O_NOFOLLOW) relative to held
+ * descriptors, the data file is used through its descriptor only, and removals are
+ * unlinkat relative to those descriptors, of names that still refer to the inode
+ * mmbench created (st_dev, st_ino). Renaming or symlinking anything under dir during a
+ * run therefore cannot redirect a write or a delete.
+ *
  * A data file is "data-<bytes>.bin", filled with pattern_file_word() (never sparse),
- * flushed to disk when created, and locked (flock) while a run uses it. At the end
- * the files and directories created by the run are removed unless --keep-files. A
- * later run reuses a kept file of the right size after verifying samples of its
- * content (datafile_verify), and never deletes it. */
+ * flushed to disk when created, and locked (flock) while a run uses it. At the end the
+ * files and directories created by the run are removed unless --keep-files. A later run
+ * reuses a kept file of the right size after verifying samples of its content
+ * (datafile_verify), and never deletes it. */
 #ifndef MMBENCH_DATAFILE_H
 #define MMBENCH_DATAFILE_H
 
@@ -31,19 +38,23 @@ int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t er
 int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out, char *err,
                   size_t err_len);
 
-/* Path of the data file for (dir, size), creating it on first use. Returns 0, or -errno
- * (-EINTR when a stop was requested) with what failed in why (the call, the file, the
- * offset and the error; the caller reports it); a partly written file is removed. */
-int datafile_get(struct datafile_set *set, const char *dir, uint64_t size_bytes, const char **path,
+/* The data file of workload workload_index, created on first use. *fd is open O_RDWR and
+ * held by the set until datafile_release, datafile_discard or datafile_finish: use it,
+ * never close it, and never open the file by *label, which is its path for messages
+ * only. Returns 0, or -errno (-EINTR when a stop was requested) with what failed in why
+ * (the call, the file, the offset and the error; the caller reports it); a partly
+ * written file is removed. */
+int datafile_get(struct datafile_set *set, size_t workload_index, int *fd, const char **label,
                  char *why, size_t why_len);
 
 /* Removes the files whose last user is workload index (unless keep): a sweep over file
  * sizes never holds more than it needs. */
 void datafile_release(struct datafile_set *set, size_t workload_index, bool keep);
 
-/* Forgets the file at path (it was found damaged, e.g. truncated by someone else): removed
- * if this run created it, and created afresh by the next datafile_get. */
-void datafile_discard(struct datafile_set *set, const char *path);
+/* Forgets the file held at fd (it was found damaged, e.g. truncated by someone else):
+ * removed if this run created it, and created afresh by the next datafile_get. fd is
+ * closed. */
+void datafile_discard(struct datafile_set *set, int fd);
 
 /* Total bytes of data files this run will create (for --dry-run). */
 uint64_t datafile_bytes_to_create(const struct datafile_set *set);
@@ -54,7 +65,8 @@ void datafile_describe(const struct datafile_set *set, char *buf, size_t len);
 /* Removes what the run created, unless keep. Frees set. */
 void datafile_finish(struct datafile_set *set, bool keep);
 
-/* Async-signal-safe: unlinks the files and directories the run created. */
+/* Async-signal-safe: unlinks the files and directories the run created (relative to the
+ * held directory descriptors, as datafile_finish does). */
 void datafile_emergency_cleanup(void);
 
 /* Verifies that the file at fd is an mmbench data file of size_bytes: 65 sampled words

@@ -344,9 +344,9 @@ static void describe_error(const struct phase_input *in, const struct worker *wk
     const char *call = wk->io.failed_call ? wk->io.failed_call : "operation";
     const char *why = wk->error == -ENODATA ? "unexpected end of file (did the file shrink?)"
                                             : strerror(-wk->error);
-    const char *base = strrchr(in->path, '/');
+    const char *base = strrchr(in->label, '/');
     snprintf(rec->error, sizeof(rec->error), "%s(%s, offset %llu, %llu bytes): %s", call,
-             base ? base + 1 : in->path, (unsigned long long)wk->io.failed_offset_bytes,
+             base ? base + 1 : in->label, (unsigned long long)wk->io.failed_offset_bytes,
              (unsigned long long)wk->io.failed_length_bytes, why);
 }
 
@@ -432,11 +432,11 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
     pthread_cond_init(&ph.cond, NULL);
 
     uint64_t t0 = timer_monotonic_ns();
-    ret = in->backend->open(w, in->path, &ph.state, rec->note);
+    ret = in->backend->open(w, in->fd, in->label, &ph.state, rec->note);
     rec->setup_ns = timer_monotonic_ns() - t0;
     if (ret < 0) {
         snprintf(rec->error, sizeof(rec->error), "%s backend could not open %s: %s",
-                 in->backend->name, in->path, strerror(-ret));
+                 in->backend->name, in->label, strerror(-ret));
         rec->status = RUN_FAILED;
         goto out_sync;
     }

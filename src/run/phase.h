@@ -26,7 +26,8 @@
 struct phase_input {
     const struct workload *w;
     const struct backend_ops *backend;
-    const char *path; /* the data file */
+    int fd;            /* the data file, open (the caller's; the phase never closes it) */
+    const char *label; /* its name in messages (never opened) */
     const struct perf_probe *perf;
     const struct kcounters_source *kc_source;
 };

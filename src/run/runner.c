@@ -99,7 +99,7 @@ static bool cache_reached(enum cache_state state, double resident_pct)
 }
 
 /* One repetition of workload w on backend b: cache state, phase, residency. */
-static void run_one(struct runner *r, const struct workload *w, unsigned b, const char *path,
+static void run_one(struct runner *r, const struct workload *w, unsigned b, const char *label,
                     int fd, const struct kcounters_source *src, struct run_record *rec,
                     struct phase_output *out)
 {
@@ -112,7 +112,7 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
     struct stat st;
     bool ours = w->file == NULL;
     if (ours && fstat(fd, &st) < 0) {
-        snprintf(rec->error, sizeof(rec->error), "fstat(%s): %s", path, strerror(errno));
+        snprintf(rec->error, sizeof(rec->error), "fstat(%s): %s", label, strerror(errno));
         rec->status = RUN_FAILED;
         return;
     }
@@ -137,14 +137,14 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
     uint64_t t0 = timer_monotonic_ns();
     /* Write back what earlier phases left dirty: no phase pays for another's writes. */
     if (ours && fsync(fd) < 0)
-        log_warn("fsync(%s) before the phase: %s", path, strerror(errno));
+        log_warn("fsync(%s) before the phase: %s", label, strerror(errno));
     int ret = 0;
     /* Pages cached earlier stay charged to the cgroup that read them: drop them, so that
      * what this phase caches is charged to (and limited by) the new cgroup. */
     if (cg && w->cache != CACHE_COLD)
-        ret = cache_prepare(fd, path, w->file_size_bytes, CACHE_COLD, COLD_FADVISE, ours);
+        ret = cache_prepare(fd, label, w->file_size_bytes, CACHE_COLD, COLD_FADVISE, ours);
     if (ret == 0)
-        ret = cache_prepare(fd, path, w->file_size_bytes, w->cache, w->cold_method, ours);
+        ret = cache_prepare(fd, label, w->file_size_bytes, w->cache, w->cold_method, ours);
     rec->prepare_ns = timer_monotonic_ns() - t0;
     if (ret < 0) {
         snprintf(rec->error, sizeof(rec->error), "could not bring the page cache to state %s: %s",
@@ -160,7 +160,8 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
     struct phase_input in = {
         .w = w,
         .backend = backend,
-        .path = path,
+        .fd = fd,
+        .label = label,
         .perf = r->env->perf,
         .kc_source = src,
     };
@@ -211,17 +212,19 @@ static int run_rounds(struct runner *r, unsigned wi)
     unsigned nb = backend_list(w->backend_mask, list);
     unsigned rounds = w->warmup + w->repetitions;
 
-    /* An existing file (key file) is only read: never created or removed here. */
-    const char *path = w->file;
+    /* An existing file (key file) is only read: opened here, never created or removed.
+     * A data file's descriptor is the set's, held for the run: never reopened by path. */
+    const char *label = w->file;
+    int fd = -1;
     char failed[RESULTS_TEXT_MAX];
     int ret = 0;
-    if (!path)
-        ret =
-            datafile_get(r->env->files, w->dir, w->file_size_bytes, &path, failed, sizeof(failed));
-    int fd = ret == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    if (fd < 0) {
-        if (ret == 0)
-            snprintf(failed, sizeof(failed), "open(%s): %s", path, strerror(errno));
+    if (!w->file) {
+        ret = datafile_get(r->env->files, wi, &fd, &label, failed, sizeof(failed));
+    } else if ((fd = open(w->file, O_RDONLY | O_CLOEXEC)) < 0) {
+        ret = -errno;
+        snprintf(failed, sizeof(failed), "open(%s): %s", w->file, strerror(-ret));
+    }
+    if (ret < 0) {
         bool stop = ret == -EINTR || signals_stop_requested();
         char why[RESULTS_TEXT_MAX];
         snprintf(why, sizeof(why), "no data file in %s: %s", workload_target(w), failed);
@@ -258,13 +261,13 @@ static int run_rounds(struct runner *r, unsigned wi)
             rec.warmup = warmup;
             struct phase_output out = {
                 .rec = &rec, .latency = r->phase_latency, .flush = r->phase_flush};
-            run_one(r, w, b, path, fd, &src, &rec, &out);
+            run_one(r, w, b, label, fd, &src, &rec, &out);
             progress_phase_done(&r->progress);
             if (rec.status == RUN_FAILED) {
                 struct stat st;
                 /* A data file of ours that shrank is gone for good: make a new one. */
                 if (!w->file && fstat(fd, &st) == 0 && (uint64_t)st.st_size != w->file_size_bytes) {
-                    datafile_discard(r->env->files, path);
+                    datafile_discard(r->env->files, fd);
                     discarded = true;
                 }
                 progress_clear(&r->progress);
@@ -282,7 +285,8 @@ static int run_rounds(struct runner *r, unsigned wi)
             interrupted = rec.status == RUN_INTERRUPTED || signals_stop_requested();
         }
     }
-    close(fd);
+    if (w->file)
+        close(fd);
     progress_clear(&r->progress);
     return interrupted ? -EINTR : 0;
 }

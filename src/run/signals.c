@@ -1,6 +1,7 @@
 #include "signals.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,4 +82,24 @@ void signals_bus_disarm(void)
 uintptr_t signals_bus_address(void)
 {
     return bus_address;
+}
+
+/* The signals on_stop handles. */
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
+void signals_block_stop(sigset_t *old)
+{
+    sigset_t set;
+    stop_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+void signals_restore(const sigset_t *old)
+{
+    pthread_sigmask(SIG_SETMASK, old, NULL);
 }

@@ -17,6 +17,11 @@ extern volatile sig_atomic_t signals_stop;
  * async-signal-safe. Returns 0 or -errno. */
 int signals_install(void (*cleanup)(void));
 
+/* Blocks the stop signals in the calling thread (old receives the previous mask), so that
+ * a file can be created and recorded for the emergency exit with no signal in between. */
+void signals_block_stop(sigset_t *old);
+void signals_restore(const sigset_t *old);
+
 static inline bool signals_stop_requested(void)
 {
     return signals_stop != 0;
