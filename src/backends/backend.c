@@ -62,6 +62,11 @@ int backend_check_registry(void)
                       missing);
             return -EINVAL;
         }
+        if (b->n_counters > BACKEND_COUNTERS_MAX) {
+            log_error("backend %s has %zu counters, more than %d", b->name, b->n_counters,
+                      BACKEND_COUNTERS_MAX);
+            return -EINVAL;
+        }
         if (i >= WORKLOAD_OPTION_SLOTS) { /* also below 32, the bits of backend_mask */
             log_error("backend %zu (%s): more backends than option slots (%d)", i, b->name,
                       WORKLOAD_OPTION_SLOTS);

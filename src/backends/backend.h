@@ -15,6 +15,8 @@
 
 struct hist;
 
+#define BACKEND_COUNTERS_MAX 4
+
 /* Per-worker state shared by the runner and a backend's batch loop. Each worker has its
  * own, so nothing in here is written by two threads. */
 struct worker_io {
@@ -35,6 +37,8 @@ struct worker_io {
     uint64_t dirty_hi_bytes;   /* ...[lo, hi); lo >= hi when nothing is dirty */
     uint64_t remaps;           /* window remaps (mmap with window) */
     uint64_t remap_ns;         /* time spent in them */
+    uint64_t syscalls;         /* system calls the data path made (flushes are counted apart) */
+    uint64_t counters[BACKEND_COUNTERS_MAX]; /* the backend's own counts (backend_ops.counters) */
 
     /* Set by run_batch, flush or worker_open when they fail. */
     const char *failed_call; /* "pread", "msync", ... */
@@ -54,10 +58,21 @@ _Static_assert(WORKLOAD_OPTION_SLOTS <= 32, "a backend_mask bit per option slot"
     _Static_assert(sizeof(type) <= sizeof(((struct workload *)0)->options[0]),                     \
                    #type " does not fit in a workload option slot")
 
+struct backend_counter {
+    const char *name; /* unit-suffixed: "nowait_fallbacks", "submit_calls" */
+    const char *doc;
+};
+
 struct backend_ops {
     const char *name;
     const char *description;
     unsigned caps; /* BACKEND_CAP_* */
+
+    /* Optional. What the backend counts besides the common figures (preadv2's RWF_NOWAIT
+     * hits and fallbacks, ...), in io->counters[i]: a column each in runs.csv
+     * ("<backend>_<name>") and in the run's "counters" object in results.json. */
+    const struct backend_counter *counters;
+    size_t n_counters;
 
     /* Optional. The keys only this backend understands: rows whose offsets are into its own
      * options struct (workload_options(w, slot)); they are documented, parsed, defaulted and

@@ -274,6 +274,7 @@ static __attribute__((noinline)) int remap_window(struct mmap_state *st, struct 
     uint64_t t0 = timer_now();
     if (win->base) {
         munmap(win->base, win->len_bytes);
+        io->syscalls++;
         win->base = NULL;
     }
     uint64_t start = offset / st->page_bytes * st->page_bytes;
@@ -287,6 +288,9 @@ static __attribute__((noinline)) int remap_window(struct mmap_state *st, struct 
         wlen = st->map_len_bytes - start;
     (void)len;
     void *p = mmap(NULL, wlen, st->prot, st->flags, st->fd, (off_t)start);
+    io->syscalls +=
+        1 + (st->opt->madvise != MADVISE_NORMAL) +
+        (st->opt->populate == POPULATE_MADV_READ || st->opt->populate == POPULATE_MADV_WRITE);
     if (p == MAP_FAILED) {
         int e = errno;
         io->failed_call = "mmap(window)";

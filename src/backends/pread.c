@@ -67,6 +67,7 @@ LOOP_INLINE int read_full(int fd, unsigned char *buf, uint64_t len, uint64_t off
     uint64_t done = 0;
     while (done < len) {
         ssize_t n = pread(fd, buf + done, len - done, (off_t)(offset + done));
+        io->syscalls++;
         if (__builtin_expect(n <= 0, 0)) {
             if (n < 0 && errno == EINTR)
                 continue;
@@ -96,6 +97,7 @@ LOOP_INLINE int pread_write(void *state, struct worker_io *io, const struct loop
     uint64_t done = 0, len = ctx->block_size_bytes;
     while (done < len) {
         ssize_t n = pwrite(st->fd, ctx->write_buf + done, len - done, (off_t)(offset + done));
+        io->syscalls++;
         if (__builtin_expect(n <= 0, 0)) {
             if (n < 0 && errno == EINTR)
                 continue;

@@ -69,6 +69,14 @@ void catalog_print_json(FILE *out)
         jw_string(&jw, "name", ops->name);
         jw_string(&jw, "description", ops->description);
         jw_bool(&jw, "descriptor", (ops->caps & BACKEND_CAP_DESCRIPTOR) != 0);
+        jw_array_begin(&jw, "counters");
+        for (size_t c = 0; c < ops->n_counters; c++) {
+            jw_object_begin(&jw, NULL);
+            jw_string(&jw, "name", ops->counters[c].name);
+            jw_string(&jw, "doc", ops->counters[c].doc);
+            jw_object_end(&jw);
+        }
+        jw_array_end(&jw);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);

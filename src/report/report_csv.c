@@ -1,6 +1,7 @@
 /* runs.csv (one row per workload x backend x repetition) and summary.csv (one row per
  * workload x backend). Both start with the row's identity (workload, base_name, backend),
  * then every workload parameter, then the measurements. */
+#include "backend.h"
 #include "params.h"
 #include "report.h"
 #include "report_columns.h"
@@ -24,7 +25,27 @@ void report_csv_field(FILE *f, const char *text)
     fputc('"', f);
 }
 
-static int write_header(FILE *f, const struct report_column *cols, size_t n)
+/* The backends' own counters follow the runs.csv columns: "<backend>_<counter>" each,
+ * filled on that backend's rows. */
+static void write_counter_header(FILE *f)
+{
+    for (size_t b = 0; b < backend_count(); b++)
+        for (size_t c = 0; c < backend_get(b)->n_counters; c++)
+            fprintf(f, ",%s_%s", backend_get(b)->name, backend_get(b)->counters[c].name);
+}
+
+static void write_counter_cells(FILE *f, const struct run_record *rec)
+{
+    for (size_t b = 0; b < backend_count(); b++) {
+        for (size_t c = 0; c < backend_get(b)->n_counters; c++) {
+            fputc(',', f);
+            if (rec->backend == b)
+                fprintf(f, "%llu", (unsigned long long)rec->backend_counter[c]);
+        }
+    }
+}
+
+static void write_header(FILE *f, const struct report_column *cols, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (i == REPORT_IDENTITY_COLUMNS)
@@ -32,8 +53,6 @@ static int write_header(FILE *f, const struct report_column *cols, size_t n)
                 fprintf(f, ",%s", params_at(p)->column);
         fprintf(f, "%s%s", i ? "," : "", cols[i].name);
     }
-    fputc('\n', f);
-    return ferror(f) ? -EIO : 0;
 }
 
 static void write_row(FILE *f, const struct report_column *cols, size_t n,
@@ -55,12 +74,14 @@ static void write_row(FILE *f, const struct report_column *cols, size_t n,
         if (v.kind != RV_NULL)
             report_csv_field(f, v.text);
     }
-    fputc('\n', f);
 }
 
 int report_csv_runs_header(FILE *f)
 {
-    return write_header(f, report_run_columns, report_run_column_count);
+    write_header(f, report_run_columns, report_run_column_count);
+    write_counter_header(f);
+    fputc('\n', f);
+    return ferror(f) ? -EIO : 0;
 }
 
 int report_csv_runs_rows(FILE *f, const struct report_input *in, const struct workload_result *wr)
@@ -68,13 +89,17 @@ int report_csv_runs_rows(FILE *f, const struct report_input *in, const struct wo
     for (size_t i = 0; i < wr->n_runs; i++) {
         struct report_row row = {in, wr, &wr->runs[i]};
         write_row(f, report_run_columns, report_run_column_count, &row);
+        write_counter_cells(f, &wr->runs[i]);
+        fputc('\n', f);
     }
     return ferror(f) ? -EIO : 0;
 }
 
 int report_csv_summary_header(FILE *f)
 {
-    return write_header(f, report_summary_columns, report_summary_column_count);
+    write_header(f, report_summary_columns, report_summary_column_count);
+    fputc('\n', f);
+    return ferror(f) ? -EIO : 0;
 }
 
 int report_csv_summary_rows(FILE *f, const struct report_input *in,
@@ -83,6 +108,7 @@ int report_csv_summary_rows(FILE *f, const struct report_input *in,
     for (size_t i = 0; i < wr->n_summaries; i++) {
         struct report_row row = {in, wr, &wr->summaries[i]};
         write_row(f, report_summary_columns, report_summary_column_count, &row);
+        fputc('\n', f);
     }
     return ferror(f) ? -EIO : 0;
 }

@@ -229,6 +229,11 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
         struct report_row row = {in, wr, &wr->runs[i]};
         jw_object_begin(&jw, NULL);
         write_row(&jw, report_run_columns, report_run_column_count, &row);
+        const struct backend_ops *b = backend_get(wr->runs[i].backend);
+        jw_object_begin(&jw, "counters");
+        for (size_t c = 0; c < b->n_counters; c++)
+            jw_u64(&jw, b->counters[c].name, wr->runs[i].backend_counter[c]);
+        jw_object_end(&jw);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);

@@ -25,7 +25,8 @@
 enum run_status { RUN_STATUS_LIST(WORKLOAD_ENUM_VALUE) };
 extern const char *const run_status_names[];
 
-#define RESULTS_TEXT_MAX 256 /* the error and note of a run; BACKEND_NOTE_MAX fits */
+#define RESULTS_TEXT_MAX         256 /* the error and note of a run; BACKEND_NOTE_MAX fits */
+#define RESULTS_BACKEND_COUNTERS 4   /* BACKEND_COUNTERS_MAX */
 
 struct run_record {
     unsigned workload; /* index into the workloads */
@@ -58,14 +59,16 @@ struct run_record {
     uint64_t remap_ns;
     uint64_t prepare_ns; /* cache preparation before the phase */
 
-    uint64_t minflt, majflt;       /* getrusage of the workers */
-    uint64_t nvcsw, nivcsw;        /* voluntary and involuntary context switches */
-    uint64_t utime_ns, stime_ns;   /* user and system CPU time, summed over workers */
-    uint64_t oncpu_ns;             /* time on a CPU, summed over workers (schedstat) */
-    uint64_t runqueue_ns;          /* time runnable but waiting for a CPU (schedstat) */
-    bool have_schedstat;           /* oncpu_ns and runqueue_ns were measured */
-    uint64_t worker_wall_ns;       /* wall time summed over workers: the time split's whole */
-    uint64_t syscalls;             /* system calls the workers made (data path and flushes) */
+    uint64_t minflt, majflt;     /* getrusage of the workers */
+    uint64_t nvcsw, nivcsw;      /* voluntary and involuntary context switches */
+    uint64_t utime_ns, stime_ns; /* user and system CPU time, summed over workers */
+    uint64_t oncpu_ns;           /* time on a CPU, summed over workers (schedstat) */
+    uint64_t runqueue_ns;        /* time runnable but waiting for a CPU (schedstat) */
+    bool have_schedstat;         /* oncpu_ns and runqueue_ns were measured */
+    uint64_t worker_wall_ns;     /* wall time summed over workers: the time split's whole */
+    uint64_t syscalls;           /* system calls the workers made (data path and flushes) */
+    uint64_t
+        backend_counter[RESULTS_BACKEND_COUNTERS]; /* the backend's own (backend_ops.counters) */
     uint64_t task_read_bytes;      /* storage reads the workers caused (/proc/.../io) */
     uint64_t task_write_bytes;     /* bytes they dirtied for writeback */
     uint64_t task_cancelled_bytes; /* dirtied bytes that were truncated before writeback */

@@ -19,6 +19,8 @@
 
 #define WORKER_STACK_BYTES (512u << 10)
 
+_Static_assert(BACKEND_COUNTERS_MAX == RESULTS_BACKEND_COUNTERS, "a record slot per counter");
+
 enum gate_state { GATE_WAIT, GATE_GO, GATE_ABORT };
 
 /* What all workers of the phase share; read-only while they run. */
@@ -46,6 +48,7 @@ struct worker {
     uint64_t writes;
     uint64_t start_tick, end_tick;
     uint64_t flush_ns, end_flush_ns;
+    uint64_t flush_calls; /* flush system calls made (each flush is one) */
     uint64_t checkpoint[RESULTS_CHECKPOINTS];
     unsigned n_checkpoints;
     struct rusage ru_start, ru_end;
@@ -86,6 +89,7 @@ static int worker_flush(struct worker *wk, bool final)
     }
     uint64_t t0 = timer_now();
     int ret = wk->ph->in->backend->flush(wk->ph->state, io, w->sync, offset, length);
+    wk->flush_calls++;
     uint64_t ns = timer_to_ns(timer_now() - t0);
     hist_add(wk->flush_hist, ns);
     wk->flush_ns += ns;
@@ -377,6 +381,9 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
             wk->end_flush_ns > rec->end_flush_ns ? wk->end_flush_ns : rec->end_flush_ns;
         rec->remaps += wk->io.remaps;
         rec->remap_ns += wk->io.remap_ns;
+        rec->syscalls += wk->io.syscalls + wk->flush_calls;
+        for (int c = 0; c < BACKEND_COUNTERS_MAX; c++)
+            rec->backend_counter[c] += wk->io.counters[c];
         rec->minflt += (uint64_t)(wk->ru_end.ru_minflt - wk->ru_start.ru_minflt);
         rec->majflt += (uint64_t)(wk->ru_end.ru_majflt - wk->ru_start.ru_majflt);
         rec->nvcsw += (uint64_t)(wk->ru_end.ru_nvcsw - wk->ru_start.ru_nvcsw);
