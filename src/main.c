@@ -440,6 +440,11 @@ static int run_main(int argc, char **argv)
     struct results res;
     bool have_results = false;
     struct outdir od = {.fd = -1};
+    if (signals_stop_requested()) {
+        log_error("interrupted before the first workload: nothing was run or written");
+        status = EXIT_INTERRUPTED;
+        goto out;
+    }
     if (outdir_open(&od, opt.output_dir, config->name, opt.replace) < 0) {
         status = EXIT_USAGE;
         goto out;
@@ -449,8 +454,6 @@ static int run_main(int argc, char **argv)
         goto out;
     }
     have_results = true;
-    if (signals_install(emergency_cleanup) < 0)
-        log_warn("could not install signal handlers: %s", strerror(errno));
     join_command_line(argc, argv, command_line, sizeof(command_line));
 
     struct run_state st = {
@@ -505,6 +508,10 @@ out:
 
 int main(int argc, char **argv)
 {
+    /* First of all: a signal at any moment, even while the config is read, is handled
+     * (the cleanup has nothing to do until something is created). */
+    if (signals_install(emergency_cleanup) < 0)
+        log_warn("could not install signal handlers: %s", strerror(errno));
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return compare_main(argc - 1, argv + 1);
     return run_main(argc, argv);

@@ -27,6 +27,8 @@ Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
                      for each result file, nothing left
   immutable_results  (root) chattr +i on the output directory mid-run: the spill file
                      and temporary files are not left behind
+  sighup, sigquit    as sigint: a closed terminal or SIGQUIT leaves nothing behind
+  signal_early       SIGTERM while the config is read: exit 130, nothing run or written
   valgrind           a small run under valgrind memcheck: no errors, no leaks
 """
 import csv
@@ -726,6 +728,55 @@ def test_immutable_results(tmp):
     left = os.listdir(out)
     check(not [n for n in left if n.endswith(".tmp")], f"temporary files left in {out}: {left}")
     check(leftovers(data) == [], f"data files left behind: {leftovers(data)}")
+
+
+def test_sighup(tmp):
+    interrupt_in_phase(tmp, signal.SIGHUP)
+
+
+def test_sigquit(tmp):
+    interrupt_in_phase(tmp, signal.SIGQUIT)
+
+
+def caught_signals(pid):
+    """The signals a process has handlers for (SigCgt of /proc/PID/status)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            mask = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+    except (FileNotFoundError, StopIteration):
+        return set()
+    return {s for s in range(1, 65) if mask & (1 << (s - 1))}
+
+
+def test_signal_early(tmp):
+    """SIGTERM while the config is still being read (a FIFO no one has written yet): the
+    handlers are in place before parsing, so mmbench exits 130 once it can, having run and
+    written nothing, instead of dying by the signal's default action."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    fifo = os.path.join(tmp, "c.json")
+    os.mkfifo(fifo)
+    proc = Background([fifo, "--output", os.path.join(tmp, "out")], cwd=tmp)
+    try:
+        deadline = time.monotonic() + 5
+        while signal.SIGTERM not in caught_signals(proc.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        installed = signal.SIGTERM in caught_signals(proc.proc.pid)
+        proc.signal(signal.SIGTERM)
+        time.sleep(0.1)
+        if proc.running():
+            with open(fifo, "w") as f:
+                json.dump(config(data, [{"name": "r", "ops": 100}], file_size="1MiB"), f)
+        status = proc.wait()
+    finally:
+        proc.kill()
+    check(installed, "no SIGTERM handler while the config was being read")
+    check(status == 130, f"exit {status}, expected 130 "
+                         f"{'(killed by the signal)' if status < 0 else ''}\n{proc.stderr()}")
+    check("nothing was run or written" in proc.stderr(), proc.stderr())
+    check(sorted(os.listdir(tmp)) == ["c.json", "data", "mmbench.stderr", "mmbench.stdout"],
+          f"created: {sorted(os.listdir(tmp))}")
+    check(os.listdir(data) == [], f"created in the data dir: {os.listdir(data)}")
 
 
 def test_valgrind(tmp):
