@@ -427,6 +427,8 @@ static int run_main(int argc, char **argv)
         return 0;
     }
 
+    cache_cgroup_reclaim();
+
     struct sysinfo_context si;
     sysinfo_collect(&si);
     for (size_t i = 0; i < n; i++)

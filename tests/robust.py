@@ -29,6 +29,8 @@ Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
                      and temporary files are not left behind
   sighup, sigquit    as sigint: a closed terminal or SIGQUIT leaves nothing behind
   signal_early       SIGTERM while the config is read: exit 130, nothing run or written
+  cgroup_stale       (root) a stale mmbench-<pid> cgroup does not break cache_limit; a
+                     killed run's cgroup is removed by the next run
   valgrind           a small run under valgrind memcheck: no errors, no leaks
 """
 import csv
@@ -777,6 +779,92 @@ def test_signal_early(tmp):
     check(sorted(os.listdir(tmp)) == ["c.json", "data", "mmbench.stderr", "mmbench.stdout"],
           f"created: {sorted(os.listdir(tmp))}")
     check(os.listdir(data) == [], f"created in the data dir: {os.listdir(data)}")
+
+
+def cgroup_parent():
+    """Where mmbench makes its memory cgroups (as src/run/cache.c finds it), or None."""
+    v1 = v2 = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ")
+            fstype, _, options = right.split()[:3]
+            if fstype == "cgroup2" and not v2:
+                v2 = left.split()[4]
+            if fstype == "cgroup" and "memory" in options.split(",") and not v1:
+                v1 = left.split()[4]
+    if v2 and os.path.exists(os.path.join(v2, "cgroup.controllers")) and \
+            "memory" in open(os.path.join(v2, "cgroup.controllers")).read().split():
+        return v2
+    if not v1:
+        return None
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if "memory" in controllers.split(","):
+                return v1 + (path if path != "/" else "")
+    return None
+
+
+def mmbench_cgroups(parent):
+    return sorted(n for n in os.listdir(parent) if n.startswith("mmbench-"))
+
+
+def test_cgroup_stale(tmp):
+    """(root, a memory cgroup) A stale cgroup of the name an older mmbench would use
+    (mmbench-<its pid>) does not make cache_limit fail, and the cgroup a SIGKILLed run
+    left is removed by the next run."""
+    if not need_root():
+        return SKIP
+    parent = cgroup_parent()
+    if not parent:
+        print("skipped: no memory cgroup controller")
+        return SKIP
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    stale = None
+    try:
+        # A run killed inside its cgroup.
+        cfg = write_config(os.path.join(tmp, "k.json"), config(
+            data, [{"name": "limited", "cache_limit": "32MiB", "duration": "20s"}],
+            file_size="1MiB", backends=["pread"]))
+        before = mmbench_cgroups(parent)
+        proc = Background([cfg, "--output", os.path.join(tmp, "killed")], cwd=tmp)
+        try:
+            wait_until(lambda: phase_running(proc) and mmbench_cgroups(parent) != before,
+                       "the phase in its cgroup", proc)
+        finally:
+            proc.kill()
+        left = sorted(set(mmbench_cgroups(parent)) - set(before))
+        check(len(left) == 1, f"SIGKILL left cgroups {left}, expected one")
+        for d in glob.glob(os.path.join(data, "mmbench-*")):
+            shutil.rmtree(d)
+        # The next run: its own pid's old-style name is taken.
+        cfg = write_config(os.path.join(tmp, "c.json"), config(
+            data, [{"name": "first", "duration": "500ms"},
+                   {"name": "limited", "cache_limit": "32MiB", "ops": 500}],
+            file_size="1MiB"))
+        proc = Background([cfg, "--output", os.path.join(tmp, "out")], cwd=tmp)
+        stale = os.path.join(parent, f"mmbench-{proc.proc.pid}")
+        os.mkdir(stale)
+        try:
+            proc.expect_exit(0)
+        finally:
+            proc.kill()
+        _, runs, _ = load_results(os.path.join(tmp, "out"))
+        check(all(r["status"] == "ok" for r in runs),
+              f"runs: {[(r['workload'], r['status'], r['error']) for r in runs]}")
+        check(not os.path.exists(os.path.join(parent, left[0])),
+              f"the killed run's cgroup {left[0]} is still there\n{proc.stderr()}")
+        check(f"removed the memory cgroup {os.path.join(parent, left[0])}" in proc.stderr(),
+              proc.stderr())
+    finally:
+        if stale and os.path.isdir(stale):
+            os.rmdir(stale)
+        for name in set(mmbench_cgroups(parent)) - set(before):
+            try:
+                os.rmdir(os.path.join(parent, name))
+            except OSError:
+                pass
 
 
 def test_valgrind(tmp):
