@@ -413,7 +413,7 @@ static int run_main(int argc, char **argv)
     }
     struct datafile_set *files = NULL;
     if (runner_preflight(list, n, why, sizeof(why)) < 0 ||
-        datafile_plan(list, n, &files, why, sizeof(why)) < 0) {
+        datafile_plan(list, n, !opt.dry_run, &files, why, sizeof(why)) < 0) {
         log_error("%s", why);
         free(list);
         config_free(config);

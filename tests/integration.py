@@ -189,6 +189,43 @@ def kept_data_file(data_dir, size):
     return files[0]
 
 
+def test_kept_rejected(tmp):
+    """A kept data file that fails verification is rejected with the reason: removed (with
+    its directory) when it is provably mmbench's and unused, else named with the command
+    that removes it; a fresh file is made either way."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    size = 1 << 20
+    cfg = write_config(os.path.join(tmp, "c.json"), tiny([{"name": "r"}], file_size=size,
+                                                         ops=200, repetitions=1, dir=data))
+
+    def corrupt(path):
+        with open(path, "r+b") as f:
+            f.write(b"\0" * 8)
+
+    run([cfg, "--keep-files", "--output", os.path.join(tmp, "o1")], cwd=tmp)
+    first = kept_data_file(data, size)
+    corrupt(first)
+    _, stderr = run([cfg, "--keep-files", "--output", os.path.join(tmp, "o2")], cwd=tmp)
+    expected = (f"kept data file {first} rejected (the word at offset 0 is not mmbench's "
+                f"data pattern): removed it")
+    check(expected in stderr, f"stderr lacks {expected!r}:\n{stderr}")
+    check(not os.path.exists(os.path.dirname(first)), f"{os.path.dirname(first)} was left")
+    second = kept_data_file(data, size)
+    check(second != first, "no fresh file was made")
+    corrupt(second)
+    notes = os.path.join(os.path.dirname(second), "notes.txt")
+    with open(notes, "w") as f:
+        f.write("not mmbench's\n")
+    _, stderr = run([cfg, "--output", os.path.join(tmp, "o3")], cwd=tmp)
+    expected = (f"kept data file {second} rejected (the word at offset 0 is not mmbench's "
+                f"data pattern): left in place; remove it with: rm -- '{second}'")
+    check(expected in stderr, f"stderr lacks {expected!r}:\n{stderr}")
+    check(os.path.exists(second) and os.path.exists(notes), "a file was removed that may "
+                                                            "not be mmbench's")
+    check(leftovers(data) == [os.path.dirname(second)], f"left: {leftovers(data)}")
+
+
 def read_uncached(path):
     """Reads a file after dropping its clean pages from the page cache."""
     fd = os.open(path, os.O_RDONLY)

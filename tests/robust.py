@@ -29,6 +29,9 @@ Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
                      and temporary files are not left behind
   sighup, sigquit    as sigint: a closed terminal or SIGQUIT leaves nothing behind
   signal_early       SIGTERM while the config is read: exit 130, nothing run or written
+  sigkill_reclaim    after SIGKILL the next run removes the dead run's work directory,
+                     names one holding foreign files, and spares live owners' (also a
+                     reused pid's)
   cgroup_stale       (root) a stale mmbench-<pid> cgroup does not break cache_limit; a
                      killed run's cgroup is removed by the next run
   valgrind           a small run under valgrind memcheck: no errors, no leaks
@@ -779,6 +782,72 @@ def test_signal_early(tmp):
     check(sorted(os.listdir(tmp)) == ["c.json", "data", "mmbench.stderr", "mmbench.stdout"],
           f"created: {sorted(os.listdir(tmp))}")
     check(os.listdir(data) == [], f"created in the data dir: {os.listdir(data)}")
+
+
+def fake_workdir(data, suffix, owner, state="in use", extra=None):
+    """A work directory as mmbench makes it, with a marker naming owner, and extra files."""
+    path = os.path.join(data, "mmbench-" + suffix)
+    os.mkdir(path, 0o700)
+    with open(os.path.join(path, "MMBENCH-DATA"), "w") as f:
+        f.write(f"mmbench data directory: the data files of mmbench runs, nothing else.\n"
+                f"owner: {owner}\nstate: {state}\n")
+    with open(os.path.join(path, "data-4096.bin"), "wb") as f:
+        f.write(b"\0" * 4096)
+    for name, content in (extra or {}).items():
+        with open(os.path.join(path, name), "w") as f:
+            f.write(content)
+    return path
+
+
+def process_start(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+def test_sigkill_reclaim(tmp):
+    """SIGKILL leaves the work directory; the next run in that dir removes it (its owner,
+    pid and start time, no longer runs), names one holding a file mmbench did not make,
+    and leaves alone those of a live owner, also when a live process has the dead owner's
+    pid (a reused pid)."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "long", "pattern": "random", "duration": "20s"}], file_size="1MiB"))
+    killed = []
+    for i in range(2):
+        before = set(leftovers(data))
+        proc = Background([cfg, "--output", os.path.join(tmp, f"killed{i}")], cwd=tmp)
+        try:
+            wait_until(lambda: phase_running(proc), "the phase", proc)
+        finally:
+            proc.kill()
+        new = set(leftovers(data)) - before
+        check(len(new) == 1, f"SIGKILL left {sorted(new)}, expected one work directory")
+        killed.append((new.pop(), proc.proc.pid))
+        if i == 0:  # kept from the second run's reclaim: it holds something not mmbench's
+            with open(os.path.join(killed[0][0], "notes.txt"), "w") as f:
+                f.write("someone's notes\n")
+    killed.reverse()  # [0]: mmbench's only, to be removed; [1]: with notes.txt
+    me, start = os.getpid(), process_start(os.getpid())
+    live = fake_workdir(data, "LIVE01", f"pid={me} start={start}")
+    reused = fake_workdir(data, "REUSED", f"pid={me} start={start + 1}")
+    kept = fake_workdir(data, "KEPT01", f"pid={me} start={start + 1}", state="kept")
+    short = write_config(os.path.join(tmp, "s.json"), config(
+        data, [{"name": "r", "pattern": "random", "ops": 200}], file_size="1MiB"))
+    _, stderr = mmtest.run([MMBENCH, short, "--output", os.path.join(tmp, "next")], cwd=tmp)
+    for path, pid in [killed[0], (reused, me)]:
+        check(not os.path.exists(path), f"{path} (owner {pid}, dead) was not removed\n{stderr}")
+        check(f"removed {path}, left by process {pid}, which no longer runs" in stderr,
+              f"stderr does not say {path} was removed:\n{stderr}")
+    path, pid = killed[1]
+    check(os.path.exists(os.path.join(path, "notes.txt")), f"{path}/notes.txt was deleted")
+    check(f"holds notes.txt, which mmbench did not make" in stderr and
+          f"rm -r -- '{path}'" in stderr, f"stderr does not name {path}:\n{stderr}")
+    for path in (live, kept):
+        check(os.path.exists(os.path.join(path, "data-4096.bin")), f"{path} was touched")
+        check(path not in stderr, f"stderr mentions {path}:\n{stderr}")
+    check(sorted(leftovers(data)) == sorted([killed[1][0], live, kept]),
+          f"left: {sorted(leftovers(data))}")
 
 
 def cgroup_parent():
