@@ -34,6 +34,8 @@ Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
                      reused pid's)
   cgroup_stale       (root) a stale mmbench-<pid> cgroup does not break cache_limit; a
                      killed run's cgroup is removed by the next run
+  deleted_midrun     the data file, then the work directory, deleted during the run: the
+                     later workloads run on fresh ones
   valgrind           a small run under valgrind memcheck: no errors, no leaks
 """
 import csv
@@ -934,6 +936,37 @@ def test_cgroup_stale(tmp):
                 os.rmdir(os.path.join(parent, name))
             except OSError:
                 pass
+
+
+def test_deleted_midrun(tmp):
+    """The data file, then the whole work directory, deleted while workloads run: each
+    later workload gets a fresh file (said so), none fails, nothing is left."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    out = os.path.join(tmp, "out")
+    size = MiB
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": f"w{i}", "pattern": "random", "duration": "400ms"} for i in range(3)],
+        file_size=size))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: data_file(data, size) and phase_running(proc), "w0's phase", proc)
+        os.unlink(data_file(data, size))
+        wait_until(lambda: proc.stderr().count("of data pattern)") == 2 and
+                   data_file(data, size), "a new data file for w1", proc)
+        shutil.rmtree(os.path.dirname(data_file(data, size)))
+        proc.expect_exit(0)
+    finally:
+        proc.kill()
+    stderr = proc.stderr()
+    check(stderr.count("was deleted during the run: creating it afresh") == 2,
+          f"the deleted file was not said so:\n{stderr}")
+    check("was deleted during the run: making a new one" in stderr,
+          f"the deleted directory was not said so:\n{stderr}")
+    _, runs, _ = load_results(out)
+    check(len(runs) == 6 and all(r["status"] == "ok" for r in runs),
+          f"runs: {[(r['workload'], r['status'], r['error']) for r in runs]}")
+    check_nothing_left(data, out)
 
 
 def test_valgrind(tmp):

@@ -857,11 +857,28 @@ out:
     return ret;
 }
 
+/* Forgets this run's work directory in t when someone deleted it (files can no longer
+ * be created in it), so that a new one is made. */
+static void check_workdir(struct target *t)
+{
+    struct workdir *wd = &t->own;
+    struct stat st;
+    if (!wd->created || fstat(wd->fd, &st) < 0 || st.st_nlink > 0)
+        return;
+    log_warn("%s was deleted during the run: making a new one", wd->path);
+    wd->created = false; /* first: the emergency exit must not use what follows */
+    close_fd(&wd->marker_fd);
+    close_fd(&wd->fd);
+    free(wd->path);
+    wd->path = NULL;
+}
+
 static int create_file(struct datafile_set *set, struct datafile *df, char *why, size_t why_len)
 {
     struct target *t = &set->targets[df->target];
     struct workdir *wd = &t->own;
     int ret;
+    check_workdir(t);
     if (!wd->created) {
         ret = make_workdir(set, t, why, why_len);
         if (ret < 0)
@@ -895,6 +912,25 @@ static int create_file(struct datafile_set *set, struct datafile *df, char *why,
     return ret;
 }
 
+/* Drops the file df holds when it is no longer what the run needs: deleted (no name
+ * left), its name now another file's, or another size. It is then created afresh. */
+static void check_in_place(struct datafile *df)
+{
+    struct stat held, named;
+    if (df->fd < 0 || fstat(df->fd, &held) < 0)
+        return; /* nothing held, or a failing disk that the run will report */
+    bool named_ok = fstatat(df->dir_fd, df->name, &named, AT_SYMLINK_NOFOLLOW) == 0;
+    bool ours = named_ok && named.st_dev == held.st_dev && named.st_ino == held.st_ino;
+    const char *what = held.st_nlink == 0 || !named_ok            ? "was deleted"
+                       : !ours                                    ? "was replaced by another file"
+                       : (uint64_t)held.st_size != df->size_bytes ? "changed size"
+                                                                  : NULL;
+    if (!what)
+        return;
+    log_warn("the data file %s %s during the run: creating it afresh", df->path, what);
+    drop_file(df, ours); /* removed only while its name is still this run's file */
+}
+
 int datafile_get(struct datafile_set *set, size_t workload_index, int *fd, const char **label,
                  char *why, size_t why_len)
 {
@@ -902,6 +938,7 @@ int datafile_get(struct datafile_set *set, size_t workload_index, int *fd, const
         return explain(why, why_len, -ENOENT,
                        "internal error: no data file planned for workload %zu", workload_index);
     struct datafile *df = &set->files[set->file_of[workload_index]];
+    check_in_place(df);
     if (df->reuse && !df->announced) {
         log_info("reusing the kept data file %s", df->path);
         df->announced = true;

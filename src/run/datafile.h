@@ -46,7 +46,9 @@ int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t er
 int datafile_plan(const struct workload *workloads, size_t n, bool reclaim,
                   struct datafile_set **out, char *err, size_t err_len);
 
-/* The data file of workload workload_index, created on first use. *fd is open O_RDWR and
+/* The data file of workload workload_index, created on first use, and created afresh
+ * (saying so) when the file held was deleted, replaced or resized by someone else since
+ * the last call, or its work directory deleted. *fd is open O_RDWR and
  * held by the set until datafile_release, datafile_discard or datafile_finish: use it,
  * never close it, and never open the file by *label, which is its path for messages
  * only. Returns 0, or -errno (-EINTR when a stop was requested) with what failed in why
