@@ -166,6 +166,17 @@ static int open_dir_at(int dir_fd, const char *name)
     return openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+/* A listing of the directory at dir_fd, on a descriptor of its own (readdir must not
+ * move dir_fd's offset), or NULL. */
+static DIR *open_listing(int dir_fd)
+{
+    int fd = open_dir_at(dir_fd, ".");
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0)
+        close(fd);
+    return d;
+}
+
 /* What a work directory's marker says. */
 struct marker_info {
     bool has_owner;     /* an owner line: markers of older versions have none */
@@ -238,14 +249,25 @@ static bool is_workdir_name(const char *name)
            strlen(name) == strlen(WORKDIR_PREFIX) + WORKDIR_RANDOM;
 }
 
+/* Opens name in t if it is a work directory of this user's with an mmbench marker, which
+ * mi receives. Returns its descriptor, or -1. */
+static int open_workdir(const struct target *t, const char *name, struct marker_info *mi)
+{
+    if (!is_workdir_name(name))
+        return -1;
+    int wfd = open_dir_at(t->fd, name);
+    struct stat st;
+    if (wfd >= 0 && (fstat(wfd, &st) < 0 || st.st_uid != geteuid() || read_marker(wfd, mi) < 0))
+        close_fd(&wfd);
+    return wfd;
+}
+
 /* Whether the work directory at wfd holds nothing but mmbench's: its marker and data
  * files, all regular files. Else foreign names the first thing that is not. */
 static bool workdir_all_ours(int wfd, char *foreign, size_t len)
 {
-    int scan = open_dir_at(wfd, ".");
-    DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+    DIR *d = open_listing(wfd);
     if (!d) {
-        close_fd(&scan);
         snprintf(foreign, len, "entries that could not be listed");
         return false;
     }
@@ -289,12 +311,9 @@ static int remove_workdir_if_ours(const struct target *t, const char *name, int 
 {
     if (!workdir_all_ours(wfd, foreign, len))
         return -ENOTEMPTY;
-    int scan = open_dir_at(wfd, ".");
-    DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
-    if (!d) {
-        close_fd(&scan);
+    DIR *d = open_listing(wfd);
+    if (!d)
         return -errno;
-    }
     int ret = 0;
     struct dirent *e;
     while (ret == 0 && (e = readdir(d)) != NULL)
@@ -336,21 +355,14 @@ static const char *shell_quoted(const char *path, char *buf, size_t len)
  * says what a run would do. */
 static void reclaim_leftovers(const struct target *t, bool reclaim)
 {
-    int scan = open_dir_at(t->fd, ".");
-    DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
-    if (!d) {
-        close_fd(&scan);
+    DIR *d = open_listing(t->fd);
+    if (!d)
         return;
-    }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (!is_workdir_name(e->d_name))
-            continue;
-        int wfd = open_dir_at(t->fd, e->d_name);
-        struct stat st;
         struct marker_info mi;
-        if (wfd < 0 || fstat(wfd, &st) < 0 || st.st_uid != geteuid() || read_marker(wfd, &mi) < 0 ||
-            mi.kept || !mi.has_owner || owner_state(&mi.owner) != OWNER_DEAD) {
+        int wfd = open_workdir(t, e->d_name, &mi);
+        if (wfd < 0 || mi.kept || !mi.has_owner || owner_state(&mi.owner) != OWNER_DEAD) {
             close_fd(&wfd);
             continue;
         }
@@ -396,16 +408,13 @@ static void reject_kept_file(const struct target *t, const char *dir_name, int w
         struct stat dir;
         bool only_marker = true;
         /* The directory goes too once nothing but its marker is left. */
-        int scan = open_dir_at(wfd, ".");
-        DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+        DIR *d = open_listing(wfd);
         struct dirent *e;
         while (d && only_marker && (e = readdir(d)) != NULL)
             only_marker = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
                           strcmp(e->d_name, MARKER_NAME) == 0;
         if (d)
             closedir(d);
-        else
-            close_fd(&scan);
         if (d && only_marker && unlink_unused(wfd, MARKER_NAME) == 0 && fstat(wfd, &dir) == 0)
             unlink_ours(t->fd, dir_name, dir.st_dev, dir.st_ino, AT_REMOVEDIR);
         return;
@@ -419,25 +428,18 @@ static void reject_kept_file(const struct target *t, const char *dir_name, int w
  * verification is rejected, and says why. */
 static void find_kept_file(const struct target *t, struct datafile *df)
 {
-    /* A descriptor of its own: readdir must not move the held one's offset. */
-    int scan_fd = open_dir_at(t->fd, ".");
-    DIR *d = scan_fd >= 0 ? fdopendir(scan_fd) : NULL;
-    if (!d) {
-        close_fd(&scan_fd);
+    DIR *d = open_listing(t->fd);
+    if (!d)
         return;
-    }
     struct dirent *e;
     while (df->fd < 0 && (e = readdir(d)) != NULL) {
-        if (!is_workdir_name(e->d_name))
-            continue;
-        int wfd = open_dir_at(t->fd, e->d_name);
-        struct stat st;
         struct marker_info mi;
-        if (wfd < 0 || fstat(wfd, &st) < 0 || st.st_uid != geteuid() || read_marker(wfd, &mi) < 0 ||
-            !mi.kept) {
+        int wfd = open_workdir(t, e->d_name, &mi);
+        if (wfd < 0 || !mi.kept) {
             close_fd(&wfd);
             continue;
         }
+        struct stat st;
         /* O_NONBLOCK: a FIFO of that name must not hang the run. */
         int fd = openat(wfd, df->name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         char why[128] = "";
@@ -448,12 +450,15 @@ static void find_kept_file(const struct target *t, struct datafile *df)
                       df->name);
             close_fd(&fd);
         }
-        if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+        int ret = 0;
+        if (fd >= 0 && fstat(fd, &st) < 0)
+            snprintf(why, sizeof(why), "cannot be examined: %s", strerror(errno));
+        else if (fd >= 0 && !S_ISREG(st.st_mode))
             snprintf(why, sizeof(why), "not a regular file");
         else if (fd >= 0 && st.st_nlink != 1)
             snprintf(why, sizeof(why), "%lu names refer to it", (unsigned long)st.st_nlink);
-        else if (fd >= 0 && verify(fd, df->size_bytes, why, sizeof(why)) < 0 && !why[0])
-            snprintf(why, sizeof(why), "cannot be read: %s", strerror(errno));
+        else if (fd >= 0 && (ret = verify(fd, df->size_bytes, why, sizeof(why))) < 0 && !why[0])
+            snprintf(why, sizeof(why), "cannot be read: %s", strerror(-ret));
         char *path = NULL;
         if (fd >= 0 && !why[0] && asprintf(&path, "%s/%s/%s", t->real, e->d_name, df->name) >= 0) {
             df->path = path;
@@ -920,6 +925,8 @@ static void check_in_place(struct datafile *df)
     if (df->fd < 0 || fstat(df->fd, &held) < 0)
         return; /* nothing held, or a failing disk that the run will report */
     bool named_ok = fstatat(df->dir_fd, df->name, &named, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!named_ok && errno != ENOENT)
+        return; /* likewise */
     bool ours = named_ok && named.st_dev == held.st_dev && named.st_ino == held.st_ino;
     const char *what = held.st_nlink == 0 || !named_ok            ? "was deleted"
                        : !ours                                    ? "was replaced by another file"
