@@ -878,17 +878,9 @@ static void check_workdir(struct target *t)
     wd->path = NULL;
 }
 
-static int create_file(struct datafile_set *set, struct datafile *df, char *why, size_t why_len)
+/* Creates df's file (empty) in its work directory, and records it for removal. */
+static int open_new_file(struct datafile *df, const struct workdir *wd, char *why, size_t why_len)
 {
-    struct target *t = &set->targets[df->target];
-    struct workdir *wd = &t->own;
-    int ret;
-    check_workdir(t);
-    if (!wd->created) {
-        ret = make_workdir(set, t, why, why_len);
-        if (ret < 0)
-            return ret;
-    }
     df->dir_fd = fcntl(wd->fd, F_DUPFD_CLOEXEC, 0);
     df->path = join_path(wd->path, df->name);
     if (df->dir_fd < 0 || !df->path) {
@@ -907,6 +899,24 @@ static int create_file(struct datafile_set *set, struct datafile *df, char *why,
     df->dev = st.st_dev;
     df->ino = st.st_ino;
     df->created = true; /* now an interrupt removes even a partial file */
+    return 0;
+}
+
+static int create_file(struct datafile_set *set, struct datafile *df, char *why, size_t why_len)
+{
+    struct target *t = &set->targets[df->target];
+    struct workdir *wd = &t->own;
+    check_workdir(t);
+    /* Made and recorded for the emergency exit with no stop signal in between: a second
+     * Ctrl-C can never leave the directory or the file behind. */
+    sigset_t old;
+    signals_block_stop(&old);
+    int ret = wd->created ? 0 : make_workdir(set, t, why, why_len);
+    if (ret == 0)
+        ret = open_new_file(df, wd, why, why_len);
+    signals_restore(&old);
+    if (ret < 0)
+        return ret;
     flock(df->fd, LOCK_EX);
     char size_text[32];
     log_info("creating %s (%s of data pattern)", df->path,
