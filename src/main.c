@@ -407,7 +407,7 @@ static int run_main(int argc, char **argv)
     }
     struct datafile_set *files = NULL;
     if (runner_preflight(list, n, why, sizeof(why)) < 0 ||
-        datafile_plan(list, n, &files, why, sizeof(why)) < 0) {
+        datafile_plan(list, n, !opt.dry_run, &files, why, sizeof(why)) < 0) {
         log_error("%s", why);
         free(list);
         config_free(config);
@@ -420,6 +420,8 @@ static int run_main(int argc, char **argv)
         config_free(config);
         return 0;
     }
+
+    cache_cgroup_reclaim();
 
     struct sysinfo_context si;
     sysinfo_collect(&si);
@@ -434,6 +436,11 @@ static int run_main(int argc, char **argv)
     struct results res;
     results_init(&res, n);
     struct outdir od = {.fd = -1};
+    if (signals_stop_requested()) {
+        log_error("interrupted before the first workload: nothing was run or written");
+        status = EXIT_INTERRUPTED;
+        goto out;
+    }
     if (outdir_open(&od, opt.output_dir, config->name, opt.replace) < 0) {
         status = EXIT_USAGE;
         goto out;
@@ -496,6 +503,10 @@ out:
 
 int main(int argc, char **argv)
 {
+    /* First of all: a signal at any moment, even while the config is read, is handled
+     * (the cleanup has nothing to do until something is created). */
+    if (signals_install(emergency_cleanup) < 0)
+        log_warn("could not install signal handlers: %s", strerror(errno));
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return compare_main(argc - 1, argv + 1);
     return run_main(argc, argv);

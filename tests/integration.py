@@ -204,6 +204,43 @@ def kept_data_file(data_dir, size):
     return files[0]
 
 
+def test_kept_rejected(tmp):
+    """A kept data file that fails verification is rejected with the reason: removed (with
+    its directory) when it is provably mmbench's and unused, else named with the command
+    that removes it; a fresh file is made either way."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    size = 1 << 20
+    cfg = write_config(os.path.join(tmp, "c.json"), tiny([{"name": "r"}], file_size=size,
+                                                         ops=200, repetitions=1, dir=data))
+
+    def corrupt(path):
+        with open(path, "r+b") as f:
+            f.write(b"\0" * 8)
+
+    run([cfg, "--keep-files", "--output", os.path.join(tmp, "o1")], cwd=tmp)
+    first = kept_data_file(data, size)
+    corrupt(first)
+    _, stderr = run([cfg, "--keep-files", "--output", os.path.join(tmp, "o2")], cwd=tmp)
+    expected = (f"kept data file {first} rejected (the word at offset 0 is not mmbench's "
+                f"data pattern): removed it")
+    check(expected in stderr, f"stderr lacks {expected!r}:\n{stderr}")
+    check(not os.path.exists(os.path.dirname(first)), f"{os.path.dirname(first)} was left")
+    second = kept_data_file(data, size)
+    check(second != first, "no fresh file was made")
+    corrupt(second)
+    notes = os.path.join(os.path.dirname(second), "notes.txt")
+    with open(notes, "w") as f:
+        f.write("not mmbench's\n")
+    _, stderr = run([cfg, "--output", os.path.join(tmp, "o3")], cwd=tmp)
+    expected = (f"kept data file {second} rejected (the word at offset 0 is not mmbench's "
+                f"data pattern): left in place; remove it with: rm -- '{second}'")
+    check(expected in stderr, f"stderr lacks {expected!r}:\n{stderr}")
+    check(os.path.exists(second) and os.path.exists(notes), "a file was removed that may "
+                                                            "not be mmbench's")
+    check(leftovers(data) == [os.path.dirname(second)], f"left: {leftovers(data)}")
+
+
 def read_uncached(path):
     """Reads a file after dropping its clean pages from the page cache."""
     fd = os.open(path, os.O_RDONLY)
@@ -246,6 +283,70 @@ def test_write_verify(tmp):
         check(runs[0]["status"] == "ok", runs[0]["error"])
         check(int(runs[0]["flushes"]) >= 1 and int(runs[0]["writes"]) == size // block,
               "flush or writes not counted")
+
+
+def documented_mix64():
+    """mix64 and the two keys exactly as docs/results.md spells them ("Checksums and data"),
+    as a function: (mix64, file key, write key)."""
+    text = open(os.path.join(SOURCE, "docs", "results.md")).read()
+    block = re.search(r"```\nmix64\(x\):\n(.*?)```", text, re.S)
+    check(block, "docs/results.md does not spell out mix64 step by step")
+    steps = [line.strip() for line in block.group(1).strip().splitlines()]
+    check(len(steps) == 4, f"mix64 in docs/results.md: {len(steps)} steps, expected 4")
+    increment = re.fullmatch(r"z = x \+ (0x[0-9a-f]+)", steps[0])
+    rounds = [re.fullmatch(r"z = \(z XOR \(z >> (\d+)\)\) \* (0x[0-9a-f]+)", s) for s in steps[1:3]]
+    final = re.fullmatch(r"return z XOR \(z >> (\d+)\)", steps[3])
+    check(increment and all(rounds) and final, f"unexpected mix64 steps: {steps}")
+    mask = (1 << 64) - 1
+
+    def mix(x):
+        z = (x + int(increment.group(1), 16)) & mask
+        for r in rounds:
+            z = ((z ^ (z >> int(r.group(1)))) * int(r.group(2), 16)) & mask
+        return z ^ (z >> int(final.group(1)))
+
+    file_key = re.search(r"`mix64\(\(o / 8\) XOR\s+(0x[0-9a-f]+)\)`", text)
+    write_key = re.search(r"`mix64\(i XOR (0x[0-9a-f]+)\)`", text)
+    check(file_key and write_key, "docs/results.md does not give the file and write keys")
+    first = re.search(r"first words of every data file are `([0-9a-f]{16})`, `([0-9a-f]{16})`",
+                      text)
+    check(first, "docs/results.md does not give the first words of a data file")
+    return mix, int(file_key.group(1), 16), int(write_key.group(1), 16), \
+        [int(first.group(1), 16), int(first.group(2), 16)]
+
+
+def test_pattern_doc(tmp):
+    """docs/results.md, read as written, gives the words of a real data file and of a
+    written block; so does tests/mmpattern.py, which follows it."""
+    mix, file_key, write_key, first = documented_mix64()
+    size, block = 1 << 20, 4096
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    cfg = write_config(os.path.join(tmp, "c.json"), tiny(
+        [{"name": "r", "pattern": "random", "ops": 100}], file_size=size, dir=data))
+    run([cfg, "--keep-files", "--output", os.path.join(tmp, "out")], cwd=tmp)
+    content = read_uncached(kept_data_file(data, size))
+    words = [int.from_bytes(content[o:o + 8], "little") for o in range(0, size, 8)]
+    documented = [mix((o // 8) ^ file_key) for o in range(0, size, 8)]
+    bad = next((i for i, (a, b) in enumerate(zip(words, documented)) if a != b), None)
+    check(bad is None, f"word {bad} (offset {bad * 8 if bad is not None else 0}) of a real data "
+                       f"file is {words[bad] if bad is not None else 0:016x}; docs/results.md "
+                       f"says {documented[bad] if bad is not None else 0:016x}")
+    check(words[:2] == first, f"first words {words[0]:016x} {words[1]:016x}, the doc says "
+                              f"{first[0]:016x} {first[1]:016x}")
+    check(content == mmpattern.file_bytes(0, size), "tests/mmpattern.py disagrees with a real "
+                                                    "data file")
+    wl = {"name": "w", "pattern": "sequential", "op": "write", "sync": "fsync",
+          "backends": ["pread"], "ops": size // block}
+    wdata = os.path.join(tmp, "wdata")
+    os.mkdir(wdata)
+    cfg = write_config(os.path.join(tmp, "w.json"), tiny([wl], file_size=size, dir=wdata,
+                                                         repetitions=1))
+    run([cfg, "--keep-files", "--output", os.path.join(tmp, "wout")], cwd=tmp)
+    content = read_uncached(kept_data_file(wdata, size))
+    written = b"".join(mix(i ^ write_key).to_bytes(8, "little") for i in range(block // 8))
+    check(content == written * (size // block), "written blocks differ from docs/results.md")
+    check(written == mmpattern.write_block(block), "tests/mmpattern.py's written block differs")
 
 
 BAD_CONFIGS = [

@@ -1,6 +1,8 @@
 """A second, independent implementation of what mmbench's data files contain, of its
-offset streams and of its checksum fold (src/run/prng.h, src/run/pattern.h, src/run/offsets.c,
-src/backends/loop.h), to verify the binary from the outside."""
+offset streams and of its checksum fold, written from their documentation (docs/results.md,
+"Checksums and data"; src/run/offsets.h for the offset streams), to verify the binary from
+the outside. tests/integration.py (pattern_doc) checks that the documentation itself, read
+as written, reproduces real data files."""
 import struct
 
 MASK = (1 << 64) - 1
@@ -9,6 +11,7 @@ WRITE_KEY = 0x7772697465000001
 
 
 def mix64(x):
+    """docs/results.md: one step of splitmix64, the increment and then the finaliser."""
     z = (x + 0x9E3779B97F4A7C15) & MASK
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK

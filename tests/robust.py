@@ -27,6 +27,15 @@ Exit status 0 = pass, 1 = fail, 77 = skipped (meson's convention).
                      for each result file, nothing left
   immutable_results  (root) chattr +i on the output directory mid-run: the spill file
                      and temporary files are not left behind
+  sighup, sigquit    as sigint: a closed terminal or SIGQUIT leaves nothing behind
+  signal_early       SIGTERM while the config is read: exit 130, nothing run or written
+  sigkill_reclaim    after SIGKILL the next run removes the dead run's work directory,
+                     names one holding foreign files, and spares live owners' (also a
+                     reused pid's)
+  cgroup_stale       (root) a stale mmbench-<pid> cgroup does not break cache_limit; a
+                     killed run's cgroup is removed by the next run
+  deleted_midrun     the data file, then the work directory, deleted during the run: the
+                     later workloads run on fresh ones
   valgrind           a small run under valgrind memcheck: no errors, no leaks
 """
 import csv
@@ -733,6 +742,238 @@ def test_immutable_results(tmp):
     left = os.listdir(out)
     check(not [n for n in left if n.endswith(".tmp")], f"temporary files left in {out}: {left}")
     check(leftovers(data) == [], f"data files left behind: {leftovers(data)}")
+
+
+def test_sighup(tmp):
+    interrupt_in_phase(tmp, signal.SIGHUP)
+
+
+def test_sigquit(tmp):
+    interrupt_in_phase(tmp, signal.SIGQUIT)
+
+
+def caught_signals(pid):
+    """The signals a process has handlers for (SigCgt of /proc/PID/status)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            mask = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt:"))
+    except (FileNotFoundError, StopIteration):
+        return set()
+    return {s for s in range(1, 65) if mask & (1 << (s - 1))}
+
+
+def test_signal_early(tmp):
+    """SIGTERM while the config is still being read (a FIFO no one has written yet): the
+    handlers are in place before parsing, so mmbench exits 130 once it can, having run and
+    written nothing, instead of dying by the signal's default action."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    fifo = os.path.join(tmp, "c.json")
+    os.mkfifo(fifo)
+    proc = Background([fifo, "--output", os.path.join(tmp, "out")], cwd=tmp)
+    try:
+        deadline = time.monotonic() + 5
+        while signal.SIGTERM not in caught_signals(proc.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        installed = signal.SIGTERM in caught_signals(proc.proc.pid)
+        proc.signal(signal.SIGTERM)
+        time.sleep(0.1)
+        if proc.running():
+            with open(fifo, "w") as f:
+                json.dump(config(data, [{"name": "r", "ops": 100}], file_size="1MiB"), f)
+        status = proc.wait()
+    finally:
+        proc.kill()
+    check(installed, "no SIGTERM handler while the config was being read")
+    check(status == 130, f"exit {status}, expected 130 "
+                         f"{'(killed by the signal)' if status < 0 else ''}\n{proc.stderr()}")
+    check("nothing was run or written" in proc.stderr(), proc.stderr())
+    check(sorted(os.listdir(tmp)) == ["c.json", "data", "mmbench.stderr", "mmbench.stdout"],
+          f"created: {sorted(os.listdir(tmp))}")
+    check(os.listdir(data) == [], f"created in the data dir: {os.listdir(data)}")
+
+
+def fake_workdir(data, suffix, owner, state="in use", extra=None):
+    """A work directory as mmbench makes it, with a marker naming owner, and extra files."""
+    path = os.path.join(data, "mmbench-" + suffix)
+    os.mkdir(path, 0o700)
+    with open(os.path.join(path, "MMBENCH-DATA"), "w") as f:
+        f.write(f"mmbench data directory: the data files of mmbench runs, nothing else.\n"
+                f"owner: {owner}\nstate: {state}\n")
+    with open(os.path.join(path, "data-4096.bin"), "wb") as f:
+        f.write(b"\0" * 4096)
+    for name, content in (extra or {}).items():
+        with open(os.path.join(path, name), "w") as f:
+            f.write(content)
+    return path
+
+
+def process_start(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+def test_sigkill_reclaim(tmp):
+    """SIGKILL leaves the work directory; the next run in that dir removes it (its owner,
+    pid and start time, no longer runs), names one holding a file mmbench did not make,
+    and leaves alone those of a live owner, also when a live process has the dead owner's
+    pid (a reused pid)."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": "long", "pattern": "random", "duration": "20s"}], file_size="1MiB"))
+    killed = []
+    for i in range(2):
+        before = set(leftovers(data))
+        proc = Background([cfg, "--output", os.path.join(tmp, f"killed{i}")], cwd=tmp)
+        try:
+            wait_until(lambda: phase_running(proc), "the phase", proc)
+        finally:
+            proc.kill()
+        new = set(leftovers(data)) - before
+        check(len(new) == 1, f"SIGKILL left {sorted(new)}, expected one work directory")
+        killed.append((new.pop(), proc.proc.pid))
+        if i == 0:  # kept from the second run's reclaim: it holds something not mmbench's
+            with open(os.path.join(killed[0][0], "notes.txt"), "w") as f:
+                f.write("someone's notes\n")
+    killed.reverse()  # [0]: mmbench's only, to be removed; [1]: with notes.txt
+    me, start = os.getpid(), process_start(os.getpid())
+    live = fake_workdir(data, "LIVE01", f"pid={me} start={start}")
+    reused = fake_workdir(data, "REUSED", f"pid={me} start={start + 1}")
+    kept = fake_workdir(data, "KEPT01", f"pid={me} start={start + 1}", state="kept")
+    short = write_config(os.path.join(tmp, "s.json"), config(
+        data, [{"name": "r", "pattern": "random", "ops": 200}], file_size="1MiB"))
+    _, stderr = mmtest.run([MMBENCH, short, "--output", os.path.join(tmp, "next")], cwd=tmp)
+    for path, pid in [killed[0], (reused, me)]:
+        check(not os.path.exists(path), f"{path} (owner {pid}, dead) was not removed\n{stderr}")
+        check(f"removed {path}, left by process {pid}, which no longer runs" in stderr,
+              f"stderr does not say {path} was removed:\n{stderr}")
+    path, pid = killed[1]
+    check(os.path.exists(os.path.join(path, "notes.txt")), f"{path}/notes.txt was deleted")
+    check(f"holds notes.txt, which mmbench did not make" in stderr and
+          f"rm -r -- '{path}'" in stderr, f"stderr does not name {path}:\n{stderr}")
+    for path in (live, kept):
+        check(os.path.exists(os.path.join(path, "data-4096.bin")), f"{path} was touched")
+        check(path not in stderr, f"stderr mentions {path}:\n{stderr}")
+    check(sorted(leftovers(data)) == sorted([killed[1][0], live, kept]),
+          f"left: {sorted(leftovers(data))}")
+
+
+def cgroup_parent():
+    """Where mmbench makes its memory cgroups (as src/run/cache.c finds it), or None."""
+    v1 = v2 = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ")
+            fstype, _, options = right.split()[:3]
+            if fstype == "cgroup2" and not v2:
+                v2 = left.split()[4]
+            if fstype == "cgroup" and "memory" in options.split(",") and not v1:
+                v1 = left.split()[4]
+    if v2 and os.path.exists(os.path.join(v2, "cgroup.controllers")) and \
+            "memory" in open(os.path.join(v2, "cgroup.controllers")).read().split():
+        return v2
+    if not v1:
+        return None
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if "memory" in controllers.split(","):
+                return v1 + (path if path != "/" else "")
+    return None
+
+
+def mmbench_cgroups(parent):
+    return sorted(n for n in os.listdir(parent) if n.startswith("mmbench-"))
+
+
+def test_cgroup_stale(tmp):
+    """(root, a memory cgroup) A stale cgroup of the name an older mmbench would use
+    (mmbench-<its pid>) does not make cache_limit fail, and the cgroup a SIGKILLed run
+    left is removed by the next run."""
+    if not need_root():
+        return SKIP
+    parent = cgroup_parent()
+    if not parent:
+        print("skipped: no memory cgroup controller")
+        return SKIP
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    stale = None
+    try:
+        # A run killed inside its cgroup.
+        cfg = write_config(os.path.join(tmp, "k.json"), config(
+            data, [{"name": "limited", "cache_limit": "32MiB", "duration": "20s"}],
+            file_size="1MiB", backends=["pread"]))
+        before = mmbench_cgroups(parent)
+        proc = Background([cfg, "--output", os.path.join(tmp, "killed")], cwd=tmp)
+        try:
+            wait_until(lambda: phase_running(proc) and mmbench_cgroups(parent) != before,
+                       "the phase in its cgroup", proc)
+        finally:
+            proc.kill()
+        left = sorted(set(mmbench_cgroups(parent)) - set(before))
+        check(len(left) == 1, f"SIGKILL left cgroups {left}, expected one")
+        for d in glob.glob(os.path.join(data, "mmbench-*")):
+            shutil.rmtree(d)
+        # The next run: its own pid's old-style name is taken.
+        cfg = write_config(os.path.join(tmp, "c.json"), config(
+            data, [{"name": "first", "duration": "500ms"},
+                   {"name": "limited", "cache_limit": "32MiB", "ops": 500}],
+            file_size="1MiB"))
+        proc = Background([cfg, "--output", os.path.join(tmp, "out")], cwd=tmp)
+        stale = os.path.join(parent, f"mmbench-{proc.proc.pid}")
+        os.mkdir(stale)
+        try:
+            proc.expect_exit(0)
+        finally:
+            proc.kill()
+        _, runs, _ = load_results(os.path.join(tmp, "out"))
+        check(all(r["status"] == "ok" for r in runs),
+              f"runs: {[(r['workload'], r['status'], r['error']) for r in runs]}")
+        check(not os.path.exists(os.path.join(parent, left[0])),
+              f"the killed run's cgroup {left[0]} is still there\n{proc.stderr()}")
+        check(f"removed the memory cgroup {os.path.join(parent, left[0])}" in proc.stderr(),
+              proc.stderr())
+    finally:
+        if stale and os.path.isdir(stale):
+            os.rmdir(stale)
+        for name in set(mmbench_cgroups(parent)) - set(before):
+            try:
+                os.rmdir(os.path.join(parent, name))
+            except OSError:
+                pass
+
+
+def test_deleted_midrun(tmp):
+    """The data file, then the whole work directory, deleted while workloads run: each
+    later workload gets a fresh file (said so), none fails, nothing is left."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    out = os.path.join(tmp, "out")
+    size = MiB
+    cfg = write_config(os.path.join(tmp, "c.json"), config(
+        data, [{"name": f"w{i}", "pattern": "random", "duration": "400ms"} for i in range(3)],
+        file_size=size))
+    proc = Background([cfg, "--output", out], cwd=tmp)
+    try:
+        wait_until(lambda: data_file(data, size) and phase_running(proc), "w0's phase", proc)
+        os.unlink(data_file(data, size))
+        wait_until(lambda: proc.stderr().count("of data pattern)") == 2 and
+                   data_file(data, size), "a new data file for w1", proc)
+        shutil.rmtree(os.path.dirname(data_file(data, size)))
+        proc.expect_exit(0)
+    finally:
+        proc.kill()
+    stderr = proc.stderr()
+    check(stderr.count("was deleted during the run: creating it afresh") == 2,
+          f"the deleted file was not said so:\n{stderr}")
+    check("was deleted during the run: making a new one" in stderr,
+          f"the deleted directory was not said so:\n{stderr}")
+    _, runs, _ = load_results(out)
+    check(len(runs) == 6 and all(r["status"] == "ok" for r in runs),
+          f"runs: {[(r['workload'], r['status'], r['error']) for r in runs]}")
+    check_nothing_left(data, out)
 
 
 def test_valgrind(tmp):

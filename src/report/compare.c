@@ -8,6 +8,7 @@
 #include "log.h"
 #include "outdir.h"
 #include "report.h"
+#include "signals.h"
 #include "stats.h"
 #include "textfile.h"
 
@@ -29,6 +30,7 @@
 #define LABEL_MAX            96
 #define EXIT_REGRESSED       1
 #define EXIT_USAGE           2
+#define EXIT_INTERRUPTED     130
 
 /* Context fields that tell runs apart, in the order labels use them. */
 enum field {
@@ -903,7 +905,10 @@ int compare_main(int argc, char **argv)
     print_table(cmp, differs, rows, n, missing, n_missing);
 
     struct outdir dir;
-    if (outdir_open(&dir, output, "compare", replace) < 0) {
+    if (signals_stop_requested()) {
+        log_error("interrupted: the comparison was not written");
+        status = EXIT_INTERRUPTED;
+    } else if (outdir_open(&dir, output, "compare", replace) < 0) {
         status = EXIT_USAGE;
     } else {
         struct outdir_file of;

@@ -1,7 +1,9 @@
 #include "cache.h"
 
 #include "log.h"
+#include "owner.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -256,6 +258,91 @@ static int write_file(const char *path, const char *text)
     return ret;
 }
 
+/* Where this process makes its cgroups: v2 forbids controllers in a non-root cgroup that
+ * holds processes, so at the root of the hierarchy; v1 nests freely, so under the current
+ * cgroup, whose limits then still apply. */
+static void cgroup_parent(const struct cgroup_location *loc, char *buf, size_t len)
+{
+    const char *current = strcmp(loc->current, "/") == 0 ? "" : loc->current;
+    snprintf(buf, len, "%s%s", loc->mount, loc->version == 2 ? "" : current);
+}
+
+/* Removes an empty cgroup; the page cache charged to it moves to the parent, which may
+ * take a moment (EBUSY meanwhile). Returns 0 or -errno. */
+static int remove_cgroup(const char *dir)
+{
+    for (int tries = 0; rmdir(dir) < 0; tries++) {
+        if (errno != EBUSY || tries == 50)
+            return -errno;
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* True when the cgroup at dir has a process in it. */
+static bool cgroup_has_processes(const char *dir)
+{
+    char path[PATH_MAX + 16], pid[32];
+    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+    FILE *f = fopen(path, "re");
+    bool any = f && fscanf(f, "%31s", pid) == 1;
+    if (f)
+        fclose(f);
+    return any;
+}
+
+void cache_cgroup_reclaim(void)
+{
+    struct cgroup_location loc;
+    find_memory_cgroup(&loc);
+    if (loc.version == 0)
+        return;
+    char parent[PATH_MAX];
+    cgroup_parent(&loc, parent, sizeof(parent));
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct owner o = {0};
+        long pid;
+        unsigned counter;
+        int used = 0;
+        enum owner_state state;
+        if (sscanf(e->d_name, "mmbench-%ld-%llu-%u%n", &pid, &o.start_ticks, &counter, &used) ==
+                3 &&
+            e->d_name[used] == '\0') {
+            o.pid = (pid_t)pid;
+            state = owner_state(&o); /* no boot id: a cgroup does not outlive its boot */
+        } else if (sscanf(e->d_name, "mmbench-%ld%n", &pid, &used) == 1 &&
+                   e->d_name[used] == '\0') {
+            /* An older name, without the start time: only a pid that no process has is
+             * certainly not its owner. */
+            char proc[32];
+            snprintf(proc, sizeof(proc), "/proc/%ld", pid);
+            state = access(proc, F_OK) < 0 && errno == ENOENT ? OWNER_DEAD : OWNER_UNKNOWN;
+        } else {
+            continue;
+        }
+        if (state != OWNER_DEAD)
+            continue;
+        char dir[PATH_MAX + NAME_MAX + 2];
+        snprintf(dir, sizeof(dir), "%s/%s", parent, e->d_name);
+        /* A dead owner has no processes: any there now are someone else's. */
+        int ret = cgroup_has_processes(dir) ? -EBUSY : remove_cgroup(dir);
+        if (ret == 0)
+            log_warn("removed the memory cgroup %s, left by process %ld, which no longer runs "
+                     "(killed?)",
+                     dir, pid);
+        else
+            log_warn("the memory cgroup %s was left by process %ld, which no longer runs, and "
+                     "could not be removed (%s); remove it with: rmdir %s (as root, once no "
+                     "process is in it)",
+                     dir, pid, ret == -EBUSY ? "processes are in it" : strerror(-ret), dir);
+    }
+    closedir(d);
+}
+
 int cache_cgroup_enter(uint64_t limit_bytes, struct cache_cgroup **out)
 {
     struct cgroup_location loc;
@@ -271,8 +358,6 @@ int cache_cgroup_enter(uint64_t limit_bytes, struct cache_cgroup **out)
     const char *current = strcmp(loc.current, "/") == 0 ? "" : loc.current;
     snprintf(cg->home_procs, sizeof(cg->home_procs), "%s%s/cgroup.procs", loc.mount, current);
     if (loc.version == 2) {
-        /* v2 forbids controllers in a non-root cgroup that holds processes, so the
-         * cgroup is made at the root of the hierarchy. */
         char subtree[PATH_MAX];
         snprintf(subtree, sizeof(subtree), "%s/cgroup.subtree_control", loc.mount);
         if (!file_has_word(subtree, "memory") && (ret = write_file(subtree, "+memory")) < 0) {
@@ -280,13 +365,22 @@ int cache_cgroup_enter(uint64_t limit_bytes, struct cache_cgroup **out)
             free(cg);
             return ret;
         }
-        snprintf(cg->dir, sizeof(cg->dir), "%s/mmbench-%ld", loc.mount, (long)getpid());
-    } else {
-        /* v1 nests freely: stay under the current cgroup, so its limits still apply. */
-        snprintf(cg->dir, sizeof(cg->dir), "%s%s/mmbench-%ld", loc.mount, current, (long)getpid());
     }
-    if (mkdir(cg->dir, 0755) < 0) {
-        ret = -errno;
+    /* pid and start time (cache_cgroup_reclaim tells a dead owner's by them) and a counter:
+     * a name that a stale cgroup of a killed run, or this run's previous one, cannot hold. */
+    static unsigned counter;
+    struct owner self;
+    if (owner_self(&self) < 0)
+        self.start_ticks = 0;
+    char parent[PATH_MAX];
+    cgroup_parent(&loc, parent, sizeof(parent));
+    ret = -EEXIST;
+    for (int attempt = 0; attempt < 100 && ret == -EEXIST; attempt++) {
+        snprintf(cg->dir, sizeof(cg->dir), "%s/mmbench-%ld-%llu-%u", parent, (long)getpid(),
+                 self.start_ticks, counter++);
+        ret = mkdir(cg->dir, 0755) < 0 ? -errno : 0;
+    }
+    if (ret < 0) {
         log_error("mkdir(%s): %s", cg->dir, strerror(-ret));
         free(cg);
         return ret;
@@ -329,14 +423,9 @@ void cache_cgroup_leave(struct cache_cgroup *cg)
     if (ret < 0)
         log_warn("moving mmbench back to %s: %s", cg->home_procs, strerror(-ret));
     emergency_active = 0;
-    /* The page cache charged to it moves to the parent; rmdir may need a moment. */
-    for (int tries = 0; rmdir(cg->dir) < 0; tries++) {
-        if (errno != EBUSY || tries == 50) {
-            log_warn("could not remove cgroup %s: %s", cg->dir, strerror(errno));
-            break;
-        }
-        usleep(10000);
-    }
+    ret = remove_cgroup(cg->dir);
+    if (ret < 0)
+        log_warn("could not remove cgroup %s: %s", cg->dir, strerror(-ret));
     free(cg);
 }
 

@@ -36,8 +36,9 @@ const char *cache_cgroup_version(void);
 struct cache_cgroup;
 
 /* Moves the process into a new memory cgroup limited to limit_bytes (memory.max on
- * cgroup v2, memory.limit_in_bytes on v1). Returns 0 or -errno after logging; nothing is
- * left behind on failure. */
+ * cgroup v2, memory.limit_in_bytes on v1), named mmbench-<pid>-<start time>-<n> (see
+ * owner.h): no name of a live process's cgroup, or a dead one's, is ever reused. Returns
+ * 0 or -errno after logging; nothing is left behind on failure. */
 int cache_cgroup_enter(uint64_t limit_bytes, struct cache_cgroup **out);
 
 /* Moves the process back and removes the cgroup. Frees cg. */
@@ -45,5 +46,11 @@ void cache_cgroup_leave(struct cache_cgroup *cg);
 
 /* Async-signal-safe version of cache_cgroup_leave for an exit on a second Ctrl-C. */
 void cache_cgroup_emergency_leave(void);
+
+/* Removes the memory cgroups that killed runs left where this process would make its own
+ * (named by cache_cgroup_enter, owner no longer running, no process in them), saying so
+ * on stderr; names those it cannot remove with the command that does. Old names
+ * (mmbench-<pid>) are removed when no process has that pid. */
+void cache_cgroup_reclaim(void);
 
 #endif

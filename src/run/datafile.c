@@ -1,6 +1,7 @@
 #include "datafile.h"
 
 #include "log.h"
+#include "owner.h"
 #include "pattern.h"
 #include "signals.h"
 #include "units.h"
@@ -29,6 +30,8 @@
 #define FILL_CHUNK_BYTES   (1u << 20)
 #define PROGRESS_MIN_BYTES (64ULL << 20)
 #define VERIFY_SAMPLES     64
+#define MARKER_MAX         1024
+#define MARKER_TITLE       "mmbench data directory"
 
 /* A directory of mmbench's: the one this run makes in a target, or a kept one. */
 struct workdir {
@@ -37,6 +40,7 @@ struct workdir {
     char *path;            /* <target>/<name>, for messages only */
     dev_t dev;             /* the directory made... */
     ino_t ino;             /* ...so that only it is ever removed */
+    int marker_fd;         /* its marker, held (O_RDWR, flock) while the run lasts; -1 */
     dev_t marker_dev;      /* the marker file made in it */
     ino_t marker_ino;      /* (st_dev, st_ino) */
     volatile bool created; /* by this run, and fd is valid */
@@ -74,6 +78,9 @@ struct datafile_set {
     size_t n_files;
     size_t *file_of; /* per workload: index in files, or SIZE_MAX (an existing file) */
     size_t n_workloads;
+    struct owner owner; /* this process, written into the markers */
+    bool owner_known;   /* false without /proc: markers then say "unknown" */
+    bool reclaim;       /* remove dead runs' work directories (not for --dry-run) */
 };
 
 /* The set the signal handler cleans up after. */
@@ -159,46 +166,311 @@ static int open_dir_at(int dir_fd, const char *name)
     return openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Looks in the target for a kept mmbench file for df that no other run holds; on success
- * df holds it (fd, flock, its directory). */
-static void find_kept_file(const struct target *t, struct datafile *df)
+/* A listing of the directory at dir_fd, on a descriptor of its own (readdir must not
+ * move dir_fd's offset), or NULL. */
+static DIR *open_listing(int dir_fd)
 {
-    /* A descriptor of its own: readdir must not move the held one's offset. */
-    int scan_fd = open_dir_at(t->fd, ".");
-    DIR *d = scan_fd >= 0 ? fdopendir(scan_fd) : NULL;
-    if (!d) {
-        close_fd(&scan_fd);
-        return;
+    int fd = open_dir_at(dir_fd, ".");
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0)
+        close(fd);
+    return d;
+}
+
+/* What a work directory's marker says. */
+struct marker_info {
+    bool has_owner;     /* an owner line: markers of older versions have none */
+    struct owner owner; /* valid with has_owner */
+    bool kept;          /* state "kept" (--keep-files), or an older marker */
+};
+
+/* The marker's text: what the directory is, who made it, whether it was kept. */
+static int marker_text(const struct datafile_set *set, bool kept, char *buf, size_t len)
+{
+    char owner[OWNER_TEXT_MAX] = "unknown";
+    if (set->owner_known)
+        owner_format(&set->owner, owner, sizeof(owner));
+    return snprintf(buf, len,
+                    MARKER_TITLE
+                    ": the data files of mmbench runs, nothing else.\n"
+                    "owner: %s\n"
+                    "state: %s\n"
+                    "While the state is \"in use\", its owner (process id, start time in clock\n"
+                    "ticks after boot, boot id) runs with it and removes it at the end. A later\n"
+                    "run removes it if that process died (it was killed), and reuses the data\n"
+                    "files of a \"kept\" one (--keep-files). Safe to delete when no run uses it.\n",
+                    owner, kept ? "kept" : "in use");
+}
+
+/* Reads the marker of the work directory at wfd. Returns 0, or -errno (-EINVAL: not a
+ * marker mmbench wrote). */
+static int read_marker(int wfd, struct marker_info *mi)
+{
+    memset(mi, 0, sizeof(*mi));
+    int fd = openat(wfd, MARKER_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        int e = fd < 0 ? errno : EINVAL;
+        if (fd >= 0)
+            close(fd);
+        return -e;
     }
+    char text[MARKER_MAX];
+    ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+    close(fd);
+    if (n < 0)
+        return -errno;
+    text[n] = '\0';
+    if (strncmp(text, MARKER_TITLE, strlen(MARKER_TITLE)) != 0)
+        return -EINVAL;
+    const char *owner = strstr(text, "\nowner: ");
+    const char *state = strstr(text, "\nstate: ");
+    if (!owner || !state) {
+        mi->kept = true; /* an older mmbench's: its files may only be reused */
+        return 0;
+    }
+    char line[OWNER_TEXT_MAX];
+    snprintf(line, sizeof(line), "%.*s", (int)strcspn(owner + 8, "\n"), owner + 8);
+    mi->has_owner = owner_parse(line, &mi->owner) == 0;
+    mi->kept = strncmp(state + 8, "kept\n", 5) == 0;
+    return 0;
+}
+
+/* data-<digits>.bin: a name mmbench gives data files. */
+static bool is_data_name(const char *name)
+{
+    size_t digits = strspn(name + 5, "0123456789");
+    return strncmp(name, "data-", 5) == 0 && digits > 0 && strcmp(name + 5 + digits, ".bin") == 0;
+}
+
+static bool is_workdir_name(const char *name)
+{
+    return strncmp(name, WORKDIR_PREFIX, strlen(WORKDIR_PREFIX)) == 0 &&
+           strlen(name) == strlen(WORKDIR_PREFIX) + WORKDIR_RANDOM;
+}
+
+/* Opens name in t if it is a work directory of this user's with an mmbench marker, which
+ * mi receives. Returns its descriptor, or -1. */
+static int open_workdir(const struct target *t, const char *name, struct marker_info *mi)
+{
+    if (!is_workdir_name(name))
+        return -1;
+    int wfd = open_dir_at(t->fd, name);
+    struct stat st;
+    if (wfd >= 0 && (fstat(wfd, &st) < 0 || st.st_uid != geteuid() || read_marker(wfd, mi) < 0))
+        close_fd(&wfd);
+    return wfd;
+}
+
+/* Whether the work directory at wfd holds nothing but mmbench's: its marker and data
+ * files, all regular files. Else foreign names the first thing that is not. */
+static bool workdir_all_ours(int wfd, char *foreign, size_t len)
+{
+    DIR *d = open_listing(wfd);
+    if (!d) {
+        snprintf(foreign, len, "entries that could not be listed");
+        return false;
+    }
+    bool ours = true;
     struct dirent *e;
-    while (df->fd < 0 && (e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, WORKDIR_PREFIX, strlen(WORKDIR_PREFIX)) != 0 ||
-            strlen(e->d_name) != strlen(WORKDIR_PREFIX) + WORKDIR_RANDOM)
+    while (ours && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        int wfd = open_dir_at(t->fd, e->d_name);
         struct stat st;
-        if (wfd < 0 || fstat(wfd, &st) < 0 || st.st_uid != geteuid() ||
-            fstatat(wfd, MARKER_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
+        ours = (strcmp(e->d_name, MARKER_NAME) == 0 || is_data_name(e->d_name)) &&
+               fstatat(wfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+        if (!ours)
+            snprintf(foreign, len, "%s", e->d_name);
+    }
+    closedir(d);
+    return ours;
+}
+
+/* Unlinks name in wfd if it is a regular file that no process holds a lock on (a live
+ * run locks its data files and its marker). Returns 0 or -errno (-EBUSY: locked). */
+static int unlink_unused(int wfd, const char *name)
+{
+    int fd = openat(wfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    int ret = fd < 0 || fstat(fd, &st) < 0 ? -errno : 0;
+    if (ret == 0 && !S_ISREG(st.st_mode))
+        ret = -EINVAL;
+    if (ret == 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+        ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+    if (ret == 0)
+        ret = unlink_ours(wfd, name, st.st_dev, st.st_ino, 0);
+    close_fd(&fd);
+    return ret;
+}
+
+/* Removes the work directory name (open at wfd) of target t, when everything in it is
+ * mmbench's and unused. Returns 0, or -ENOTEMPTY (foreign names what is not mmbench's),
+ * -EBUSY (a file is in use) or -errno. */
+static int remove_workdir_if_ours(const struct target *t, const char *name, int wfd, char *foreign,
+                                  size_t len)
+{
+    if (!workdir_all_ours(wfd, foreign, len))
+        return -ENOTEMPTY;
+    DIR *d = open_listing(wfd);
+    if (!d)
+        return -errno;
+    int ret = 0;
+    struct dirent *e;
+    while (ret == 0 && (e = readdir(d)) != NULL)
+        if (is_data_name(e->d_name))
+            ret = unlink_unused(wfd, e->d_name);
+    closedir(d);
+    if (ret == 0)
+        ret = unlink_unused(wfd, MARKER_NAME);
+    struct stat st;
+    if (ret == 0)
+        ret = fstat(wfd, &st) < 0 ? -errno
+                                  : unlink_ours(t->fd, name, st.st_dev, st.st_ino, AT_REMOVEDIR);
+    if (ret == -ENOTEMPTY)
+        snprintf(foreign, len, "a file that appeared meanwhile");
+    return ret == -ENOENT ? 0 : ret;
+}
+
+/* path quoted for a shell command in a message. */
+static const char *shell_quoted(const char *path, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[used++] = '\'';
+    for (const char *p = path; *p && used + 6 < len; p++) {
+        if (*p == '\'') {
+            memcpy(buf + used, "'\\''", 4);
+            used += 4;
+        } else {
+            buf[used++] = *p;
+        }
+    }
+    buf[used++] = '\'';
+    buf[used] = '\0';
+    return buf;
+}
+
+/* Finds the work directories that runs killed before their end left in t (state "in
+ * use", owner no longer running) and removes each one that holds only mmbench's files;
+ * names the others with the command that removes them. With !reclaim (--dry-run) only
+ * says what a run would do. */
+static void reclaim_leftovers(const struct target *t, bool reclaim)
+{
+    DIR *d = open_listing(t->fd);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct marker_info mi;
+        int wfd = open_workdir(t, e->d_name, &mi);
+        if (wfd < 0 || mi.kept || !mi.has_owner || owner_state(&mi.owner) != OWNER_DEAD) {
             close_fd(&wfd);
             continue;
         }
+        char path[PATH_MAX], quoted[PATH_MAX + 64], foreign[NAME_MAX + 1] = "";
+        snprintf(path, sizeof(path), "%s/%s", t->real, e->d_name);
+        long pid = (long)mi.owner.pid;
+        int ret = reclaim ? remove_workdir_if_ours(t, e->d_name, wfd, foreign, sizeof(foreign)) : 0;
+        if (!reclaim)
+            log_info("%s was left by process %ld, which no longer runs (killed?); a run (not "
+                     "--dry-run) removes it",
+                     path, pid);
+        else if (ret == 0)
+            log_warn("removed %s, left by process %ld, which no longer runs (killed?)", path, pid);
+        else if (ret == -ENOTEMPTY)
+            log_warn("%s was left by process %ld, which no longer runs (killed?), but it holds "
+                     "%s, which mmbench did not make: remove it yourself when you do not need "
+                     "it: rm -r -- %s",
+                     path, pid, foreign, shell_quoted(path, quoted, sizeof(quoted)));
+        else if (ret != -EBUSY)
+            log_warn("%s was left by process %ld, which no longer runs (killed?), and could not "
+                     "be removed: %s; remove it with: rm -r -- %s",
+                     path, pid, strerror(-ret), shell_quoted(path, quoted, sizeof(quoted)));
+        close(wfd);
+    }
+    closedir(d);
+}
+
+/* A kept file that failed verification: said so, and removed when it is provably
+ * mmbench's (in a work directory with nothing else, locked by no run: fd holds the lock
+ * now) along with its directory if nothing else is left; else named. */
+static void reject_kept_file(const struct target *t, const char *dir_name, int wfd, int fd,
+                             const char *file_name, const char *why)
+{
+    char path[PATH_MAX], quoted[PATH_MAX + 64], foreign[NAME_MAX + 1];
+    snprintf(path, sizeof(path), "%s/%s/%s", t->real, dir_name, file_name);
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        workdir_all_ours(wfd, foreign, sizeof(foreign)) &&
+        unlink_ours(wfd, file_name, st.st_dev, st.st_ino, 0) == 0) {
+        log_warn("kept data file %s rejected (%s): removed it (its directory holds only "
+                 "mmbench's files, and no run used it)",
+                 path, why);
+        struct stat dir;
+        bool only_marker = true;
+        /* The directory goes too once nothing but its marker is left. */
+        DIR *d = open_listing(wfd);
+        struct dirent *e;
+        while (d && only_marker && (e = readdir(d)) != NULL)
+            only_marker = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+                          strcmp(e->d_name, MARKER_NAME) == 0;
+        if (d)
+            closedir(d);
+        if (d && only_marker && unlink_unused(wfd, MARKER_NAME) == 0 && fstat(wfd, &dir) == 0)
+            unlink_ours(t->fd, dir_name, dir.st_dev, dir.st_ino, AT_REMOVEDIR);
+        return;
+    }
+    log_warn("kept data file %s rejected (%s): left in place; remove it with: rm -- %s", path, why,
+             shell_quoted(path, quoted, sizeof(quoted)));
+}
+
+/* Looks in the target for a kept mmbench file for df that no other run holds; on success
+ * df holds it (fd, flock, its directory). A kept file of the right name that fails
+ * verification is rejected, and says why. */
+static void find_kept_file(const struct target *t, struct datafile *df)
+{
+    DIR *d = open_listing(t->fd);
+    if (!d)
+        return;
+    struct dirent *e;
+    while (df->fd < 0 && (e = readdir(d)) != NULL) {
+        struct marker_info mi;
+        int wfd = open_workdir(t, e->d_name, &mi);
+        if (wfd < 0 || !mi.kept) {
+            close_fd(&wfd);
+            continue;
+        }
+        struct stat st;
         /* O_NONBLOCK: a FIFO of that name must not hang the run. */
         int fd = openat(wfd, df->name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-            flock(fd, LOCK_EX | LOCK_NB) == 0 && verify(fd, df->size_bytes, NULL, 0) == 0 &&
-            (df->path = join_path(t->real, e->d_name)) != NULL) {
-            char *dir_path = df->path;
-            df->path = join_path(dir_path, df->name);
-            free(dir_path);
-            if (df->path) {
-                df->fd = fd;
-                df->dir_fd = wfd;
-                df->dev = st.st_dev;
-                df->ino = st.st_ino;
-                df->reuse = true;
-                continue;
-            }
+        char why[128] = "";
+        if (fd < 0 && errno != ENOENT)
+            snprintf(why, sizeof(why), "cannot be opened: %s", strerror(errno));
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            log_debug("kept data file %s/%s/%s is in use by another run", t->real, e->d_name,
+                      df->name);
+            close_fd(&fd);
         }
+        int ret = 0;
+        if (fd >= 0 && fstat(fd, &st) < 0)
+            snprintf(why, sizeof(why), "cannot be examined: %s", strerror(errno));
+        else if (fd >= 0 && !S_ISREG(st.st_mode))
+            snprintf(why, sizeof(why), "not a regular file");
+        else if (fd >= 0 && st.st_nlink != 1)
+            snprintf(why, sizeof(why), "%lu names refer to it", (unsigned long)st.st_nlink);
+        else if (fd >= 0 && (ret = verify(fd, df->size_bytes, why, sizeof(why))) < 0 && !why[0])
+            snprintf(why, sizeof(why), "cannot be read: %s", strerror(-ret));
+        char *path = NULL;
+        if (fd >= 0 && !why[0] && asprintf(&path, "%s/%s/%s", t->real, e->d_name, df->name) >= 0) {
+            df->path = path;
+            df->fd = fd;
+            df->dir_fd = wfd;
+            df->dev = st.st_dev;
+            df->ino = st.st_ino;
+            df->reuse = true;
+            continue;
+        }
+        if (why[0])
+            reject_kept_file(t, e->d_name, wfd, fd, df->name, why);
         close_fd(&fd);
         close_fd(&wfd);
     }
@@ -262,8 +534,9 @@ static int open_target(struct datafile_set *set, const char *dir, size_t *index,
     t->fd = fd;
     t->dev = st.st_dev;
     t->ino = st.st_ino;
-    t->own.fd = -1;
+    t->own.fd = t->own.marker_fd = -1;
     *index = set->n_targets++;
+    reclaim_leftovers(t, set->reclaim);
     return 0;
 }
 
@@ -388,8 +661,8 @@ static int plan_file(struct datafile_set *set, size_t t, uint64_t size_bytes, si
     return 0;
 }
 
-int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out, char *err,
-                  size_t err_len)
+int datafile_plan(const struct workload *workloads, size_t n, bool reclaim,
+                  struct datafile_set **out, char *err, size_t err_len)
 {
     struct datafile_set *set = calloc(1, sizeof(*set));
     if (set)
@@ -399,6 +672,8 @@ int datafile_plan(const struct workload *workloads, size_t n, struct datafile_se
         return explain(err, err_len, -ENOMEM, "out of memory");
     }
     set->n_workloads = n;
+    set->reclaim = reclaim;
+    set->owner_known = owner_self(&set->owner) == 0;
     int ret = 0;
     for (size_t i = 0; i < n; i++) {
         const struct workload *w = &workloads[i];
@@ -427,7 +702,7 @@ out:
 
 /* Makes this run's work directory in t (mode 0700, a random name, as mkdtemp) and its
  * marker, relative to t->fd. */
-static int make_workdir(struct target *t, char *why, size_t why_len)
+static int make_workdir(const struct datafile_set *set, struct target *t, char *why, size_t why_len)
 {
     struct workdir *wd = &t->own;
     static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -474,27 +749,35 @@ static int make_workdir(struct target *t, char *why, size_t why_len)
     wd->ino = st.st_ino;
     wd->fd = fd;
     wd->created = true;
-    int marker =
-        openat(fd, MARKER_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (marker < 0 || fstat(marker, &st) < 0) {
+    /* Held and locked for the run: no other run takes the directory for a dead one's. */
+    wd->marker_fd =
+        openat(fd, MARKER_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (wd->marker_fd < 0 || fstat(wd->marker_fd, &st) < 0) {
         int e = errno;
-        close_fd(&marker);
+        close_fd(&wd->marker_fd);
         return explain(why, why_len, -e, "creating %s/%s: %s", wd->path, MARKER_NAME, strerror(e));
     }
+    flock(wd->marker_fd, LOCK_EX);
     wd->marker_dev = st.st_dev;
     wd->marker_ino = st.st_ino;
-    char text[256];
-    int n = snprintf(text, sizeof(text),
-                     "mmbench data directory, created by process %ld at %ld (Unix time).\n"
-                     "mmbench removes it at the end of a run unless --keep-files was given;\n"
-                     "a kept data file is reused by later runs. Safe to delete.\n",
-                     (long)getpid(), (long)time(NULL));
-    ssize_t written = write(marker, text, (size_t)n);
-    int e = written == n ? 0 : errno ? errno : EIO;
-    close(marker);
+    char text[MARKER_MAX];
+    int n = marker_text(set, false, text, sizeof(text));
+    ssize_t written = pwrite(wd->marker_fd, text, (size_t)n, 0);
+    int e = written == n ? 0 : written < 0 ? errno : EIO;
     if (e)
         return explain(why, why_len, -e, "writing %s/%s: %s", wd->path, MARKER_NAME, strerror(e));
     return 0;
+}
+
+/* Marks this run's work directory in t as kept (--keep-files), for later runs to reuse. */
+static void mark_kept(const struct datafile_set *set, const struct target *t)
+{
+    const struct workdir *wd = &t->own;
+    char text[MARKER_MAX];
+    int n = marker_text(set, true, text, sizeof(text));
+    if (ftruncate(wd->marker_fd, 0) < 0 || pwrite(wd->marker_fd, text, (size_t)n, 0) != n)
+        log_warn("could not mark %s as kept (%s/%s: %s): later runs will remove it", wd->path,
+                 wd->path, MARKER_NAME, strerror(errno ? errno : EIO));
 }
 
 /* Removes df's file if this run created it and the name still refers to it; says so when
@@ -579,16 +862,25 @@ out:
     return ret;
 }
 
-static int create_file(struct datafile_set *set, struct datafile *df, char *why, size_t why_len)
+/* Forgets this run's work directory in t when someone deleted it (files can no longer
+ * be created in it), so that a new one is made. */
+static void check_workdir(struct target *t)
 {
-    struct target *t = &set->targets[df->target];
     struct workdir *wd = &t->own;
-    int ret;
-    if (!wd->created) {
-        ret = make_workdir(t, why, why_len);
-        if (ret < 0)
-            return ret;
-    }
+    struct stat st;
+    if (!wd->created || fstat(wd->fd, &st) < 0 || st.st_nlink > 0)
+        return;
+    log_warn("%s was deleted during the run: making a new one", wd->path);
+    wd->created = false; /* first: the emergency exit must not use what follows */
+    close_fd(&wd->marker_fd);
+    close_fd(&wd->fd);
+    free(wd->path);
+    wd->path = NULL;
+}
+
+/* Creates df's file (empty) in its work directory, and records it for removal. */
+static int open_new_file(struct datafile *df, const struct workdir *wd, char *why, size_t why_len)
+{
     df->dir_fd = fcntl(wd->fd, F_DUPFD_CLOEXEC, 0);
     df->path = join_path(wd->path, df->name);
     if (df->dir_fd < 0 || !df->path) {
@@ -607,6 +899,24 @@ static int create_file(struct datafile_set *set, struct datafile *df, char *why,
     df->dev = st.st_dev;
     df->ino = st.st_ino;
     df->created = true; /* now an interrupt removes even a partial file */
+    return 0;
+}
+
+static int create_file(struct datafile_set *set, struct datafile *df, char *why, size_t why_len)
+{
+    struct target *t = &set->targets[df->target];
+    struct workdir *wd = &t->own;
+    check_workdir(t);
+    /* Made and recorded for the emergency exit with no stop signal in between: a second
+     * Ctrl-C can never leave the directory or the file behind. */
+    sigset_t old;
+    signals_block_stop(&old);
+    int ret = wd->created ? 0 : make_workdir(set, t, why, why_len);
+    if (ret == 0)
+        ret = open_new_file(df, wd, why, why_len);
+    signals_restore(&old);
+    if (ret < 0)
+        return ret;
     flock(df->fd, LOCK_EX);
     char size_text[32];
     log_info("creating %s (%s of data pattern)", df->path,
@@ -617,6 +927,27 @@ static int create_file(struct datafile_set *set, struct datafile *df, char *why,
     return ret;
 }
 
+/* Drops the file df holds when it is no longer what the run needs: deleted (no name
+ * left), its name now another file's, or another size. It is then created afresh. */
+static void check_in_place(struct datafile *df)
+{
+    struct stat held, named;
+    if (df->fd < 0 || fstat(df->fd, &held) < 0)
+        return; /* nothing held, or a failing disk that the run will report */
+    bool named_ok = fstatat(df->dir_fd, df->name, &named, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!named_ok && errno != ENOENT)
+        return; /* likewise */
+    bool ours = named_ok && named.st_dev == held.st_dev && named.st_ino == held.st_ino;
+    const char *what = held.st_nlink == 0 || !named_ok            ? "was deleted"
+                       : !ours                                    ? "was replaced by another file"
+                       : (uint64_t)held.st_size != df->size_bytes ? "changed size"
+                                                                  : NULL;
+    if (!what)
+        return;
+    log_warn("the data file %s %s during the run: creating it afresh", df->path, what);
+    drop_file(df, ours); /* removed only while its name is still this run's file */
+}
+
 int datafile_get(struct datafile_set *set, size_t workload_index, int *fd, const char **label,
                  char *why, size_t why_len)
 {
@@ -624,6 +955,7 @@ int datafile_get(struct datafile_set *set, size_t workload_index, int *fd, const
         return explain(why, why_len, -ENOENT,
                        "internal error: no data file planned for workload %zu", workload_index);
     struct datafile *df = &set->files[set->file_of[workload_index]];
+    check_in_place(df);
     if (df->reuse && !df->announced) {
         log_info("reusing the kept data file %s", df->path);
         df->announced = true;
@@ -738,6 +1070,10 @@ void datafile_finish(struct datafile_set *set, bool keep)
         struct target *target = &set->targets[t];
         if (target->own.created && !keep)
             remove_workdir(target);
+        else if (target->own.created)
+            mark_kept(set, target);
+        target->own.created = false;
+        close_fd(&target->own.marker_fd);
         close_fd(&target->own.fd);
         close_fd(&target->fd);
         free(target->own.path);

@@ -13,7 +13,14 @@
  * flushed to disk when created, and locked (flock) while a run uses it. At the end the
  * files and directories created by the run are removed unless --keep-files. A later run
  * reuses a kept file of the right size after verifying samples of its content
- * (datafile_verify), and never deletes it. */
+ * (datafile_verify); one that fails is rejected, with the reason, and removed only when
+ * it is provably mmbench's and unused (else named).
+ *
+ * The marker names the owner (owner.h: pid, start time, boot) and the state: "in use"
+ * while the run lasts (the marker is locked too), "kept" after --keep-files. A work
+ * directory "in use" whose owner no longer runs was left by a killed run: the next run in
+ * that dir removes it if everything in it is mmbench's, or names it with the command
+ * that removes it. */
 #ifndef MMBENCH_DATAFILE_H
 #define MMBENCH_DATAFILE_H
 
@@ -31,14 +38,17 @@ struct datafile_set;
  * Nothing is ever written to it. Returns 0 or -errno with the reason in err. */
 int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t err_len);
 
-/* Checks every workload's dir (exists, is a directory, writable), finds reusable kept
- * files, and checks with statvfs that the files still to be created fit. Creates
- * nothing. Workloads that read an existing file are skipped. Returns 0, or -errno with
- * the reason in err. */
-int datafile_plan(const struct workload *workloads, size_t n, struct datafile_set **out, char *err,
-                  size_t err_len);
+/* Checks every workload's dir (exists, is a directory, writable), opens and holds it,
+ * removes what killed runs left there (with reclaim; without, for --dry-run, only says
+ * so), finds reusable kept files, and checks with statvfs that the files still to be
+ * created fit. Creates nothing. Workloads that read an existing file are skipped.
+ * Returns 0, or -errno with the reason in err. */
+int datafile_plan(const struct workload *workloads, size_t n, bool reclaim,
+                  struct datafile_set **out, char *err, size_t err_len);
 
-/* The data file of workload workload_index, created on first use. *fd is open O_RDWR and
+/* The data file of workload workload_index, created on first use, and created afresh
+ * (saying so) when the file held was deleted, replaced or resized by someone else since
+ * the last call, or its work directory deleted. *fd is open O_RDWR and
  * held by the set until datafile_release, datafile_discard or datafile_finish: use it,
  * never close it, and never open the file by *label, which is its path for messages
  * only. Returns 0, or -errno (-EINTR when a stop was requested) with what failed in why

@@ -45,6 +45,10 @@ static void on_bus(int sig, siginfo_t *info, void *context)
     raise(sig);
 }
 
+/* The signals on_stop handles: all that end a process by default and that a user or a
+ * terminal sends (SIGHUP when the terminal closes). */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
 int signals_install(void (*cleanup)(void))
 {
     emergency_cleanup = cleanup;
@@ -52,9 +56,12 @@ int signals_install(void (*cleanup)(void))
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        sigaddset(&sa.sa_mask, stop_signals[i]); /* one handler at a time */
     sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
-        return -errno;
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        if (sigaction(stop_signals[i], &sa, NULL) < 0)
+            return -errno;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = on_bus;
     sigemptyset(&sa.sa_mask);
@@ -84,18 +91,12 @@ uintptr_t signals_bus_address(void)
     return bus_address;
 }
 
-/* The signals on_stop handles. */
-static void stop_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-}
-
 void signals_block_stop(sigset_t *old)
 {
     sigset_t set;
-    stop_signals(&set);
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        sigaddset(&set, stop_signals[i]);
     pthread_sigmask(SIG_BLOCK, &set, old);
 }
 

@@ -1,7 +1,9 @@
-/* Signals: Ctrl-C and SIGTERM stop the run at the next batch (a second Ctrl-C exits at
- * once, removing the data files mmbench created), SIGBUS inside a timed phase (the
- * mapped file shrank, or a write fault found no space) ends that phase instead of the
- * process, and SIGPIPE is ignored (a closed stdout loses the console output only). */
+/* Signals: Ctrl-C (SIGINT), SIGTERM, SIGHUP (a closed terminal) and SIGQUIT stop the run
+ * at the next batch (a second one exits at once, removing the files mmbench created),
+ * SIGBUS inside a timed phase (the mapped file shrank, or a write fault found no space)
+ * ends that phase instead of the process, and SIGPIPE is ignored (a closed stdout loses
+ * the console output only). The handlers are installed first thing in main, so no
+ * moment of a run is left to the default actions. */
 #ifndef MMBENCH_SIGNALS_H
 #define MMBENCH_SIGNALS_H
 
@@ -10,11 +12,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Set to the signal number by the first SIGINT/SIGTERM; workers poll it per batch. */
+/* Set to the signal number by the first stop signal; workers poll it per batch. */
 extern volatile sig_atomic_t signals_stop;
 
-/* Installs the handlers. cleanup runs on a second Ctrl-C before exiting; it must be
- * async-signal-safe. Returns 0 or -errno. */
+/* Installs the handlers. cleanup runs on a second stop signal before exiting; it must be
+ * async-signal-safe, and safe to run before there is anything to clean up. Returns 0 or
+ * -errno. */
 int signals_install(void (*cleanup)(void));
 
 /* Blocks the stop signals in the calling thread (old receives the previous mask), so that
