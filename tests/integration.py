@@ -140,10 +140,11 @@ def test_result_fields(tmp):
     text = open(os.path.join(SOURCE, "docs", "results.md")).read()
     counters = text[text.index("### Backend counters"):text.index("## summary.csv")]
     counter_cols = set(re.findall(r"^\| `([a-z0-9_]+)`", counters, re.M))
-    check(set(block["runs"][0]) - {"counters"} ==
+    check(set(block["runs"][0]) - {"counters", "levels", "timeline"} ==
           set(run_cols) - {"workload", "base_name"} - counter_cols,
           "run object fields differ from runs.csv")
-    check(set(block["summaries"][0]) - {"latency_histogram", "flush_histogram"} ==
+    check(set(block["summaries"][0]) - {"latency_histogram", "flush_histogram", "levels",
+                                        "level_change", "runs_with_levels"} ==
           set(sum_cols) - {"workload", "base_name"}, "summary object fields differ")
     for s in results["summaries"]:
         check("latency_histogram" in s and s["latency_histogram"]["count"] > 0, "histogram")
@@ -498,7 +499,7 @@ def test_output_safety(tmp):
     empty = os.path.join(tmp, "empty")
     os.mkdir(empty)
     run([cfg, "--output", empty], cwd=tmp)
-    check(sorted(os.listdir(empty)) == ["results.json", "runs.csv", "summary.csv"],
+    check(sorted(os.listdir(empty)) == ["results.json", "runs.csv", "summary.csv", "timeline.csv"],
           f"{empty}: {sorted(os.listdir(empty))}")
 
 

@@ -368,6 +368,18 @@ static const struct param_def core_table[] = {
      .default_text = "100",
      .group = GROUP_PLACE,
      .doc = "with `latency: sample`, time one operation in N"},
+    {.name = "timeline_interval",
+     .column = "timeline_interval_ns",
+     .type = PARAM_DURATION,
+     .offset = F(timeline_interval_ns),
+     .min = 0,
+     .max = MAX_SIZE,
+     .min_nonzero = 10e6,
+     .default_text = "100ms",
+     .group = GROUP_PLACE,
+     .doc = "record each phase as a time series at this interval (timeline.csv; 0 = none, else "
+            "at least 10ms): operations, faults, device traffic, TLB shootdowns, the file's "
+            "resident and dirty share"},
 };
 
 const struct structure_key structure_keys[] = {
@@ -562,7 +574,14 @@ static int check_range(const struct param_def *d, double value, const char **why
         return -EINVAL;
     }
     if (value != 0 && value < d->min_nonzero) {
-        *why = d->min_nonzero == 32.0 * 1048576 ? "0 (none) or at least 32MiB" : "too small";
+        static char text[64];
+        char least[32];
+        if (d->type == PARAM_DURATION)
+            units_format_duration((uint64_t)d->min_nonzero, least, sizeof(least));
+        else
+            units_format_size((uint64_t)d->min_nonzero, least, sizeof(least));
+        snprintf(text, sizeof(text), "0 (none) or at least %s", least);
+        *why = text;
         return -EINVAL;
     }
     return 0;

@@ -225,3 +225,18 @@ char *units_format_latency(double ns, char *buf, size_t len)
     }
     return buf;
 }
+
+char *units_format_bytes_short(double bytes, char *buf, size_t len)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 5) {
+        bytes /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%.0f B", bytes);
+    else
+        snprintf(buf, len, "%.3g %s", bytes, unit[u]);
+    return buf;
+}

@@ -24,6 +24,10 @@ char *units_format_size(uint64_t bytes, char *buf, size_t len);
 /* Exact duration with the largest unit that divides it: "500ms", "2s", "1500us". */
 char *units_format_duration(uint64_t ns, char *buf, size_t len);
 
+/* An amount of bytes for people, three significant digits: "0 B", "812 B", "3.70 KiB",
+ * "1.21 MiB". */
+char *units_format_bytes_short(double bytes, char *buf, size_t len);
+
 /* Latency for people, three significant digits: "812ns", "2.31us", "14.2ms". */
 char *units_format_latency(double ns, char *buf, size_t len);
 

@@ -47,4 +47,8 @@ void kcounters_source_init(struct kcounters_source *src, const char *path);
 
 void kcounters_read(const struct kcounters_source *src, struct kcounters_snapshot *s);
 
+/* Only the cheap counters, for a time series: the device's traffic and TLB shootdowns (not
+ * /proc/vmstat). */
+void kcounters_read_quick(const struct kcounters_source *src, struct kcounters_snapshot *s);
+
 #endif

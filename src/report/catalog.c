@@ -95,6 +95,7 @@ void catalog_print_json(FILE *out)
     write_keys(&jw);
     write_columns(&jw, "run_columns", report_run_columns, report_run_column_count);
     write_columns(&jw, "summary_columns", report_summary_columns, report_summary_column_count);
+    write_columns(&jw, "timeline_columns", report_timeline_columns, report_timeline_column_count);
     jw_array_begin(&jw, "metrics");
     for (int m = 0; m < METRIC_COUNT; m++) {
         jw_object_begin(&jw, NULL);

@@ -17,8 +17,9 @@ struct report_files {
     const struct outdir *od;  /* the results directory, held: nothing is opened by path */
     struct outdir blocks_dir; /* its workloads/ directory, while the run lasts */
     char blocks_name[32];     /* that directory's name in od */
-    int runs_fd;              /* runs.csv and summary.csv, appended to */
+    int runs_fd;              /* runs.csv, summary.csv and timeline.csv, appended to */
     int summary_fd;
+    int timeline_fd;
     size_t blocks; /* workload blocks written */
 };
 
@@ -92,6 +93,18 @@ static int summary_header(FILE *f, void *arg)
 {
     (void)arg;
     return report_csv_summary_header(f);
+}
+
+static int timeline_header(FILE *f, void *arg)
+{
+    (void)arg;
+    return report_csv_timeline_header(f);
+}
+
+static int timeline_rows(FILE *f, void *arg)
+{
+    struct piece *p = arg;
+    return report_csv_timeline_rows(f, p->in, p->wr);
 }
 
 static int runs_rows(FILE *f, void *arg)
@@ -171,6 +184,8 @@ static void close_files(struct report_files *f)
         close(f->runs_fd);
     if (f->summary_fd >= 0)
         close(f->summary_fd);
+    if (f->timeline_fd >= 0)
+        close(f->timeline_fd);
     outdir_close(&f->blocks_dir);
     free(f);
 }
@@ -226,6 +241,8 @@ static void remove_files(struct report_files *f)
         outdir_unlink(f->od, "runs.csv");
     if (f->summary_fd >= 0)
         outdir_unlink(f->od, "summary.csv");
+    if (f->timeline_fd >= 0)
+        outdir_unlink(f->od, "timeline.csv");
     if (f->blocks_dir.fd >= 0)
         unlinkat(f->od->fd, f->blocks_name, AT_REMOVEDIR);
 }
@@ -237,7 +254,7 @@ int report_files_open(const struct outdir *od, const struct report_input *in,
     if (!f)
         return -ENOMEM;
     f->od = od;
-    f->runs_fd = f->summary_fd = f->blocks_dir.fd = -1;
+    f->runs_fd = f->summary_fd = f->timeline_fd = f->blocks_dir.fd = -1;
     int ret = make_blocks_dir(f);
     if (ret < 0)
         log_error("creating %s in %s: %s", REPORT_WORKLOAD_DIR, od->path, strerror(-ret));
@@ -245,6 +262,8 @@ int report_files_open(const struct outdir *od, const struct report_input *in,
         ret = open_csv(f, "runs.csv", runs_header, &f->runs_fd);
     if (ret == 0)
         ret = open_csv(f, "summary.csv", summary_header, &f->summary_fd);
+    if (ret == 0)
+        ret = open_csv(f, "timeline.csv", timeline_header, &f->timeline_fd);
     struct piece p = {in, NULL, f};
     if (ret == 0)
         ret = write_atomically(od, "results.json", json_in_progress, &p, false);
@@ -269,6 +288,8 @@ int report_files_add(struct report_files *f, const struct report_input *in,
     int r = append(f->runs_fd, f->od, "runs.csv", runs_rows, &p);
     ret = ret ? ret : r;
     r = append(f->summary_fd, f->od, "summary.csv", summary_rows, &p);
+    ret = ret ? ret : r;
+    r = append(f->timeline_fd, f->od, "timeline.csv", timeline_rows, &p);
     return ret ? ret : r;
 }
 

@@ -79,6 +79,9 @@ void report_csv_field(FILE *f, const char *text);
 int report_csv_runs_header(FILE *f);
 int report_csv_runs_rows(FILE *f, const struct report_input *in, const struct workload_result *wr);
 int report_csv_summary_header(FILE *f);
+int report_csv_timeline_header(FILE *f);
+int report_csv_timeline_rows(FILE *f, const struct report_input *in,
+                             const struct workload_result *wr);
 int report_csv_summary_rows(FILE *f, const struct report_input *in,
                             const struct workload_result *wr);
 /* results.json: everything before the workloads ("workload_files" names the directory

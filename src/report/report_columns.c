@@ -433,3 +433,28 @@ const struct report_column report_summary_columns[] = {
 
 const size_t report_summary_column_count =
     sizeof(report_summary_columns) / sizeof(report_summary_columns[0]);
+
+const struct report_column report_timeline_columns[] = {
+    {"workload", NULL, 0, 0, "as in runs.csv"},
+    {"base_name", NULL, 0, 0, "as in runs.csv"},
+    {"backend", NULL, 0, 0, "as in runs.csv"},
+    {"round", NULL, 0, 0, "as in runs.csv"},
+    {"is_warmup", NULL, 0, 0, "as in runs.csv"},
+    {"t_s", NULL, 0, 0, "end of the interval, seconds since the workers started"},
+    {"interval_s", NULL, 0, 0, "its length (the last one may be shorter)"},
+    {"ops", NULL, 0, 0, "operations completed in the interval (whole batches of 256)"},
+    {"tput_mib_s", NULL, 0, 0, "their throughput"},
+    {"minor_faults", NULL, 0, 0, "minor page faults of the process in the interval"},
+    {"major_faults", NULL, 0, 0, "major page faults"},
+    {"dev_read_bytes", NULL, 0, 0, "bytes the block device read (system-wide)"},
+    {"dev_write_bytes", NULL, 0, 0, "bytes it wrote"},
+    {"tlb_shootdowns", NULL, 0, 0, "TLB shootdown interrupts (system-wide)"},
+    {"resident_pct", NULL, 0, 0,
+     "share of the file in the page cache at the end of the interval (cachestat(2), else "
+     "mincore)"},
+    {"dirty_pct", NULL, 0, 0,
+     "share of the file dirty or under writeback (cachestat(2); empty without it)"},
+};
+
+const size_t report_timeline_column_count =
+    sizeof(report_timeline_columns) / sizeof(report_timeline_columns[0]);

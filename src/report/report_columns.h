@@ -40,6 +40,11 @@ extern const size_t report_run_column_count;
 extern const struct report_column report_summary_columns[];
 extern const size_t report_summary_column_count;
 
+/* The columns of timeline.csv (names and docs; one row per run x interval, written by
+ * report_csv.c in this order). */
+extern const struct report_column report_timeline_columns[];
+extern const size_t report_timeline_column_count;
+
 /* The columns before the parameters: workload, base_name, backend. */
 #define REPORT_IDENTITY_COLUMNS 3
 

@@ -1,6 +1,8 @@
 /* The console summary on stdout: a few lines of context, a table per workload with the
  * verdict, and where the results went. Diagnostics go to stderr, never here. */
 #include "backend.h"
+#include "explain.h"
+#include "levels.h"
 #include "metrics.h"
 #include "report.h"
 #include "units.h"
@@ -41,6 +43,22 @@ static void workload_line(FILE *out, const struct workload *w)
     fprintf(out, "\n%s: %s %s, %s blocks over %s, cache %s, %u x %s (+%u warm-up), %u thread%s\n",
             w->name, pattern_names[w->pattern], op_names[w->op], block, file, cache_names[w->cache],
             w->repetitions, dur, w->warmup, w->threads, w->threads == 1 ? "" : "s");
+}
+
+/* "device wrote 3.46x the bytes written; the workers dirtied 3.46x (whole folios)" */
+static const char *write_line(const struct results_summary *s, const struct workload *w, char *buf,
+                              size_t len)
+{
+    double dev = s->metric[METRIC_WRITE_AMPLIFICATION];
+    double task = s->metric[METRIC_TASK_WRITE_AMPLIFICATION];
+    char dirtied[32];
+    units_format_bytes_short(task * (double)w->block_size_bytes, dirtied, sizeof(dirtied));
+    int n = isnan(dev) ? snprintf(buf, len, "device writes n/a (no block device)")
+                       : snprintf(buf, len, "the device wrote %.3gx the bytes written", dev);
+    if (!isnan(task) && n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, "; the workers dirtied %.3gx (%s per %s operation)",
+                 task, dirtied, units_format_size(w->block_size_bytes, (char[32]){0}, 32));
+    return buf;
 }
 
 /* Why the backend has no summary: the first failed run's error. */
@@ -84,6 +102,16 @@ void report_console_workload(FILE *out, const struct report_input *in,
                     backend_get(s->backend)->flush_call(w->sync), f50, f99,
                     s->metric[METRIC_FLUSH_SHARE_PCT]);
         }
+        char text[512];
+        explain_time_split(s, text, sizeof(text));
+        fprintf(out, "  %-8s time: %s\n", "", text);
+        if (workload_writes(w))
+            fprintf(out, "  %-8s writes: %s\n", "", write_line(s, w, text, sizeof(text)));
+        if (s->n_levels > 1) {
+            levels_describe(s->levels, s->n_levels, text, sizeof(text));
+            fprintf(out, "  %-8s levels: %s (%zu of %zu repetitions changed level; %s)\n", "", text,
+                    s->runs_with_levels, s->n_ok, s->level_change);
+        }
     }
     const struct results_comparison *head = workload_result_headline(wr);
     if (head) {
@@ -95,6 +123,10 @@ void report_console_workload(FILE *out, const struct report_input *in,
                 fprintf(out, "; %s", c->verdict);
         }
         fprintf(out, "; checksums %s\n", wr->checksum.text);
+        char why[768];
+        explain_workload(wr, why, sizeof(why));
+        if (why[0])
+            fprintf(out, "  %s\n", why);
     } else {
         fprintf(out, "  checksums %s\n", wr->checksum.text);
     }

@@ -7,6 +7,7 @@
 #include "report_columns.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +110,52 @@ int report_csv_summary_rows(FILE *f, const struct report_input *in,
         struct report_row row = {in, wr, &wr->summaries[i]};
         write_row(f, report_summary_columns, report_summary_column_count, &row);
         fputc('\n', f);
+    }
+    return ferror(f) ? -EIO : 0;
+}
+
+int report_csv_timeline_header(FILE *f)
+{
+    for (size_t i = 0; i < report_timeline_column_count; i++)
+        fprintf(f, "%s%s", i ? "," : "", report_timeline_columns[i].name);
+    fputc('\n', f);
+    return ferror(f) ? -EIO : 0;
+}
+
+static void number(FILE *f, double x)
+{
+    fputc(',', f);
+    if (!isnan(x))
+        fprintf(f, "%.6g", x);
+}
+
+int report_csv_timeline_rows(FILE *f, const struct report_input *in,
+                             const struct workload_result *wr)
+{
+    (void)in;
+    for (size_t i = 0; i < wr->n_runs; i++) {
+        const struct run_record *rec = &wr->runs[i];
+        const struct timeline_point *p = &wr->points[rec->timeline_first];
+        for (size_t k = 1; k < rec->timeline_points; k++) {
+            double dt = (double)(p[k].t_ns - p[k - 1].t_ns) / 1e9;
+            uint64_t ops = p[k].ops - p[k - 1].ops;
+            report_csv_field(f, wr->w->name);
+            fputc(',', f);
+            report_csv_field(f, wr->w->base_name);
+            fprintf(f, ",%s,%u,%s,%.6g,%.6g,%llu", backend_get(rec->backend)->name, rec->round,
+                    rec->warmup ? "true" : "false", (double)p[k].t_ns / 1e9, dt,
+                    (unsigned long long)ops);
+            number(f, dt > 0 ? (double)(ops * wr->w->block_size_bytes) / 1048576.0 / dt : NAN);
+            fprintf(f, ",%llu,%llu,%llu,%llu,%llu",
+                    (unsigned long long)(p[k].minflt - p[k - 1].minflt),
+                    (unsigned long long)(p[k].majflt - p[k - 1].majflt),
+                    (unsigned long long)(p[k].dev_read_bytes - p[k - 1].dev_read_bytes),
+                    (unsigned long long)(p[k].dev_write_bytes - p[k - 1].dev_write_bytes),
+                    (unsigned long long)(p[k].tlb_shootdowns - p[k - 1].tlb_shootdowns));
+            number(f, p[k].resident_pct);
+            number(f, p[k].dirty_pct);
+            fputc('\n', f);
+        }
     }
     return ferror(f) ? -EIO : 0;
 }

@@ -190,6 +190,49 @@ static void write_hist(struct json_writer *jw, const char *key, const struct his
     jw_object_end(jw);
 }
 
+/* The levels of a throughput series: [{"start_s", "end_s", "tput_mib_s"}]. */
+static void write_levels(struct json_writer *jw, const struct timeline_level *levels, unsigned n)
+{
+    jw_array_begin(jw, "levels");
+    for (unsigned i = 0; i < n; i++) {
+        char text[128];
+        snprintf(text, sizeof(text), "{\"start_s\": %.6g, \"end_s\": %.6g, \"tput_mib_s\": %.6g}",
+                 levels[i].start_s, levels[i].end_s, levels[i].tput_mib_s);
+        jw_raw(jw, NULL, text);
+    }
+    jw_array_end(jw);
+}
+
+/* A run's time series, compactly: the column names once, then one array per point, with the
+ * counters cumulative since the start (timeline.csv has the per-interval differences). */
+static void write_timeline(struct json_writer *jw, const struct timeline_point *p, size_t n)
+{
+    if (n == 0) {
+        jw_null(jw, "timeline");
+        return;
+    }
+    jw_object_begin(jw, "timeline");
+    jw_raw(jw, "columns",
+           "[\"t_s\", \"ops\", \"minor_faults\", \"major_faults\", \"dev_read_bytes\", "
+           "\"dev_write_bytes\", \"tlb_shootdowns\", \"resident_pct\", \"dirty_pct\"]");
+    jw_array_begin(jw, "points");
+    for (size_t i = 0; i < n; i++) {
+        char resident[32] = "null", dirty[32] = "null", text[320];
+        if (!isnan(p[i].resident_pct))
+            snprintf(resident, sizeof(resident), "%.4g", p[i].resident_pct);
+        if (!isnan(p[i].dirty_pct))
+            snprintf(dirty, sizeof(dirty), "%.4g", p[i].dirty_pct);
+        snprintf(text, sizeof(text), "[%.6g, %llu, %llu, %llu, %llu, %llu, %llu, %s, %s]",
+                 (double)p[i].t_ns / 1e9, (unsigned long long)p[i].ops,
+                 (unsigned long long)p[i].minflt, (unsigned long long)p[i].majflt,
+                 (unsigned long long)p[i].dev_read_bytes, (unsigned long long)p[i].dev_write_bytes,
+                 (unsigned long long)p[i].tlb_shootdowns, resident, dirty);
+        jw_raw(jw, NULL, text);
+    }
+    jw_array_end(jw);
+    jw_object_end(jw);
+}
+
 static const char *const checksum_status_names[] = {
     [CHECKSUM_MATCH] = "match",
     [CHECKSUM_MISMATCH] = "mismatch",
@@ -234,6 +277,8 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
         for (size_t c = 0; c < b->n_counters; c++)
             jw_u64(&jw, b->counters[c].name, wr->runs[i].backend_counter[c]);
         jw_object_end(&jw);
+        write_levels(&jw, wr->runs[i].levels, wr->runs[i].n_levels);
+        write_timeline(&jw, &wr->points[wr->runs[i].timeline_first], wr->runs[i].timeline_points);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);
@@ -245,6 +290,9 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
         write_row(&jw, report_summary_columns, report_summary_column_count, &row);
         write_hist(&jw, "latency_histogram", s->latency_hist);
         write_hist(&jw, "flush_histogram", s->flush_hist);
+        write_levels(&jw, s->levels, s->n_levels);
+        jw_string(&jw, "level_change", s->level_change[0] ? s->level_change : NULL);
+        jw_u64(&jw, "runs_with_levels", s->runs_with_levels);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);

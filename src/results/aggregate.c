@@ -1,6 +1,7 @@
 #include "aggregate.h"
 
 #include "backend.h"
+#include "levels.h"
 #include "warnings.h"
 
 #include <math.h>
@@ -24,6 +25,32 @@ static double metric_median(const struct workload_result *wr, unsigned backend, 
             x[n++] = v;
     }
     return n ? stats_median(x, n) : NAN;
+}
+
+/* Levels of every run with a time series, and the summary's: those of the measured run
+ * whose throughput is the median (the run the summary's figure describes best). */
+static void summarize_levels(struct workload_result *wr, unsigned b, struct results_summary *s)
+{
+    const struct run_record *median = NULL;
+    double target = s->tput.median;
+    for (size_t i = 0; i < wr->n_runs; i++) {
+        struct run_record *rec = &wr->runs[i];
+        if (rec->backend != b || !rec->timeline_points)
+            continue;
+        rec->n_levels = levels_detect(&wr->points[rec->timeline_first], rec->timeline_points,
+                                      wr->w->block_size_bytes, rec->levels, RESULTS_MAX_LEVELS);
+        if (!measured_ok(rec, b))
+            continue;
+        s->runs_with_levels += rec->n_levels > 1;
+        if (!median || fabs(rec->tput_mib_s - target) < fabs(median->tput_mib_s - target))
+            median = rec;
+    }
+    if (!median)
+        return;
+    s->n_levels = median->n_levels;
+    memcpy(s->levels, median->levels, sizeof(s->levels));
+    levels_explain(&wr->points[median->timeline_first], median->timeline_points, median->levels,
+                   median->n_levels, s->level_change, sizeof(s->level_change));
 }
 
 static void summarize_backend(struct workload_result *wr, struct results *res, unsigned b)
@@ -56,6 +83,7 @@ static void summarize_backend(struct workload_result *wr, struct results *res, u
     hist_summarize(wr->flush[b], &s->flush);
     for (int m = 0; m < METRIC_COUNT; m++)
         s->metric[m] = metric_median(wr, b, (enum metric_id)m);
+    summarize_levels(wr, b, s);
     warnings_check_series(wr, res, backend_get(b)->name, tput, n, s);
 }
 

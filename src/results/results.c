@@ -92,6 +92,7 @@ void workload_result_reset(struct workload_result *wr, unsigned index, const str
     wr->workload = index;
     wr->w = w;
     wr->n_runs = 0;
+    wr->n_points = 0;
     wr->n_summaries = 0;
     wr->n_comparisons = 0;
     wr->interrupted = false;
@@ -107,6 +108,7 @@ void workload_result_free(struct workload_result *wr)
     free_warnings(wr->warnings, wr->n_warnings);
     free(wr->runs);
     free(wr->checks);
+    free(wr->points);
     for (size_t b = 0; b < RESULTS_MAX_BACKENDS; b++) {
         results_hist_free(wr->latency[b]);
         results_hist_free(wr->flush[b]);
@@ -135,6 +137,21 @@ int workload_result_add_run(struct workload_result *wr, const struct run_record 
         memset(&wr->checks[wr->n_runs], 0, sizeof(*check));
     wr->n_runs++;
     return 0;
+}
+
+struct timeline_point *workload_result_reserve_points(struct workload_result *wr, size_t n)
+{
+    if (wr->n_points + n > wr->cap_points) {
+        size_t cap = wr->cap_points ? wr->cap_points : 64;
+        while (cap < wr->n_points + n)
+            cap *= 2;
+        struct timeline_point *grown = realloc(wr->points, cap * sizeof(*grown));
+        if (!grown)
+            return NULL;
+        wr->points = grown;
+        wr->cap_points = cap;
+    }
+    return &wr->points[wr->n_points];
 }
 
 const struct results_summary *workload_result_summary(const struct workload_result *wr,

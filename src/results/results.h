@@ -28,6 +28,28 @@ extern const char *const run_status_names[];
 #define RESULTS_TEXT_MAX         256 /* the error and note of a run; BACKEND_NOTE_MAX fits */
 #define RESULTS_BACKEND_COUNTERS 4   /* BACKEND_COUNTERS_MAX */
 
+/* One point of a phase's time series (cumulative since the gate opened, so that any two
+ * points give the rates between them). */
+struct timeline_point {
+    uint64_t t_ns;            /* since the gate opened */
+    uint64_t ops;             /* operations the workers completed (whole batches) */
+    uint64_t minflt, majflt;  /* page faults of the process */
+    uint64_t dev_read_bytes;  /* of the block device (system-wide) */
+    uint64_t dev_write_bytes;
+    uint64_t tlb_shootdowns; /* all CPUs */
+    double resident_pct;     /* of the file in the page cache; NAN when unknown */
+    double dirty_pct;        /* of the file dirty or under writeback; NAN when unknown */
+};
+
+/* A level of a phase's throughput: the series split where its mean changes
+ * (results/levels.h). */
+struct timeline_level {
+    double start_s, end_s; /* from the gate */
+    double tput_mib_s;     /* mean over the level */
+};
+
+#define RESULTS_MAX_LEVELS 4
+
 struct run_record {
     unsigned workload; /* index into the workloads */
     unsigned backend;  /* index into the backend registry */
@@ -86,6 +108,11 @@ struct run_record {
     uint64_t perf[PERF_COUNT]; /* summed over threads */
     bool perf_have[PERF_COUNT];
 
+    size_t timeline_first;  /* its points in workload_result.points */
+    size_t timeline_points; /* 0 without a time series */
+    struct timeline_level levels[RESULTS_MAX_LEVELS]; /* of its throughput series */
+    unsigned n_levels;                                /* 1: steady; 0: no series */
+
     double thread_tput_min_mib_s;
     double thread_tput_max_mib_s;
     double thread_ops_cv; /* spread of operations between threads */
@@ -103,6 +130,7 @@ struct run_check {
     unsigned n_checkpoints;
 };
 
+
 /* Aggregate of the measured runs of one workload x backend. */
 struct results_summary {
     unsigned backend;
@@ -116,6 +144,11 @@ struct results_summary {
     size_t cache_state_missed;       /* runs whose cache state was not reached */
     const struct hist *latency_hist; /* merged, owned by the workload_result */
     const struct hist *flush_hist;
+    /* Levels within the phase, of the measured run with the median throughput. */
+    struct timeline_level levels[RESULTS_MAX_LEVELS];
+    unsigned n_levels;         /* 0: no time series */
+    char level_change[256];    /* what changed with the first change of level, measured */
+    size_t runs_with_levels;   /* measured runs whose throughput changed level */
 };
 
 /* One backend compared with another (the baseline) over a workload's measured runs. */
@@ -155,6 +188,8 @@ struct workload_result {
     struct run_record *runs;  /* in execution order */
     struct run_check *checks; /* runs[i]'s checksums */
     size_t n_runs, cap_runs;
+    struct timeline_point *points; /* every run's time series, one after another */
+    size_t n_points, cap_points;
     struct results_summary summaries[RESULTS_MAX_BACKENDS]; /* one per backend that ran */
     size_t n_summaries;
     struct results_comparison comparisons[RESULTS_MAX_BACKENDS + 1];
@@ -199,6 +234,10 @@ void workload_result_free(struct workload_result *wr);
 /* Appends a copy of rec and its checksums (check may be NULL: none). Returns 0 or -ENOMEM. */
 int workload_result_add_run(struct workload_result *wr, const struct run_record *rec,
                             const struct run_check *check);
+
+/* Room for n more time-series points (they are appended by the phase, then counted in
+ * the run's record). Returns the first free point, or NULL (-ENOMEM). */
+struct timeline_point *workload_result_reserve_points(struct workload_result *wr, size_t n);
 
 /* Records a warning about the workload (res counts it against RESULTS_MAX_WARNINGS). */
 void workload_result_warn(struct workload_result *wr, struct results *res, const char *fmt, ...)

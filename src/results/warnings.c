@@ -1,6 +1,10 @@
 #include "warnings.h"
 
 #include "stats.h"
+#include "units.h"
+
+#include <math.h>
+#include <stdio.h>
 
 #include <string.h>
 
@@ -56,6 +60,39 @@ void warnings_check_series(struct workload_result *wr, struct results *res, cons
             w->cache == CACHE_COLD ? ": DONTNEED keeps mapped and dirty pages; try "
                                      "cold_method drop_caches as root"
                                    : ": the file may not fit in memory or cache_limit");
+    double dev_w = s->metric[METRIC_WRITE_AMPLIFICATION];
+    double task_w = s->metric[METRIC_TASK_WRITE_AMPLIFICATION];
+    if (dev_w > WARN_WRITE_AMPLIFICATION) {
+        char block[32], dirtied[32], cause[160] = "";
+        units_format_size(w->block_size_bytes, block, sizeof(block));
+        units_format_bytes_short(task_w * (double)w->block_size_bytes, dirtied, sizeof(dirtied));
+        if (!isnan(task_w))
+            snprintf(cause, sizeof(cause),
+                     ": each %s store dirtied %s on average (the workers' write_bytes), and "
+                     "whole dirty pages or folios are written back",
+                     block, dirtied);
+        workload_result_warn(wr, res,
+                             "%s/%s: the device wrote %.0fx the bytes the workload wrote (write "
+                             "amplification %.3g)%s",
+                             w->name, backend, dev_w, dev_w, cause);
+    }
+    /* Device counters see every process: say so when they saw much more than the workload
+     * caused. */
+    double dev_r = s->metric[METRIC_READ_AMPLIFICATION];
+    double task_r = s->metric[METRIC_TASK_READ_AMPLIFICATION];
+    if (!isnan(dev_r) && !isnan(task_r) && dev_r > 0.1 && dev_r > WARN_FOREIGN_TRAFFIC * task_r)
+        workload_result_warn(wr, res,
+                             "%s/%s: the device read %.3gx the bytes the workload read, but the "
+                             "workers caused %.3gx: other processes' I/O is in the device "
+                             "counters (run on a quiet machine; task_read_amplification is the "
+                             "workload's own)",
+                             w->name, backend, dev_r, task_r);
+    if (!isnan(dev_w) && !isnan(task_w) && dev_w > 0.1 && dev_w > WARN_FOREIGN_TRAFFIC * task_w)
+        workload_result_warn(wr, res,
+                             "%s/%s: the device wrote %.3gx the bytes the workload wrote, but the "
+                             "workers dirtied %.3gx: other processes' (or the journal's) writes "
+                             "are in the device counters",
+                             w->name, backend, dev_w, task_w);
     /* The first measured repetition much slower than the rest: it paid for warming up. */
     if (n >= 3) {
         double rest = stats_median(tput + 1, n - 1);

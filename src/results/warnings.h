@@ -15,6 +15,8 @@
 #define WARN_FIRST_SLOW          1.5  /* first repetition this much slower: needs warm-up */
 #define WARN_OUTLIER_MIN_SAMPLES 5    /* with fewer, every spread looks like an outlier */
 #define WARN_LOAD_PER_CPU        0.5  /* load average per CPU at the start */
+#define WARN_WRITE_AMPLIFICATION 4.0  /* device bytes per byte written worth a warning */
+#define WARN_FOREIGN_TRAFFIC     2.0  /* device traffic this many times the workload's own */
 
 /* Checks the context of the run; adds run-wide warnings to res. */
 void warnings_check_context(struct results *res, const struct sysinfo_context *si);

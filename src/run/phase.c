@@ -5,6 +5,8 @@
 #include "params.h"
 #include "pattern.h"
 #include "signals.h"
+#include "taskstat.h"
+#include "timeline.h"
 #include "timer.h"
 
 #include <errno.h>
@@ -52,6 +54,7 @@ struct worker {
     uint64_t checkpoint[RESULTS_CHECKPOINTS];
     unsigned n_checkpoints;
     struct rusage ru_start, ru_end;
+    struct taskstat task_start, task_end; /* storage I/O and scheduling of the worker */
     struct perf_counters perf;
     uint64_t perf_value[PERF_COUNT];
     bool perf_have[PERF_COUNT];
@@ -157,7 +160,8 @@ static __attribute__((noinline)) void worker_loop(struct worker *wk)
         if (ret)
             break;
         uint64_t writes = count_writes(w, wk->ops, n);
-        wk->ops_done += n;
+        /* A plain store on x86; atomic so that the time series may read it meanwhile. */
+        __atomic_store_n(&wk->ops_done, wk->ops_done + n, __ATOMIC_RELAXED);
         wk->writes += writes;
         if (wk->ops_done == next_checkpoint && wk->n_checkpoints < RESULTS_CHECKPOINTS) {
             wk->checkpoint[wk->n_checkpoints++] = io->checksum;
@@ -188,6 +192,21 @@ static __attribute__((noinline)) void worker_loop(struct worker *wk)
     wk->error = ret;
 }
 
+/* What the time series reads of the workers: their progress. */
+struct phase_progress {
+    struct worker *workers;
+    unsigned n;
+};
+
+static uint64_t ops_so_far(void *arg)
+{
+    const struct phase_progress *p = arg;
+    uint64_t ops = 0;
+    for (unsigned t = 0; t < p->n; t++)
+        ops += __atomic_load_n(&p->workers[t].ops_done, __ATOMIC_RELAXED);
+    return ops;
+}
+
 static void pin_worker(struct worker *wk)
 {
     if (wk->cpu < 0)
@@ -207,6 +226,7 @@ static void *worker_main(void *arg)
     pin_worker(wk);
     perf_open(&wk->perf, ph->in->perf);
     getrusage(RUSAGE_THREAD, &wk->ru_start);
+    taskstat_read(0, 0, &wk->task_start);
 
     pthread_mutex_lock(&ph->lock);
     ph->ready++;
@@ -232,6 +252,7 @@ static void *worker_main(void *arg)
         perf_disable(&wk->perf);
     }
     getrusage(RUSAGE_THREAD, &wk->ru_end);
+    taskstat_read(0, 0, &wk->task_end);
     perf_read(&wk->perf, wk->perf_value, wk->perf_have);
     perf_close(&wk->perf);
     return NULL;
@@ -390,6 +411,16 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
         rec->nivcsw += (uint64_t)(wk->ru_end.ru_nivcsw - wk->ru_start.ru_nivcsw);
         rec->utime_ns += tv_ns(wk->ru_end.ru_utime) - tv_ns(wk->ru_start.ru_utime);
         rec->stime_ns += tv_ns(wk->ru_end.ru_stime) - tv_ns(wk->ru_start.ru_stime);
+        struct taskstat task;
+        taskstat_delta(&wk->task_start, &wk->task_end, &task);
+        rec->task_read_bytes += task.read_bytes;
+        rec->task_write_bytes += task.write_bytes;
+        rec->task_cancelled_bytes += task.cancelled_write_bytes;
+        rec->have_task_io = (t == 0 || rec->have_task_io) && task.have_io;
+        rec->oncpu_ns += task.oncpu_ns;
+        rec->runqueue_ns += task.runqueue_ns;
+        rec->have_schedstat = (t == 0 || rec->have_schedstat) && task.have_sched;
+        rec->worker_wall_ns += timer_to_ns(wk->end_tick - wk->start_tick);
         for (int c = 0; c < PERF_COUNT; c++) {
             rec->perf[c] += wk->perf_value[c];
             rec->perf_have[c] = rec->perf_have[c] && wk->perf_have[c];
@@ -483,6 +514,7 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
     pthread_attr_destroy(&attr);
 
     struct kcounters_snapshot before, after;
+    struct timeline_sampler *sampler = NULL;
     pthread_mutex_lock(&ph.lock);
     unsigned started = 0;
     for (unsigned t = 0; t < n; t++)
@@ -496,9 +528,26 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
     ph.go_tick = timer_now();
     pthread_cond_broadcast(&ph.cond);
     pthread_mutex_unlock(&ph.lock);
-    for (unsigned t = 0; t < n; t++)
-        if (workers[t].started)
-            pthread_join(workers[t].thread, NULL);
+    if (ret == 0 && in->timeline_interval_ns && in->timeline) {
+        struct phase_progress progress = {workers, n};
+        struct timeline_source tsrc = {
+            .ops = ops_so_far,
+            .arg = &progress,
+            .fd = in->fd,
+            .file_size_bytes = w->file_size_bytes,
+            .kc = in->kc_source,
+        };
+        if (timeline_start(&sampler, &tsrc, in->timeline_interval_ns, in->timeline) < 0)
+            log_warn("%s: no time series for this phase: out of memory or threads", w->name);
+        for (unsigned t = 0; t < n; t++)
+            if (workers[t].started)
+                pthread_join(workers[t].thread, NULL);
+        rec->timeline_first = timeline_stop(sampler, &rec->timeline_points);
+    } else {
+        for (unsigned t = 0; t < n; t++)
+            if (workers[t].started)
+                pthread_join(workers[t].thread, NULL);
+    }
     kcounters_read(in->kc_source, &after);
 
     if (ret < 0) {

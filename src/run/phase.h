@@ -30,6 +30,8 @@ struct phase_input {
     const char *label; /* its name in messages (never opened) */
     const struct perf_probe *perf;
     const struct kcounters_source *kc_source;
+    uint64_t timeline_interval_ns;    /* sample the phase this often; 0 = no time series */
+    struct workload_result *timeline; /* where the points go */
 };
 
 struct phase_output {

@@ -164,6 +164,8 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
         .label = label,
         .perf = r->env->perf,
         .kc_source = src,
+        .timeline_interval_ns = w->timeline_interval_ns,
+        .timeline = &r->wr,
     };
     hist_init(out->latency);
     hist_init(out->flush);
