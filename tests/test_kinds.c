@@ -4,7 +4,8 @@
  * must show where it is robust (mapped PSS shrinks with N while buffers' does not, COW
  * first writes fault and repeats do not, IPC messages arrive intact, and a message
  * scribbled over is caught), every claim's verdict on this kernel, bad configurations,
- * and interruption: after every call no child process survives. */
+ * and interruption, also by the parent's death: after every call no child process
+ * survives. */
 #include "children.h"
 #include "claims.h"
 #include "cow.h"
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -163,6 +165,16 @@ static void test_procmem_machine(void **state)
     assert_int_equal(cached, FILE_BYTES / page_bytes); /* the file was read after writing */
     assert_int_equal(procmem_resident_pages(data_fd, 1, page_bytes, &cached, err, sizeof(err)),
                      -EINVAL);
+    struct procmem_folios f;
+    int fret = procmem_folios(data_fd, 0, FILE_BYTES, &f, err, sizeof(err));
+    if (fret == 0) {
+        assert_int_equal(f.resident_pages, FILE_BYTES / page_bytes);
+        assert_true(f.folios > 0 && f.folios <= f.resident_pages);
+        assert_true(f.largest_bytes >= page_bytes && f.largest_bytes <= 2 * MIB);
+    } else {
+        assert_int_equal(fret, -EPERM); /* not root */
+        assert_non_null(strstr(err, "kpageflags"));
+    }
     struct procmem_cachestat cs;
     int ret = procmem_cachestat(data_fd, 0, FILE_BYTES, &cs, err, sizeof(err));
     if (ret == -ENOSYS)
@@ -691,6 +703,59 @@ static void test_interrupt(void **state)
     assert_int_equal(words_not_pattern(data_fd, FILE_BYTES), 0);
 }
 
+/* The parent dies (SIGKILL, no chance to clean up) in the middle of an exchange: its
+ * children die with it (PR_SET_PDEATHSIG). This process is made a subreaper, so the
+ * orphans become its children and their end can be checked. */
+static void test_parent_death(void **state)
+{
+    (void)state;
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    pid_t parent = fork();
+    assert_true(parent >= 0);
+    if (parent == 0) {
+        struct ipc_config c = {.fd = data_fd,
+                               .file_size_bytes = FILE_BYTES,
+                               .path = IPC_PATH_PREAD,
+                               .message_bytes = 4096,
+                               .duration_ns = 20000000000ULL};
+        struct ipc_result r;
+        char err[KINDS_ERR_BYTES];
+        _exit(ipc_run(&c, &r, NULL, err, sizeof(err)) == 0 ? 0 : 1);
+    }
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 300000000};
+    nanosleep(&ts, NULL);
+    assert_int_equal(kill(parent, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(parent, &status, 0), parent);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    unsigned orphans = 0;
+    uint64_t deadline = now_ns() + 5000000000ULL;
+    for (;;) {
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid > 0) {
+            assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+            orphans++;
+        } else if (pid < 0) {
+            assert_int_equal(errno, ECHILD);
+            break;
+        } else {
+            assert_true(now_ns() < deadline); /* an orphan still runs */
+            nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+        }
+    }
+    assert_int_equal(orphans, 2); /* the writer and the reader */
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+    /* The exchange was cut short: put the part it used back. */
+    uint64_t *buf = malloc(ipc_required_file_bytes(4096));
+    assert_non_null(buf);
+    for (uint64_t w = 0; w < ipc_required_file_bytes(4096) / 8; w++)
+        buf[w] = pattern_file_word(w * 8);
+    assert_int_equal(pwrite(data_fd, buf, ipc_required_file_bytes(4096), 0),
+                     (ssize_t)ipc_required_file_bytes(4096));
+    free(buf);
+    assert_int_equal(words_not_pattern(data_fd, FILE_BYTES), 0);
+}
+
 int main(void)
 {
     struct timer_info info;
@@ -706,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_claims),
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_parent_death),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

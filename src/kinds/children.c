@@ -265,7 +265,6 @@ int children_start(struct children **out, unsigned count, size_t slot_bytes, siz
         children_free(g);
         return ret;
     }
-    fflush(NULL); /* nothing buffered is written twice */
     pid_t parent = getpid();
     for (unsigned i = 0; i < count; i++) {
         pid_t pid = fork();

@@ -1121,7 +1121,8 @@ int claims_sharing_pages(const struct claims_config *cfg, struct claims_result *
 {
     start(res, "sharing_pages",
           "N processes that map one file MAP_SHARED share its physical pages: PSS per process "
-          "is about the file's size / N, and MemAvailable drops by about one file, not N");
+          "is about the file's size / N, and MemAvailable drops by far less than N copies of "
+          "the file (a cached file's pages already count as available)");
     res->method = "the footprint engine: smaps of each process's mapping, /proc/meminfo "
                   "MemAvailable (system-wide)";
     unsigned n = cfg->sharing_processes ? cfg->sharing_processes : DEFAULT_SHARING;

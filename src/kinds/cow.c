@@ -267,6 +267,13 @@ int cow_run(const struct cow_config *cfg, struct cow_result *res, const struct c
     ret = sync_file(cfg, "before the private writes", err, err_len);
     if (ret == 0)
         ret = scan_region(&s, before, &odd_before, err, err_len);
+    if (ret == 0) {
+        char ferr[KINDS_ERR_BYTES];
+        res->have_folios = procmem_folios(cfg->fd, cfg->offset_bytes, s.pages * s.page_bytes,
+                                          &res->folios, ferr, sizeof(ferr)) == 0;
+        if (!res->have_folios)
+            memset(&res->folios, 0, sizeof(res->folios));
+    }
     if (ret == 0)
         ret = private_phase(&s, res, hists, err, err_len);
     if (ret == 0)

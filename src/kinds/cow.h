@@ -8,10 +8,11 @@
  * minor faults of each pass (getrusage of the thread), and a check afterwards, by pread,
  * that the private writes changed nothing in the file.
  *
- * Runs in the calling process, single-threaded. Every timed write is preceded, untimed,
- * by a pread of its page into a small buffer: the private writes store that page's words
- * complemented (so a write that leaked into the file would show), the shared writes store
- * them unchanged (the file's content stays as it was; its pages become dirty and are
+ * Runs in the calling process, single-threaded, on the file's cache state as the caller
+ * left it (warm, for the faults described here; on a cold file first writes also read). Every timed
+ * write is preceded, untimed, by a pread of its page into a small buffer: the private writes store
+ * that page's words complemented (so a write that leaked into the file would show), the shared
+ * writes store them unchanged (the file's content stays as it was; its pages become dirty and are
  * written back by an fdatasync at the end). The same pread precedes every pass, so the
  * CPU caches hold the file's page before each timed write alike. The file is fdatasync'd
  * first, so the shared mapping's pages are clean. With read_first, each mapping is read
@@ -22,6 +23,7 @@
 #define MMBENCH_COW_H
 
 #include "hist.h"
+#include "procmem.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +69,8 @@ struct cow_result {
     uint64_t words_not_pattern;       /* words of the region that are not mmbench's
                                          pattern after the private writes (0 on a data
                                          file no write workload has changed) */
+    struct procmem_folios folios;     /* the region's page-cache folios, before */
+    bool have_folios;                 /* false without CAP_SYS_ADMIN (then folios is 0) */
     uint64_t checksum;                /* of the pages read (keeps the loads) */
 };
 

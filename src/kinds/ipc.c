@@ -45,7 +45,10 @@
  * each way, and two system calls per message). Durable mode differs in one more way that
  * belongs to the paths: fdatasync writes every dirty page of the file, including the
  * control page that the counters dirty, while msync of the message area writes only
- * the area; the result's device write bytes show what each path wrote. After an msync
+ * the area; the result's device write bytes show what each path wrote. With large
+ * folios a durable message writes its whole folio, not its pages: on a file written in
+ * 1 MiB pieces a 4 KiB message costs 1 MiB of device writes on either path (the result
+ * records the folios of the message area where the caller may read them: root). After an msync
  * the area's pages are clean and write-protected again, so the next store through the
  * mapping takes a write fault (->page_mkwrite): part of what durable mapped IPC costs.
  *
@@ -404,6 +407,13 @@ int ipc_run(const struct ipc_config *cfg, struct ipc_result *res, struct hist *r
     ret = kinds_pwrite_full(cfg->fd, &zero, sizeof(zero), 0, "data file (control block)", err,
                             err_len);
 
+    char ferr[KINDS_ERR_BYTES];
+    struct procmem_folios folios;
+    bool have_folios =
+        procmem_folios(cfg->fd, IPC_AREA_ALIGN_BYTES, area_bytes_of(cfg->message_bytes), &folios,
+                       ferr, sizeof(ferr)) == 0;
+    if (!have_folios)
+        memset(&folios, 0, sizeof(folios));
     char fdpath[64];
     snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", cfg->fd);
     struct kcounters_source src;
@@ -423,6 +433,8 @@ int ipc_run(const struct ipc_config *cfg, struct ipc_result *res, struct hist *r
     }
     if (ret == 0) {
         collect(g, res, rtt);
+        res->folios = folios;
+        res->have_folios = have_folios;
         res->have_device_bytes = k0.have[KC_DEV_WRITE_BYTES] && k1.have[KC_DEV_WRITE_BYTES];
         if (res->have_device_bytes)
             res->device_write_bytes = k1.value[KC_DEV_WRITE_BYTES] - k0.value[KC_DEV_WRITE_BYTES];

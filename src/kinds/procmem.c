@@ -3,6 +3,7 @@
 #include "kinds.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,90 @@ int procmem_resident_pages(int fd, uint64_t offset, uint64_t length, uint64_t *p
         done += len;
     }
     free(vec);
+    return ret;
+}
+
+#define PAGEMAP_PFN_MASK  ((1ULL << 55) - 1)
+#define PAGEMAP_PRESENT   (1ULL << 63)
+#define KPF_COMPOUND_TAIL (1ULL << 16) /* a page inside a folio, not its first */
+
+/* Counts the folios of the resident pages of one mapped chunk. run_pages is the length of
+ * the folio being counted, carried across chunks. */
+static int count_folios(int pagemap, int kpageflags, const char *map, const unsigned char *vec,
+                        uint64_t pages, uint64_t page, struct procmem_folios *f,
+                        uint64_t *run_pages, char *err, size_t err_len)
+{
+    for (uint64_t i = 0; i < pages; i++) {
+        uint64_t entry = 0, flags = 0;
+        if (!(vec[i] & 1)) {
+            *run_pages = 0; /* a folio is cached whole: a gap ends it */
+            continue;
+        }
+        (void)*(const volatile char *)(map + i * page);
+        off_t at = (off_t)(((uintptr_t)map / page + i) * sizeof(entry));
+        if (pread(pagemap, &entry, sizeof(entry), at) != (ssize_t)sizeof(entry))
+            return kinds_fail(err, err_len, -errno, "read /proc/self/pagemap");
+        uint64_t pfn = entry & PAGEMAP_PFN_MASK;
+        if (!(entry & PAGEMAP_PRESENT))
+            continue;
+        if (pfn == 0)
+            return kinds_failx(err, err_len, -EPERM,
+                               "/proc/self/pagemap hides page frames (needs CAP_SYS_ADMIN)");
+        if (pread(kpageflags, &flags, sizeof(flags), (off_t)(pfn * sizeof(flags))) !=
+            (ssize_t)sizeof(flags))
+            return kinds_fail(err, err_len, -errno, "read /proc/kpageflags");
+        f->resident_pages++;
+        if (!(flags & KPF_COMPOUND_TAIL) || *run_pages == 0) {
+            f->folios++;
+            *run_pages = 0;
+        }
+        (*run_pages)++;
+        if (*run_pages * page > f->largest_bytes)
+            f->largest_bytes = *run_pages * page;
+    }
+    return 0;
+}
+
+int procmem_folios(int fd, uint64_t offset, uint64_t length, struct procmem_folios *f, char *err,
+                   size_t err_len)
+{
+    uint64_t page = kinds_page_bytes();
+    memset(f, 0, sizeof(*f));
+    if (offset % page)
+        return kinds_failx(err, err_len, -EINVAL, "folios: offset %llu is not page-aligned",
+                           (unsigned long long)offset);
+    int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (pagemap < 0)
+        return kinds_fail(err, err_len, -errno, "open /proc/self/pagemap");
+    int kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+    if (kpageflags < 0) {
+        int ret =
+            kinds_fail(err, err_len, errno == EACCES ? -EPERM : -errno, "open /proc/kpageflags");
+        close(pagemap);
+        return ret;
+    }
+    unsigned char *vec = malloc(MINCORE_CHUNK_BYTES / page);
+    int ret = vec ? 0 : kinds_fail(err, err_len, -ENOMEM, "folios: mincore vector");
+    uint64_t run = 0;
+    for (uint64_t done = 0; ret == 0 && done < length;) {
+        uint64_t len = length - done < MINCORE_CHUNK_BYTES ? length - done : MINCORE_CHUNK_BYTES;
+        void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)(offset + done));
+        if (p == MAP_FAILED) {
+            ret = kinds_fail(err, err_len, -errno, "mmap to inspect folios (offset %llu)",
+                             (unsigned long long)(offset + done));
+            break;
+        }
+        if (mincore(p, len, vec) < 0)
+            ret = kinds_fail(err, err_len, -errno, "mincore to inspect folios");
+        else
+            ret = count_folios(pagemap, kpageflags, p, vec, (len + page - 1) / page, page, f, &run,
+                               err, err_len);
+        munmap(p, len);
+        done += len;
+    }
+    free(vec);
+    close(pagemap);
+    close(kpageflags);
     return ret;
 }
 
