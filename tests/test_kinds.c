@@ -79,6 +79,17 @@ static uint64_t words_not_pattern(int fd, uint64_t size)
     return odd;
 }
 
+/* Writes the file pattern over [offset, offset + bytes) of the data file. */
+static void restore_pattern(uint64_t offset, uint64_t bytes)
+{
+    uint64_t *buf = malloc(bytes);
+    assert_non_null(buf);
+    for (uint64_t w = 0; w < bytes / 8; w++)
+        buf[w] = pattern_file_word(offset + w * 8);
+    assert_int_equal(pwrite(data_fd, buf, bytes, (off_t)offset), (ssize_t)bytes);
+    free(buf);
+}
+
 /* No child process of ours exists, running or zombie. */
 static void assert_no_children(void)
 {
@@ -490,12 +501,7 @@ static void test_ipc_catches_corruption(void **state)
     assert_true(r.verify_failures > 0);
     assert_true(r.first_failure_seq >= 1 && r.first_failure_seq <= 2000);
     /* The scribbler wrote after ipc_run restored the file: put the pattern back. */
-    uint64_t *buf = malloc(64 * 1024);
-    assert_non_null(buf);
-    for (uint64_t w = 0; w < 8192; w++)
-        buf[w] = pattern_file_word(IPC_AREA_ALIGN_BYTES + w * 8);
-    assert_int_equal(pwrite(data_fd, buf, 64 * 1024, IPC_AREA_ALIGN_BYTES), 64 * 1024);
-    free(buf);
+    restore_pattern(IPC_AREA_ALIGN_BYTES, 64 * 1024);
     assert_int_equal(words_not_pattern(data_fd, FILE_BYTES), 0);
     assert_no_children();
 }
@@ -746,13 +752,7 @@ static void test_parent_death(void **state)
     assert_int_equal(orphans, 2); /* the writer and the reader */
     assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
     /* The exchange was cut short: put the part it used back. */
-    uint64_t *buf = malloc(ipc_required_file_bytes(4096));
-    assert_non_null(buf);
-    for (uint64_t w = 0; w < ipc_required_file_bytes(4096) / 8; w++)
-        buf[w] = pattern_file_word(w * 8);
-    assert_int_equal(pwrite(data_fd, buf, ipc_required_file_bytes(4096), 0),
-                     (ssize_t)ipc_required_file_bytes(4096));
-    free(buf);
+    restore_pattern(0, ipc_required_file_bytes(4096));
     assert_int_equal(words_not_pattern(data_fd, FILE_BYTES), 0);
 }
 

@@ -37,14 +37,14 @@ struct shared_child {
 };
 
 struct children {
-    unsigned count;
-    size_t slot_bytes;
+    unsigned count;       /* children */
+    size_t slot_bytes;    /* of each child's report slot */
     size_t stride_bytes;  /* per child: struct shared_child + slot, aligned */
     size_t common_offset; /* of the common area in the shared region */
-    size_t shared_bytes;
-    char *shared;  /* the MAP_SHARED anonymous region */
-    pid_t *pids;   /* 0 for a child not forked */
-    int *statuses; /* wait status; -1 until reaped */
+    size_t shared_bytes;  /* of the shared region */
+    char *shared;         /* the MAP_SHARED anonymous region */
+    pid_t *pids;          /* 0 for a child not forked */
+    int *statuses;        /* wait status; -1 until reaped */
 };
 
 static size_t align_up(size_t n, size_t a)

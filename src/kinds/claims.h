@@ -35,7 +35,7 @@ const char *claims_verdict_name(enum claims_verdict verdict);
 struct claims_number {
     const char *name; /* e.g. "dirty_pages_after_munmap" */
     const char *unit; /* "pages", "bytes", "ns", "signal", ... */
-    double value;
+    double value;     /* in unit */
 };
 
 struct claims_result {
@@ -44,8 +44,8 @@ struct claims_result {
     enum claims_verdict verdict;          /* from the numbers below */
     const char *method;                   /* which counters the verdict rests on */
     char evidence[CLAIMS_EVIDENCE_BYTES]; /* the numbers in a line, and the rule applied */
-    unsigned number_count;
-    struct claims_number numbers[CLAIMS_MAX_NUMBERS];
+    unsigned number_count;                /* entries of numbers in use */
+    struct claims_number numbers[CLAIMS_MAX_NUMBERS]; /* what was measured */
 };
 
 struct claims_config {

@@ -273,9 +273,8 @@ int cow_run(const struct cow_config *cfg, struct cow_result *res, const struct c
                                           &res->folios, ferr, sizeof(ferr)) == 0;
         if (!res->have_folios)
             memset(&res->folios, 0, sizeof(res->folios));
-    }
-    if (ret == 0)
         ret = private_phase(&s, res, hists, err, err_len);
+    }
     if (ret == 0)
         ret = scan_region(&s, after, &res->words_not_pattern, err, err_len);
     if (ret == 0) {

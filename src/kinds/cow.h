@@ -76,9 +76,9 @@ struct cow_result {
 
 /* Optional full histograms (each may be NULL): merged into, not reset. */
 struct cow_hists {
-    struct hist *private_first;
-    struct hist *private_repeat;
-    struct hist *shared_first;
+    struct hist *private_first;  /* per first private write, ns */
+    struct hist *private_repeat; /* per repeated private write, ns */
+    struct hist *shared_first;   /* per first shared write, ns */
 };
 
 /* Runs the three passes on the region. The caller holds no mapping of it. Returns 0,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const method_names[FOOTPRINT_METHOD_COUNT] = {
@@ -193,6 +194,19 @@ static int measure_children(struct children *g, const struct load_args *a,
     return ret;
 }
 
+/* Sleeps settle_ns (in slices, so a stop request is noticed). */
+static int settle(const struct footprint_config *cfg, char *err, size_t err_len)
+{
+    uint64_t end = timer_monotonic_ns() + cfg->settle_ns;
+    while (timer_monotonic_ns() < end) {
+        if (kinds_stop_requested())
+            return kinds_failx(err, err_len, -EINTR, "footprint: interrupted");
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
 int footprint_run(const struct footprint_config *cfg, struct footprint_result *res, char *err,
                   size_t err_len)
 {
@@ -209,7 +223,9 @@ int footprint_run(const struct footprint_config *cfg, struct footprint_result *r
     res->file_pages = (a.length_bytes + kinds_page_bytes() - 1) / kinds_page_bytes();
 
     struct procmem_meminfo before, during;
-    ret = procmem_meminfo_read(&before, err, err_len);
+    ret = settle(cfg, err, err_len);
+    if (ret == 0)
+        ret = procmem_meminfo_read(&before, err, err_len);
     if (ret < 0)
         return ret;
     if (cfg->method == FOOTPRINT_HEAP_BUFFER &&
@@ -240,6 +256,8 @@ int footprint_run(const struct footprint_config *cfg, struct footprint_result *r
         ret = children_open_gate(g, cfg->timeout_ns, err, err_len);
     if (ret == 0)
         ret = children_wait_arrived(g, cfg->timeout_ns, err, err_len);
+    if (ret == 0)
+        ret = settle(cfg, err, err_len);
     if (ret == 0)
         ret = procmem_meminfo_read(&during, err, err_len);
     if (ret == 0)

@@ -47,19 +47,22 @@ struct footprint_config {
     unsigned processes;           /* 1 .. FOOTPRINT_MAX_PROCESSES loading processes */
     enum footprint_method method; /* how each loads it */
     uint64_t timeout_ns;          /* for loading and for exiting; 0: no limit */
+    uint64_t settle_ns;           /* wait this long before each /proc/meminfo reading, so
+                                     that the per-CPU counter deltas are folded in (every
+                                     vm.stat_interval, 1 s by default); 0: read at once */
 };
 
 /* smaps fields over the loading processes: median, min and max of each. */
 struct footprint_usage {
-    struct kinds_stat rss_bytes;
-    struct kinds_stat pss_bytes;
-    struct kinds_stat shared_bytes;  /* Shared_Clean + Shared_Dirty */
-    struct kinds_stat private_bytes; /* Private_Clean + Private_Dirty */
-    struct kinds_stat anonymous_bytes;
+    struct kinds_stat rss_bytes;       /* resident */
+    struct kinds_stat pss_bytes;       /* proportional share */
+    struct kinds_stat shared_bytes;    /* Shared_Clean + Shared_Dirty */
+    struct kinds_stat private_bytes;   /* Private_Clean + Private_Dirty */
+    struct kinds_stat anonymous_bytes; /* not file-backed */
 };
 
 struct footprint_result {
-    enum footprint_method method;
+    enum footprint_method method;                 /* as configured */
     unsigned processes;                           /* loading processes (the baseline not counted) */
     uint64_t length_bytes;                        /* what each loaded */
     struct footprint_usage process;               /* smaps_rollup: the whole process */

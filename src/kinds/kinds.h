@@ -23,8 +23,8 @@ void kinds_clear_stop(void);
 /* Median, minimum and maximum of a set of values (one per process). */
 struct kinds_stat {
     uint64_t median; /* the middle value; mean of the two middle ones for an even count */
-    uint64_t min;
-    uint64_t max;
+    uint64_t min;    /* the smallest */
+    uint64_t max;    /* the largest */
 };
 
 /* Writes "<fmt ...>: <strerror(-ret)>" into err and returns ret (a negative errno). */
