@@ -37,7 +37,7 @@ int procmem_pte_bytes(pid_t pid, uint64_t *pte_bytes, char *err, size_t err_len)
 /* Fields of /proc/meminfo, in bytes. */
 struct procmem_meminfo {
     uint64_t mem_total_bytes;     /* MemTotal */
-    uint64_t mem_free_bytes;      /* MemFree: not used at all */
+    uint64_t mem_free_bytes;      /* MemFree: in no use at all (page cache is not free) */
     uint64_t mem_available_bytes; /* the kernel's estimate of what can be allocated */
     uint64_t cached_bytes;        /* page cache */
     uint64_t anon_pages_bytes;    /* anonymous memory mapped by processes */
