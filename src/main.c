@@ -92,6 +92,7 @@ static void usage(FILE *out)
             "      --json           print results.json on stdout (tables go to stderr)\n"
             "  -y, --yes            allow sweeps of more than %d workloads\n"
             "      --timer MODE     auto (TSC when invariant) or clock (clock_gettime)\n"
+            "      --profile        add a profiled round per backend (--set profile=true)\n"
             "      --no-perf        do not use perf_event_open counters\n"
             "  -q, --quiet          only results and errors   -v, --verbose  more detail\n"
             "      --list-backends  --list-keys[=json]   --version   -h, --help\n"
@@ -126,6 +127,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
         OPT_JSON,
         OPT_TIMER,
         OPT_NO_PERF,
+        OPT_PROFILE,
         OPT_READ_EXISTING,
         OPT_LIST_BACKENDS,
         OPT_LIST_KEYS,
@@ -143,6 +145,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
         {"yes", no_argument, NULL, 'y'},
         {"timer", required_argument, NULL, OPT_TIMER},
         {"no-perf", no_argument, NULL, OPT_NO_PERF},
+        {"profile", no_argument, NULL, OPT_PROFILE},
         {"read-existing", no_argument, NULL, OPT_READ_EXISTING},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -200,6 +203,11 @@ static int parse_args(int argc, char **argv, struct options *opt)
             break;
         case OPT_NO_PERF:
             opt->no_perf = true;
+            break;
+        case OPT_PROFILE:
+            if (opt->n_sets == MAX_SETS)
+                return usage_error("too many --set options (at most %s)", "64");
+            opt->sets[opt->n_sets++] = "profile=true";
             break;
         case OPT_READ_EXISTING:
             opt->read_existing = true;

@@ -144,7 +144,7 @@ def test_result_fields(tmp):
           set(run_cols) - {"workload", "base_name"} - counter_cols,
           "run object fields differ from runs.csv")
     check(set(block["summaries"][0]) - {"latency_histogram", "flush_histogram", "levels",
-                                        "level_change", "runs_with_levels"} ==
+                                        "level_change", "runs_with_levels", "profile"} ==
           set(sum_cols) - {"workload", "base_name"}, "summary object fields differ")
     for s in results["summaries"]:
         check("latency_histogram" in s and s["latency_histogram"]["count"] > 0, "histogram")

@@ -31,9 +31,9 @@ def results(kernel="6.1.0", fs="ext4", workloads=None, schema=2, seed=1, complet
         runs, comparisons = [], []
         for backend, (median, spread) in backends.items():
             for rep in range(5):
-                runs.append({"backend": backend, "is_warmup": False, "status": "ok",
+                runs.append({"backend": backend, "role": "measured", "status": "ok",
                              "tput_mib_s": median * (1 + spread * rng.uniform(-1, 1))})
-            runs.append({"backend": backend, "is_warmup": True, "status": "ok",
+            runs.append({"backend": backend, "role": "warmup", "status": "ok",
                          "tput_mib_s": median / 10})
         if "mmap" in backends and "pread" in backends:
             comparisons.append({"numerator": "mmap", "denominator": "pread", "headline": True,

@@ -380,6 +380,26 @@ static const struct param_def core_table[] = {
      .doc = "record each phase as a time series at this interval (timeline.csv; 0 = none, else "
             "at least 10ms): operations, faults, device traffic, TLB shootdowns, the file's "
             "resident and dirty share"},
+    {.name = "profile",
+     .column = "profile",
+     .type = PARAM_BOOL,
+     .offset = F(profile),
+     .default_text = "false",
+     .group = GROUP_PLACE,
+     .doc = "after the measured rounds, run one more round of every backend with its workers' "
+            "kernel and user stacks sampled (perf cpu-clock) and their off-CPU waits "
+            "recorded: the top symbols, a folded-stack file for flame graphs, and what the "
+            "profiler cost; it needs root or kernel.perf_event_paranoid <= 1 (the `--profile` "
+            "option sets it everywhere)"},
+    {.name = "profile_frequency",
+     .column = "profile_frequency_hz",
+     .type = PARAM_COUNT32,
+     .offset = F(profile_frequency_hz),
+     .min = 10,
+     .max = 10000,
+     .default_text = "999",
+     .group = GROUP_PLACE,
+     .doc = "with `profile`: stack samples per second of each worker's on-CPU time"},
 };
 
 const struct structure_key structure_keys[] = {

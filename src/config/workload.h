@@ -120,6 +120,8 @@ struct workload {
     enum latency_mode latency;
     uint32_t latency_sample_every; /* with latency "sample": time every Nth operation */
     uint64_t timeline_interval_ns; /* time series of each phase at this interval; 0 = none */
+    bool profile;                  /* an extra, profiled round of every backend */
+    uint32_t profile_frequency_hz; /* its stack samples per second of on-CPU time */
 
     /* Keys owned by a backend, in its slot (see WORKLOAD_OPTION_SLOTS). */
     uint64_t options[WORKLOAD_OPTION_SLOTS][WORKLOAD_OPTION_WORDS];

@@ -209,8 +209,7 @@ static int load_block(struct run *r, const cJSON *block, const char *file, const
         }
         const char *backend = need_string(&rd, run, here, "backend");
         const char *status = need_string(&rd, run, here, "status");
-        const cJSON *warmup =
-            member(&rd, run, here, "is_warmup", cJSON_IsBool, "true/false", false);
+        const char *role = need_string(&rd, run, here, "role");
         const cJSON *tput = member(&rd, run, here, "tput_mib_s", cJSON_IsNumber, "a number", true);
         if (rd.failed)
             break;
@@ -220,7 +219,7 @@ static int load_block(struct run *r, const cJSON *block, const char *file, const
                       status);
             return -EINVAL;
         }
-        if (cJSON_IsTrue(warmup) || strcmp(status, "ok") != 0 || !tput)
+        if (strcmp(role, "measured") != 0 || strcmp(status, "ok") != 0 || !tput)
             continue;
         if (tput->valuedouble < 0) {
             log_error("%s: %s.tput_mib_s: %g is negative", file, here, tput->valuedouble);

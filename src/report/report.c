@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include "backend.h"
 #include "log.h"
 #include "outdir.h"
 
@@ -14,10 +15,11 @@
 #include <unistd.h>
 
 struct report_files {
-    const struct outdir *od;  /* the results directory, held: nothing is opened by path */
-    struct outdir blocks_dir; /* its workloads/ directory, while the run lasts */
-    char blocks_name[32];     /* that directory's name in od */
-    int runs_fd;              /* runs.csv, summary.csv and timeline.csv, appended to */
+    const struct outdir *od;    /* the results directory, held: nothing is opened by path */
+    struct outdir blocks_dir;   /* its workloads/ directory, while the run lasts */
+    char blocks_name[32];       /* that directory's name in od */
+    struct outdir profiles_dir; /* profiles/, made for the first profile */
+    int runs_fd;                /* runs.csv, summary.csv and timeline.csv, appended to */
     int summary_fd;
     int timeline_fd;
     size_t blocks; /* workload blocks written */
@@ -187,6 +189,7 @@ static void close_files(struct report_files *f)
     if (f->timeline_fd >= 0)
         close(f->timeline_fd);
     outdir_close(&f->blocks_dir);
+    outdir_close(&f->profiles_dir);
     free(f);
 }
 
@@ -254,7 +257,7 @@ int report_files_open(const struct outdir *od, const struct report_input *in,
     if (!f)
         return -ENOMEM;
     f->od = od;
-    f->runs_fd = f->summary_fd = f->timeline_fd = f->blocks_dir.fd = -1;
+    f->runs_fd = f->summary_fd = f->timeline_fd = f->blocks_dir.fd = f->profiles_dir.fd = -1;
     int ret = make_blocks_dir(f);
     if (ret < 0)
         log_error("creating %s in %s: %s", REPORT_WORKLOAD_DIR, od->path, strerror(-ret));
@@ -276,6 +279,48 @@ int report_files_open(const struct outdir *od, const struct report_input *in,
     return 0;
 }
 
+#define PROFILE_DIR "profiles"
+
+void report_profile_name(const struct workload_result *wr, unsigned backend, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%06u-%s.folded", PROFILE_DIR, wr->workload, backend_get(backend)->name);
+}
+
+static int folded(FILE *out, void *arg)
+{
+    return profile_write_folded(arg, out);
+}
+
+/* Writes the folded stacks of every profiled backend of wr into profiles/. */
+static int write_profiles(struct report_files *f, const struct workload_result *wr)
+{
+    int ret = 0;
+    for (unsigned b = 0; b < RESULTS_MAX_BACKENDS && ret == 0; b++) {
+        if (!wr->profiles[b])
+            continue;
+        if (f->profiles_dir.fd < 0) {
+            snprintf(f->profiles_dir.path, sizeof(f->profiles_dir.path), "%s/%s", f->od->path,
+                     PROFILE_DIR);
+            if (mkdirat(f->od->fd, PROFILE_DIR, 0755) < 0 && errno != EEXIST)
+                ret = -errno;
+            else
+                f->profiles_dir.fd =
+                    openat(f->od->fd, PROFILE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (ret == 0 && f->profiles_dir.fd < 0)
+                ret = -errno;
+            if (ret < 0) {
+                log_error("creating %s: %s", f->profiles_dir.path, strerror(-ret));
+                break;
+            }
+        }
+        char name[64];
+        report_profile_name(wr, b, name, sizeof(name));
+        ret = write_atomically(&f->profiles_dir, name + strlen(PROFILE_DIR) + 1, folded,
+                               wr->profiles[b], false);
+    }
+    return ret;
+}
+
 int report_files_add(struct report_files *f, const struct report_input *in,
                      const struct workload_result *wr)
 {
@@ -290,6 +335,8 @@ int report_files_add(struct report_files *f, const struct report_input *in,
     r = append(f->summary_fd, f->od, "summary.csv", summary_rows, &p);
     ret = ret ? ret : r;
     r = append(f->timeline_fd, f->od, "timeline.csv", timeline_rows, &p);
+    ret = ret ? ret : r;
+    r = write_profiles(f, wr);
     return ret ? ret : r;
 }
 

@@ -71,6 +71,10 @@ void report_console_warnings(FILE *out, FILE *err, const struct report_input *in
                              const struct workload_result *wr);
 void report_console_footer(FILE *out, const struct report_input *in, const char *results_dir);
 
+/* The file a profiled round's folded stacks go to, relative to the results directory:
+ * "profiles/000003-mmap.folded". */
+void report_profile_name(const struct workload_result *wr, unsigned backend, char *buf, size_t len);
+
 /* Writes text as one CSV field (RFC 4180: quoted when it holds , " CR or LF). */
 void report_csv_field(FILE *f, const char *text);
 

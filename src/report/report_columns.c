@@ -117,6 +117,13 @@ static void run_backend(const struct report_column *c, const struct report_row *
     report_value_string(v, backend_get(run(r)->backend)->name);
 }
 
+static void run_role(const struct report_column *c, const struct report_row *r,
+                     struct report_value *v)
+{
+    (void)c;
+    report_value_string(v, run_role_names[run(r)->role]);
+}
+
 static void run_status(const struct report_column *c, const struct report_row *r,
                        struct report_value *v)
 {
@@ -224,7 +231,10 @@ const struct report_column report_run_columns[] = {
     R_UNS("round", round, "0-based round; warm-up rounds come first"),
     R_UNS("sequence", sequence,
           "execution order within the workload (backends are interleaved, shuffled per round)"),
-    R_BOOL("is_warmup", warmup, "true for discarded warm-up repetitions"),
+    R_FN("role", run_role,
+         "`measured` (counted in the aggregates), `warmup` (discarded), `latency_off` (an extra "
+         "run with latency off, to measure what `latency: all` costs) or `profiled` (an extra "
+         "run with the stack profiler, `profile: true`)"),
     R_FN("status", run_status, "`ok`, `failed` or `interrupted`"),
     R_TEXT("error", error, "why the run failed: the call, the file, the offset and the error"),
     R_U64("ops", ops, "operations performed (all threads)"),
@@ -439,7 +449,7 @@ const struct report_column report_timeline_columns[] = {
     {"base_name", NULL, 0, 0, "as in runs.csv"},
     {"backend", NULL, 0, 0, "as in runs.csv"},
     {"round", NULL, 0, 0, "as in runs.csv"},
-    {"is_warmup", NULL, 0, 0, "as in runs.csv"},
+    {"role", NULL, 0, 0, "as in runs.csv"},
     {"t_s", NULL, 0, 0, "end of the interval, seconds since the workers started"},
     {"interval_s", NULL, 0, 0, "its length (the last one may be shorter)"},
     {"ops", NULL, 0, 0, "operations completed in the interval (whole batches of 256)"},

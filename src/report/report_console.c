@@ -61,6 +61,23 @@ static const char *write_line(const struct results_summary *s, const struct work
     return buf;
 }
 
+/* The top three kernel symbols, the kernel's share, and the top wait. */
+static void profile_line(const struct profile *p, char *buf, size_t len)
+{
+    struct profile_symbol top[3], wait[1];
+    size_t n = profile_top(p, PROFILE_KERNEL, top, 3);
+    struct profile_stats st;
+    profile_get_stats(p, &st);
+    int used = snprintf(buf, len, "%.0f%% of samples in the kernel",
+                        st.samples ? 100.0 * (double)st.kernel_samples / (double)st.samples : 0);
+    for (size_t i = 0; i < n && used > 0 && (size_t)used < len; i++)
+        used += snprintf(buf + used, len - (size_t)used, "%s%s %.0f%%", i ? ", " : ": ",
+                         top[i].name, 100 * top[i].share);
+    if (used > 0 && (size_t)used < len && profile_top(p, PROFILE_OFFCPU, wait, 1))
+        snprintf(buf + used, len - (size_t)used, "; off CPU mostly in %s (%.0f%%)", wait[0].name,
+                 100 * wait[0].share);
+}
+
 /* Why the backend has no summary: the first failed run's error. */
 static const char *failure_of(const struct workload_result *wr, unsigned b)
 {
@@ -107,6 +124,20 @@ void report_console_workload(FILE *out, const struct report_input *in,
         fprintf(out, "  %-8s time: %s\n", "", text);
         if (workload_writes(w))
             fprintf(out, "  %-8s writes: %s\n", "", write_line(s, w, text, sizeof(text)));
+        if (!isnan(s->latency_cost_pct))
+            fprintf(out,
+                    "  %-8s latency: all cost %.1f%% [%.1f%%, %.1f%%] of its throughput here "
+                    "(against the runs with latency off)\n",
+                    "", s->latency_cost_pct, s->latency_cost_ci_low_pct,
+                    s->latency_cost_ci_high_pct);
+        if (wr->profiles[s->backend]) {
+            profile_line(wr->profiles[s->backend], text, sizeof(text));
+            fprintf(out, "  %-8s profile: %s", "", text);
+            if (!isnan(s->profile_cost_pct))
+                fprintf(out, " (the profiled round ran %.1f%% %s than the median)",
+                        fabs(s->profile_cost_pct), s->profile_cost_pct >= 0 ? "slower" : "faster");
+            fputc('\n', out);
+        }
         if (s->n_levels > 1) {
             levels_describe(s->levels, s->n_levels, text, sizeof(text));
             fprintf(out, "  %-8s levels: %s (%zu of %zu repetitions changed level; %s)\n", "", text,

@@ -143,7 +143,7 @@ int report_csv_timeline_rows(FILE *f, const struct report_input *in,
             fputc(',', f);
             report_csv_field(f, wr->w->base_name);
             fprintf(f, ",%s,%u,%s,%.6g,%.6g,%llu", backend_get(rec->backend)->name, rec->round,
-                    rec->warmup ? "true" : "false", (double)p[k].t_ns / 1e9, dt,
+                    run_role_names[rec->role], (double)p[k].t_ns / 1e9, dt,
                     (unsigned long long)ops);
             number(f, dt > 0 ? (double)(ops * wr->w->block_size_bytes) / 1048576.0 / dt : NAN);
             fprintf(f, ",%llu,%llu,%llu,%llu,%llu",

@@ -233,6 +233,55 @@ static void write_timeline(struct json_writer *jw, const struct timeline_point *
     jw_object_end(jw);
 }
 
+#define PROFILE_TOP 10 /* symbols per list in results.json */
+
+static void write_symbols(struct json_writer *jw, const char *key, const struct profile *p,
+                          enum profile_space space)
+{
+    struct profile_symbol top[PROFILE_TOP];
+    size_t n = profile_top(p, space, top, PROFILE_TOP);
+    jw_array_begin(jw, key);
+    for (size_t i = 0; i < n; i++) {
+        jw_object_begin(jw, NULL);
+        jw_string(jw, "name", top[i].name);
+        jw_number(jw, "share", top[i].share);
+        jw_u64(jw, space == PROFILE_OFFCPU ? "ns" : "samples", top[i].count);
+        jw_object_end(jw);
+    }
+    jw_array_end(jw);
+}
+
+/* The profiled round of backend b: its sampling figures and top symbols; the folded stacks
+ * are in profiles/ (report.c). null without a profile. */
+static void write_profile(struct json_writer *jw, const struct workload_result *wr, unsigned b)
+{
+    const struct profile *p = wr->profiles[b];
+    if (!p) {
+        jw_null(jw, "profile");
+        return;
+    }
+    struct profile_stats st;
+    profile_get_stats(p, &st);
+    jw_object_begin(jw, "profile");
+    char folded[64];
+    report_profile_name(wr, b, folded, sizeof(folded));
+    jw_string(jw, "folded", folded);
+    jw_u64(jw, "samples", st.samples);
+    jw_number(jw, "kernel_share",
+              st.samples ? (double)st.kernel_samples / (double)st.samples : NAN);
+    jw_number(jw, "user_share", st.samples ? (double)st.user_samples / (double)st.samples : NAN);
+    jw_u64(jw, "sample_period_ns", st.period_ns);
+    jw_u64(jw, "offcpu_ns", st.offcpu_ns);
+    jw_u64(jw, "preempted_ns", st.preempted_ns);
+    jw_u64(jw, "lost_records", st.lost);
+    jw_u64(jw, "unknown_frames", st.unknown_frames);
+    jw_u64(jw, "frames", st.frames);
+    write_symbols(jw, "top_kernel", p, PROFILE_KERNEL);
+    write_symbols(jw, "top_user", p, PROFILE_USER);
+    write_symbols(jw, "top_offcpu", p, PROFILE_OFFCPU);
+    jw_object_end(jw);
+}
+
 static const char *const checksum_status_names[] = {
     [CHECKSUM_MATCH] = "match",
     [CHECKSUM_MISMATCH] = "mismatch",
@@ -293,6 +342,7 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
         write_levels(&jw, s->levels, s->n_levels);
         jw_string(&jw, "level_change", s->level_change[0] ? s->level_change : NULL);
         jw_u64(&jw, "runs_with_levels", s->runs_with_levels);
+        write_profile(&jw, wr, s->backend);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);

@@ -9,7 +9,7 @@
 
 static bool measured_ok(const struct run_record *rec, unsigned backend)
 {
-    return rec->backend == backend && !rec->warmup && rec->status == RUN_OK;
+    return rec->backend == backend && rec->role == RUN_MEASURED && rec->status == RUN_OK;
 }
 
 /* Median of metric id over the backend's measured ok runs; NAN when no run has it. */
@@ -53,6 +53,39 @@ static void summarize_levels(struct workload_result *wr, unsigned b, struct resu
                    median->n_levels, s->level_change, sizeof(s->level_change));
 }
 
+/* The throughputs of backend b's ok runs of role. */
+static size_t tputs(const struct workload_result *wr, unsigned b, enum run_role role, double *x)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < wr->n_runs && n < STATS_MAX_SAMPLES; i++) {
+        const struct run_record *rec = &wr->runs[i];
+        if (rec->backend == b && rec->role == role && rec->status == RUN_OK)
+            x[n++] = rec->tput_mib_s;
+    }
+    return n;
+}
+
+/* What the instrument cost: latency: all against the runs with latency off (a bootstrap
+ * interval of the ratio of medians), the profiled round against the measured median. */
+static void summarize_costs(const struct workload_result *wr, unsigned b, struct results_summary *s)
+{
+    double measured[STATS_MAX_SAMPLES], extra[STATS_MAX_SAMPLES];
+    size_t nm = tputs(wr, b, RUN_MEASURED, measured);
+    s->latency_cost_pct = s->latency_cost_ci_low_pct = s->latency_cost_ci_high_pct = NAN;
+    s->profile_cost_pct = NAN;
+    size_t ne = tputs(wr, b, RUN_LATENCY_OFF, extra);
+    if (nm && ne) {
+        double lo, hi;
+        double ratio = stats_ratio_ci(measured, nm, extra, ne, wr->w->seed ^ 0x1a7e ^ b, &lo, &hi);
+        s->latency_cost_pct = 100 * (1 - ratio);
+        s->latency_cost_ci_low_pct = 100 * (1 - hi); /* a higher ratio is a lower cost */
+        s->latency_cost_ci_high_pct = 100 * (1 - lo);
+    }
+    ne = tputs(wr, b, RUN_PROFILED, extra);
+    if (nm && ne)
+        s->profile_cost_pct = 100 * (1 - stats_median(extra, ne) / stats_median(measured, nm));
+}
+
 static void summarize_backend(struct workload_result *wr, struct results *res, unsigned b)
 {
     const struct workload *w = wr->w;
@@ -63,7 +96,7 @@ static void summarize_backend(struct workload_result *wr, struct results *res, u
     size_t n = 0;
     for (size_t i = 0; i < wr->n_runs; i++) {
         const struct run_record *rec = &wr->runs[i];
-        if (rec->backend != b || rec->warmup)
+        if (rec->backend != b || rec->role != RUN_MEASURED)
             continue;
         if (rec->status == RUN_OK && n < STATS_MAX_SAMPLES) {
             ops_s[n] = rec->ops_s;
@@ -84,6 +117,7 @@ static void summarize_backend(struct workload_result *wr, struct results *res, u
     for (int m = 0; m < METRIC_COUNT; m++)
         s->metric[m] = metric_median(wr, b, (enum metric_id)m);
     summarize_levels(wr, b, s);
+    summarize_costs(wr, b, s);
     warnings_check_series(wr, res, backend_get(b)->name, tput, n, s);
 }
 

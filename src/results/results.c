@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 const char *const run_status_names[] = {RUN_STATUS_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const run_role_names[] = {RUN_ROLE_LIST(WORKLOAD_ENUM_NAME) NULL};
 
 void results_init(struct results *r, size_t n_workloads)
 {
@@ -100,6 +101,8 @@ void workload_result_reset(struct workload_result *wr, unsigned index, const str
     for (size_t b = 0; b < RESULTS_MAX_BACKENDS; b++) {
         hist_init(wr->latency[b]);
         hist_init(wr->flush[b]);
+        profile_free(wr->profiles[b]);
+        wr->profiles[b] = NULL;
     }
 }
 
@@ -112,6 +115,7 @@ void workload_result_free(struct workload_result *wr)
     for (size_t b = 0; b < RESULTS_MAX_BACKENDS; b++) {
         results_hist_free(wr->latency[b]);
         results_hist_free(wr->flush[b]);
+        profile_free(wr->profiles[b]);
     }
     memset(wr, 0, sizeof(*wr));
 }

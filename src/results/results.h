@@ -14,6 +14,7 @@
 #include "kcounters.h"
 #include "metrics.h"
 #include "perf.h"
+#include "profile.h"
 #include "stats.h"
 #include "workload.h"
 
@@ -25,16 +26,26 @@
 enum run_status { RUN_STATUS_LIST(WORKLOAD_ENUM_VALUE) };
 extern const char *const run_status_names[];
 
+/* Why a run was made: measured (the aggregates), a warm-up, or one of the extra runs
+ * beside the measured ones that keep the instrument from moving the measured figures:
+ * with latency off (what timing every operation costs, with latency: all), or profiled
+ * (profile: true). Only measured runs count in the throughput, latency and metrics. */
+#define RUN_ROLE_LIST(X)                                                                           \
+    X(RUN_MEASURED, "measured")                                                                    \
+    X(RUN_WARMUP, "warmup") X(RUN_LATENCY_OFF, "latency_off") X(RUN_PROFILED, "profiled")
+enum run_role { RUN_ROLE_LIST(WORKLOAD_ENUM_VALUE) };
+extern const char *const run_role_names[];
+
 #define RESULTS_TEXT_MAX         256 /* the error and note of a run; BACKEND_NOTE_MAX fits */
 #define RESULTS_BACKEND_COUNTERS 4   /* BACKEND_COUNTERS_MAX */
 
 /* One point of a phase's time series (cumulative since the gate opened, so that any two
  * points give the rates between them). */
 struct timeline_point {
-    uint64_t t_ns;            /* since the gate opened */
-    uint64_t ops;             /* operations the workers completed (whole batches) */
-    uint64_t minflt, majflt;  /* page faults of the process */
-    uint64_t dev_read_bytes;  /* of the block device (system-wide) */
+    uint64_t t_ns;           /* since the gate opened */
+    uint64_t ops;            /* operations the workers completed (whole batches) */
+    uint64_t minflt, majflt; /* page faults of the process */
+    uint64_t dev_read_bytes; /* of the block device (system-wide) */
     uint64_t dev_write_bytes;
     uint64_t tlb_shootdowns; /* all CPUs */
     double resident_pct;     /* of the file in the page cache; NAN when unknown */
@@ -51,11 +62,11 @@ struct timeline_level {
 #define RESULTS_MAX_LEVELS 4
 
 struct run_record {
-    unsigned workload; /* index into the workloads */
-    unsigned backend;  /* index into the backend registry */
-    unsigned round;    /* 0-based; warm-up rounds come first */
-    unsigned sequence; /* execution order within the workload */
-    bool warmup;       /* discarded from the aggregates */
+    unsigned workload;  /* index into the workloads */
+    unsigned backend;   /* index into the backend registry */
+    unsigned round;     /* 0-based; warm-up rounds come first */
+    unsigned sequence;  /* execution order within the workload */
+    enum run_role role; /* only measured runs count in the aggregates */
     enum run_status status;
     char error[RESULTS_TEXT_MAX];
     char note[RESULTS_TEXT_MAX];
@@ -108,8 +119,8 @@ struct run_record {
     uint64_t perf[PERF_COUNT]; /* summed over threads */
     bool perf_have[PERF_COUNT];
 
-    size_t timeline_first;  /* its points in workload_result.points */
-    size_t timeline_points; /* 0 without a time series */
+    size_t timeline_first;                            /* its points in workload_result.points */
+    size_t timeline_points;                           /* 0 without a time series */
     struct timeline_level levels[RESULTS_MAX_LEVELS]; /* of its throughput series */
     unsigned n_levels;                                /* 1: steady; 0: no series */
 
@@ -130,7 +141,6 @@ struct run_check {
     unsigned n_checkpoints;
 };
 
-
 /* Aggregate of the measured runs of one workload x backend. */
 struct results_summary {
     unsigned backend;
@@ -146,9 +156,13 @@ struct results_summary {
     const struct hist *flush_hist;
     /* Levels within the phase, of the measured run with the median throughput. */
     struct timeline_level levels[RESULTS_MAX_LEVELS];
-    unsigned n_levels;         /* 0: no time series */
-    char level_change[256];    /* what changed with the first change of level, measured */
-    size_t runs_with_levels;   /* measured runs whose throughput changed level */
+    unsigned n_levels;       /* 0: no time series */
+    char level_change[256];  /* what changed with the first change of level, measured */
+    size_t runs_with_levels; /* measured runs whose throughput changed level */
+    /* What the instrument cost this backend, from the extra runs (NAN without them):
+     * latency: all against latency off, and the profiled round against the measured ones. */
+    double latency_cost_pct, latency_cost_ci_low_pct, latency_cost_ci_high_pct;
+    double profile_cost_pct;
 };
 
 /* One backend compared with another (the baseline) over a workload's measured runs. */
@@ -197,7 +211,8 @@ struct workload_result {
     struct results_checksum checksum;
     struct hist *latency[RESULTS_MAX_BACKENDS]; /* merged over measured runs, by backend */
     struct hist *flush[RESULTS_MAX_BACKENDS];
-    struct results_warning *warnings; /* about this workload */
+    struct profile *profiles[RESULTS_MAX_BACKENDS]; /* of the profiled round, by backend */
+    struct results_warning *warnings;               /* about this workload */
     size_t n_warnings;
     bool interrupted;
 };

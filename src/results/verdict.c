@@ -32,7 +32,7 @@ static size_t samples(const struct workload_result *wr, unsigned b, double *x)
     size_t n = 0;
     for (size_t i = 0; i < wr->n_runs && n < STATS_MAX_SAMPLES; i++) {
         const struct run_record *rec = &wr->runs[i];
-        if (rec->backend == b && !rec->warmup && rec->status == RUN_OK)
+        if (rec->backend == b && rec->role == RUN_MEASURED && rec->status == RUN_OK)
             x[n++] = rec->tput_mib_s;
     }
     return n;

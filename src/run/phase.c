@@ -62,6 +62,7 @@ struct worker {
     uintptr_t bus_address; /* with a SIGBUS */
     bool interrupted;
     bool started; /* its thread exists */
+    pid_t tid;    /* its thread id, once it waits at the gate */
     pthread_t thread;
 } __attribute__((aligned(64)));
 
@@ -192,6 +193,28 @@ static __attribute__((noinline)) void worker_loop(struct worker *wk)
     wk->error = ret;
 }
 
+/* A profile of the workers, attached while they wait at the gate and enabled with it. NULL
+ * (with a note in rec) when one cannot be taken. */
+static struct profile *start_profile(const struct phase_input *in, struct worker *workers,
+                                     unsigned n, struct run_record *rec)
+{
+    struct profile *p = profile_create(in->profile);
+    for (unsigned t = 0; p && t < n; t++) {
+        if (profile_attach(p, workers[t].tid) < 0) {
+            profile_free(p);
+            p = NULL;
+        }
+    }
+    if (!p) {
+        snprintf(rec->note, sizeof(rec->note),
+                 "no profile: its events could not be opened "
+                 "(see above)");
+        return NULL;
+    }
+    profile_enable(p);
+    return p;
+}
+
 /* What the time series reads of the workers: their progress. */
 struct phase_progress {
     struct worker *workers;
@@ -227,6 +250,7 @@ static void *worker_main(void *arg)
     perf_open(&wk->perf, ph->in->perf);
     getrusage(RUSAGE_THREAD, &wk->ru_start);
     taskstat_read(0, 0, &wk->task_start);
+    wk->tid = gettid();
 
     pthread_mutex_lock(&ph->lock);
     ph->ready++;
@@ -338,7 +362,7 @@ static int worker_setup(struct worker *wk, struct phase_shared *ph, unsigned t, 
     }
     wk->io.block_size_bytes = w->block_size_bytes;
     wk->io.access = w->access;
-    wk->io.latency = w->latency;
+    wk->io.latency = ph->in->latency;
     wk->io.latency_sample_every = w->latency_sample_every;
     wk->io.sample_countdown = w->latency_sample_every;
     wk->io.dirty_lo_bytes = UINT64_MAX;
@@ -522,6 +546,8 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
     while (ret == 0 && ph.ready < started)
         pthread_cond_wait(&ph.cond, &ph.lock);
     pthread_mutex_unlock(&ph.lock);
+    if (ret == 0 && in->profile)
+        out->profile = start_profile(in, workers, n, rec);
     kcounters_read(in->kc_source, &before);
     pthread_mutex_lock(&ph.lock);
     ph.gate = ret == 0 ? GATE_GO : GATE_ABORT;
@@ -549,6 +575,12 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
                 pthread_join(workers[t].thread, NULL);
     }
     kcounters_read(in->kc_source, &after);
+    if (out->profile && profile_finish(out->profile) < 0) {
+        profile_free(out->profile);
+        out->profile = NULL;
+        snprintf(rec->note + strlen(rec->note), sizeof(rec->note) - strlen(rec->note),
+                 "%sthe profile could not be read (see above)", rec->note[0] ? "; " : "");
+    }
 
     if (ret < 0) {
         snprintf(rec->error, sizeof(rec->error), "could not start %u workers: %s", n,

@@ -15,6 +15,7 @@
 #include "hist.h"
 #include "kcounters.h"
 #include "perf.h"
+#include "profile.h"
 #include "results.h"
 #include "workload.h"
 
@@ -30,15 +31,19 @@ struct phase_input {
     const char *label; /* its name in messages (never opened) */
     const struct perf_probe *perf;
     const struct kcounters_source *kc_source;
-    uint64_t timeline_interval_ns;    /* sample the phase this often; 0 = no time series */
-    struct workload_result *timeline; /* where the points go */
+    enum latency_mode latency;             /* the phase's (an extra run may turn it off) */
+    const struct profile_options *profile; /* profile the workers' stacks; NULL = no */
+    uint64_t timeline_interval_ns;         /* sample the phase this often; 0 = no time series */
+    struct workload_result *timeline;      /* where the points go */
 };
 
 struct phase_output {
     struct run_record *rec; /* filled in: work, timing, counters, status */
     struct hist *latency;   /* merged over workers (caller allocates) */
     struct hist *flush;
-    struct run_check check; /* the checksums the verification compares */
+    struct run_check check;  /* the checksums the verification compares */
+    struct profile *profile; /* with in->profile: the finished profile (caller frees), or
+                                NULL when it could not be taken (rec->note says why) */
 };
 
 /* Runs the phase. Returns 0 when it ran (rec->status tells how it ended), or -errno

@@ -23,7 +23,7 @@ static void format_time(double seconds, char *buf, size_t len)
 }
 
 void progress_show(struct progress *p, size_t i, size_t n, const char *workload,
-                   const char *backend, unsigned round, unsigned rounds, bool warmup)
+                   const char *backend, unsigned round, unsigned rounds, const char *role)
 {
     if (!p->enabled)
         return;
@@ -36,7 +36,7 @@ void progress_show(struct progress *p, size_t i, size_t n, const char *workload,
         format_time(left, left_text + 1, sizeof(left_text) - 1);
     }
     fprintf(stderr, "\r\033[K[%zu/%zu] %.40s  %-5s %s %u/%u  elapsed %s  left %s", i + 1, n,
-            workload, backend, warmup ? "warm-up" : "rep", round, rounds, elapsed_text, left_text);
+            workload, backend, role, round, rounds, elapsed_text, left_text);
     fflush(stderr);
     p->line_open = true;
 }

@@ -19,7 +19,7 @@ void progress_init(struct progress *p, bool enabled, size_t phases_total);
 
 /* Shows that phase (workload i of n, backend, round r of rounds) is starting. */
 void progress_show(struct progress *p, size_t i, size_t n, const char *workload,
-                   const char *backend, unsigned round, unsigned rounds, bool warmup);
+                   const char *backend, unsigned round, unsigned rounds, const char *role);
 
 void progress_phase_done(struct progress *p);
 

@@ -38,6 +38,49 @@ struct runner {
     struct workload_result wr; /* the workload being run */
 };
 
+/* Rounds of a workload, in order: warm-ups, the measured ones, then the extra runs beside
+ * them (results.h, enum run_role): with latency: all, LATENCY_OFF_ROUNDS with latency off,
+ * to measure what timing every operation costs; with profile, one profiled round. */
+#define LATENCY_OFF_ROUNDS 3
+
+static unsigned latency_off_rounds(const struct workload *w)
+{
+    if (w->latency != LATENCY_ALL)
+        return 0;
+    return w->repetitions < LATENCY_OFF_ROUNDS ? w->repetitions : LATENCY_OFF_ROUNDS;
+}
+
+static unsigned rounds_of(const struct workload *w)
+{
+    return w->warmup + w->repetitions + latency_off_rounds(w) + (w->profile ? 1 : 0);
+}
+
+/* The role of round, and its number among the rounds of that role (from 1) and their count,
+ * for the progress line. */
+static enum run_role role_of(const struct workload *w, unsigned round, unsigned *nth, unsigned *of)
+{
+    unsigned first = 0;
+    const struct {
+        enum run_role role;
+        unsigned count;
+    } parts[] = {
+        {RUN_WARMUP, w->warmup},
+        {RUN_MEASURED, w->repetitions},
+        {RUN_LATENCY_OFF, latency_off_rounds(w)},
+        {RUN_PROFILED, w->profile ? 1u : 0u},
+    };
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (round < first + parts[i].count) {
+            *nth = round - first + 1;
+            *of = parts[i].count;
+            return parts[i].role;
+        }
+        first += parts[i].count;
+    }
+    *nth = *of = 1;
+    return RUN_MEASURED;
+}
+
 static unsigned backend_list(uint32_t mask, unsigned *list)
 {
     unsigned n = 0;
@@ -52,8 +95,7 @@ size_t runner_phase_count(const struct workload *workloads, size_t n)
     size_t phases = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned list[MAX_BACKENDS];
-        phases += (size_t)backend_list(workloads[i].backend_mask, list) *
-                  (workloads[i].warmup + workloads[i].repetitions);
+        phases += (size_t)backend_list(workloads[i].backend_mask, list) * rounds_of(&workloads[i]);
     }
     return phases;
 }
@@ -67,13 +109,20 @@ uint64_t runner_estimate_ns(const struct workload *workloads, size_t n)
         if (w->ops && !w->min_time_ns)
             phase = 1000000000ULL; /* unknown until run: guess a second */
         unsigned list[MAX_BACKENDS];
-        total += phase * backend_list(w->backend_mask, list) * (w->warmup + w->repetitions);
+        total += phase * backend_list(w->backend_mask, list) * rounds_of(w);
     }
     return total;
 }
 
 int runner_preflight(const struct workload *workloads, size_t n, char *err, size_t err_len)
 {
+    for (size_t i = 0; i < n; i++) {
+        char why[400];
+        if (workloads[i].profile && profile_check_support(why, sizeof(why)) < 0) {
+            snprintf(err, err_len, "%s: profile: %s", workloads[i].name, why);
+            return -EPERM;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         char why[400];
         int ret = cache_check_support(&workloads[i], why, sizeof(why));
@@ -103,6 +152,8 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
                     int fd, const struct kcounters_source *src, struct run_record *rec,
                     struct phase_output *out)
 {
+    const struct profile_options profile = {.frequency_hz = w->profile_frequency_hz,
+                                            .offcpu = true};
     const struct backend_ops *backend = backend_get(b);
     rec->flush_call = backend->flush_call(w->sync);
     rec->resident_before_pct = rec->resident_after_pct = NAN;
@@ -164,6 +215,8 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
         .label = label,
         .perf = r->env->perf,
         .kc_source = src,
+        .latency = rec->role == RUN_LATENCY_OFF ? LATENCY_OFF : w->latency,
+        .profile = rec->role == RUN_PROFILED ? &profile : NULL,
         .timeline_interval_ns = w->timeline_interval_ns,
         .timeline = &r->wr,
     };
@@ -197,7 +250,8 @@ static void record_failure(struct runner *r, unsigned b, unsigned round, const s
     rec.workload = r->wr.workload;
     rec.backend = b;
     rec.round = round;
-    rec.warmup = round < w->warmup;
+    unsigned nth, of;
+    rec.role = role_of(w, round, &nth, &of);
     rec.status = status;
     rec.flush_call = backend_get(b)->flush_call(w->sync);
     rec.resident_before_pct = rec.resident_after_pct = NAN;
@@ -212,7 +266,7 @@ static int run_rounds(struct runner *r, unsigned wi)
     const struct workload *w = &r->workloads[wi];
     unsigned list[MAX_BACKENDS];
     unsigned nb = backend_list(w->backend_mask, list);
-    unsigned rounds = w->warmup + w->repetitions;
+    unsigned rounds = rounds_of(w);
 
     /* An existing file (key file) is only read: opened here, never created or removed.
      * A data file's descriptor is the set's, held for the run: never reopened by path. */
@@ -249,18 +303,17 @@ static int run_rounds(struct runner *r, unsigned wi)
         memcpy(perm, list, nb * sizeof(*perm));
         shuffle(perm, nb, &order);
         for (unsigned i = 0; i < nb && !interrupted && !discarded; i++) {
-            unsigned b = perm[i];
-            bool warmup = round < w->warmup;
-            progress_show(&r->progress, wi, r->n_workloads, w->name, backend_get(b)->name,
-                          warmup ? round + 1 : round - w->warmup + 1,
-                          warmup ? w->warmup : w->repetitions, warmup);
+            unsigned b = perm[i], nth, of;
+            enum run_role role = role_of(w, round, &nth, &of);
+            progress_show(&r->progress, wi, r->n_workloads, w->name, backend_get(b)->name, nth, of,
+                          run_role_names[role]);
             struct run_record rec;
             memset(&rec, 0, sizeof(rec));
             rec.workload = wi;
             rec.backend = b;
             rec.round = round;
             rec.sequence = sequence++;
-            rec.warmup = warmup;
+            rec.role = role;
             struct phase_output out = {
                 .rec = &rec, .latency = r->phase_latency, .flush = r->phase_flush};
             run_one(r, w, b, label, fd, &src, &rec, &out);
@@ -275,9 +328,13 @@ static int run_rounds(struct runner *r, unsigned wi)
                 progress_clear(&r->progress);
                 log_error("%s/%s: %s", w->name, backend_get(b)->name, rec.error);
             }
-            if (rec.status == RUN_OK && !warmup) {
+            if (rec.status == RUN_OK && role == RUN_MEASURED) {
                 hist_merge(r->wr.latency[b], out.latency);
                 hist_merge(r->wr.flush[b], out.flush);
+            }
+            if (out.profile) {
+                profile_free(r->wr.profiles[b]); /* one profiled round: only if retried */
+                r->wr.profiles[b] = out.profile;
             }
             if (workload_result_add_run(&r->wr, &rec, &out.check) < 0)
                 log_error("out of memory storing a run");
