@@ -60,7 +60,7 @@ def test_end_to_end(tmp):
     cfg = write_config(os.path.join(tmp, "c.json"), tiny(
         [{"name": "randread", "pattern": "random"},
          {"name": "seqwrite", "pattern": "sequential", "op": "write", "sync": "fsync",
-          "sync_every": 100}], dir=data))
+          "sync_every": 100}], dir=data, latency="all"))
     out = os.path.join(tmp, "out")
     stdout, stderr = run([cfg, "--output", out], cwd=tmp)
     for text in ("randread: random read", "seqwrite: sequential write", "verdict:",
@@ -69,7 +69,10 @@ def test_end_to_end(tmp):
     check("flush fsync" in stdout, "console lacks the flush line")
     results, runs, summary = load_results(out)
     check(results["complete"] and not results["interrupted"], "run not complete")
-    check(len(runs) == 2 * 2 * 2, f"{len(runs)} runs, expected 8")
+    # latency: all adds min(repetitions, 3) rounds with latency off to measure its cost.
+    check(sum(r["role"] == "latency_off" for r in runs) == 2 * 2 * 2, "latency_off runs")
+    runs = [r for r in runs if r["role"] == "measured"]
+    check(len(runs) == 2 * 2 * 2, f"{len(runs)} measured runs, expected 8")
     check(all(r["status"] == "ok" for r in runs), "a run failed")
     for r in runs:
         check(float(r["tput_mib_s"]) > 0, "zero throughput")
@@ -77,6 +80,8 @@ def test_end_to_end(tmp):
         check(int(r["bytes"]) == 2000 * 4096, "bytes")
         check(float(r["latency_p50_ns"]) > 0, "no latency")
     check(len(summary) == 4, "summary rows")
+    check(all(row["latency_cost_pct"] != "" for row in summary), "latency: all cost not stated")
+    check("latency: all cost" in stdout, "the console does not state what latency: all cost")
     # Aggregates and the verdict, in all three places.
     for row in summary:
         check(int(row["repetitions_ok"]) == 2 and float(row["tput_median_mib_s"]) > 0,

@@ -33,6 +33,7 @@ struct worker_io {
     /* Updated by run_batch. */
     uint64_t checksum;         /* fold of the data read; see loop.h */
     uint64_t sample_countdown; /* operations until the next timed one */
+    uint64_t sample_rng;       /* xorshift64 state of the sample gaps (never 0) */
     uint64_t dirty_lo_bytes;   /* written range since the last flush... */
     uint64_t dirty_hi_bytes;   /* ...[lo, hi); lo >= hi when nothing is dirty */
     uint64_t remaps;           /* window remaps (mmap with window) */

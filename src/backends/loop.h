@@ -65,6 +65,18 @@ LOOP_INLINE uint64_t loop_fold(const unsigned char *block, uint64_t len, enum ac
     return a + b + c + d;
 }
 
+/* The operations until the next timed one with latency "sample": uniform in
+ * [every/2, every/2 + every), one in every on average, so that a period in the workload
+ * (a flush every 64 operations) cannot line up with the samples. Cold path. */
+static inline uint64_t loop_sample_gap(uint64_t *rng, uint64_t every)
+{
+    *rng ^= *rng << 13; /* xorshift64 */
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    uint64_t gap = every / 2 + *rng % every;
+    return gap ? gap : 1;
+}
+
 LOOP_INLINE int loop_run(void *state, struct worker_io *io, const uint64_t *ops, size_t n,
                          const enum latency_mode latency, loop_read_fn read_op,
                          loop_write_fn write_op)
@@ -90,7 +102,7 @@ LOOP_INLINE int loop_run(void *state, struct worker_io *io, const uint64_t *ops,
         uint64_t t_start = 0;
         bool timed = false;
         if (latency == LATENCY_SAMPLE && --countdown == 0) {
-            countdown = sample_every;
+            countdown = loop_sample_gap(&io->sample_rng, sample_every);
             timed = true;
             t_start = timer_now();
         }

@@ -69,13 +69,20 @@ double hist_mean(const struct hist *h)
     return h->count ? (double)h->sum_ns / (double)h->count : NAN;
 }
 
+/* Percentile pct, when enough values lie above it to place it (HIST_TAIL_MIN). */
+static double supported_percentile(const struct hist *h, double pct)
+{
+    return (double)h->count * (100 - pct) / 100 >= HIST_TAIL_MIN - 1e-9 ? hist_percentile(h, pct)
+                                                                        : NAN;
+}
+
 void hist_summarize(const struct hist *h, struct hist_summary *s)
 {
     s->count = h->count;
     s->mean_ns = hist_mean(h);
-    s->p50_ns = hist_percentile(h, 50);
-    s->p90_ns = hist_percentile(h, 90);
-    s->p99_ns = hist_percentile(h, 99);
-    s->p999_ns = hist_percentile(h, 99.9);
+    s->p50_ns = supported_percentile(h, 50);
+    s->p90_ns = supported_percentile(h, 90);
+    s->p99_ns = supported_percentile(h, 99);
+    s->p999_ns = supported_percentile(h, 99.9);
     s->max_ns = h->count ? (double)h->max_ns : NAN;
 }

@@ -45,6 +45,11 @@ static inline void hist_add(struct hist *h, uint64_t ns)
     h->buckets[hist_index(ns)]++;
 }
 
+/* A summary's percentile p is given only when at least HIST_TAIL_MIN values lie above it
+ * (count x (1 - p) >= 10: p50 from 20 values, p99 from 1000, p99.9 from 10000); below
+ * that it would be one of the few largest values, not a percentile, and is NAN. */
+#define HIST_TAIL_MIN 10
+
 /* What reports need of a histogram. */
 struct hist_summary {
     uint64_t count;

@@ -317,8 +317,10 @@ const struct report_column report_run_columns[] = {
     R_PERF("instructions", PERF_INSTRUCTIONS, "instructions retired"),
     R_PERF("dtlb_load_misses", PERF_DTLB_LOAD_MISSES, "data TLB load misses"),
     R_PERF("perf_page_faults", PERF_PAGE_FAULTS, "page faults counted by perf"),
-    METRIC_LIST(R_METRIC)
-        R_DBL("thread_tput_min_mib_s", thread_tput_min_mib_s, "slowest worker's own throughput"),
+    /* clang-format off */
+    METRIC_LIST(R_METRIC) /* every derived metric */
+    /* clang-format on */
+    R_DBL("thread_tput_min_mib_s", thread_tput_min_mib_s, "slowest worker's own throughput"),
     R_DBL("thread_tput_max_mib_s", thread_tput_max_mib_s, "fastest worker's"),
     R_DBL("thread_ops_cv", thread_ops_cv,
           "coefficient of variation of operations per worker (fairness; 0 = even)"),
@@ -426,8 +428,18 @@ const struct report_column report_summary_columns[] = {
     S_DBL("flush_p50_ns", flush.p50_ns, "median flush latency"),
     S_DBL("flush_p99_ns", flush.p99_ns, "99th percentile flush latency"),
     S_DBL("flush_max_ns", flush.max_ns, "longest flush"),
-    METRIC_LIST(S_METRIC) S_SIZE("cache_state_missed", cache_state_missed,
-                                 "repetitions whose asked cache state was not reached"),
+    /* clang-format off */
+    METRIC_LIST(S_METRIC) /* every derived metric, as a median */
+    /* clang-format on */
+    S_SIZE("cache_state_missed", cache_state_missed,
+           "repetitions whose asked cache state was not reached"),
+    S_DBL("latency_cost_pct", latency_cost_pct,
+          "with `latency: all`: the throughput it cost, 1 - median(measured) / median(the extra "
+          "runs with latency off), in percent (empty otherwise)"),
+    S_DBL("latency_cost_ci_low_pct", latency_cost_ci_low_pct, "95% bootstrap interval, low end"),
+    S_DBL("latency_cost_ci_high_pct", latency_cost_ci_high_pct, "high end"),
+    S_DBL("profile_cost_pct", profile_cost_pct,
+          "with `profile`: 1 - throughput of the profiled round / median measured, in percent"),
     {"ratio_to_baseline", sum_ratio, 0, 0,
      "median throughput of this backend / median throughput of the workload's `baseline` "
      "(1 on the baseline's row)"},

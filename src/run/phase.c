@@ -1,6 +1,7 @@
 #include "phase.h"
 
 #include "log.h"
+#include "loop.h"
 #include "offsets.h"
 #include "params.h"
 #include "pattern.h"
@@ -364,7 +365,8 @@ static int worker_setup(struct worker *wk, struct phase_shared *ph, unsigned t, 
     wk->io.access = w->access;
     wk->io.latency = ph->in->latency;
     wk->io.latency_sample_every = w->latency_sample_every;
-    wk->io.sample_countdown = w->latency_sample_every;
+    wk->io.sample_rng = prng_mix64(w->seed + t) | 1; /* seeded per thread, never 0 */
+    wk->io.sample_countdown = loop_sample_gap(&wk->io.sample_rng, w->latency_sample_every);
     wk->io.dirty_lo_bytes = UINT64_MAX;
     wk->io.dirty_hi_bytes = 0;
     return 0;
