@@ -204,6 +204,47 @@ def test_checksums(tmp):
                    results["comparisons"][0]["checksum"]), results["comparisons"][0]["checksum"])
 
 
+def children_of(pid):
+    """The live child processes of pid."""
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    kids.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+def test_processes(tmp):
+    """workers: processes does the same work as threads (the same checksums, every one of
+    them equal across backends and repetitions, also with writes and flushes), each worker
+    a process of its own, and no process is left behind."""
+    cases = [{"name": "r", "pattern": "random", "threads": 3, "workers": ["threads", "processes"]},
+             {"name": "s", "pattern": "sequential", "threads": 2, "access": "checksum",
+              "workers": ["threads", "processes"]},
+             {"name": "w", "pattern": "random", "op": "write", "sync": "ms_sync",
+              "sync_every": 50, "threads": 2, "workers": "processes"}]
+    cfg = write_config(os.path.join(tmp, "c.json"), tiny(cases, file_size="2MiB", ops=3000,
+                                                         seed=5, dir=tmp))
+    out = os.path.join(tmp, "out")
+    stdout, _ = run([cfg, "--output", out], cwd=tmp)
+    check("3 worker processes" in stdout, "the console does not say worker processes")
+    results, runs, _ = load_results(out)
+    check(all(r["status"] == "ok" for r in runs), [r["error"] for r in runs if r["error"]])
+    for base in ("r", "s"):
+        sums = {r["checksum"] for r in runs if r["base_name"] == base}
+        check(len(sums) == 1, f"{base}: checksums differ between threads and processes: {sums}")
+    by_mode = {r["workload"]: float(r["faults_per_op"]) for r in runs
+               if r["base_name"] == "r" and r["backend"] == "mmap"}
+    check(by_mode["r/workers=processes"] >= by_mode["r/workers=threads"],
+          f"processes fault their own page tables: {by_mode}")
+    check(children_of(os.getpid()) == [], "processes left behind")
+
+
 def kept_data_file(data_dir, size):
     files = glob.glob(os.path.join(data_dir, "mmbench-*", f"data-{size}.bin"))
     check(len(files) == 1, f"expected one kept data file, found {files}")

@@ -260,13 +260,14 @@ def mount_or_skip(tmp, *args, **kwargs):
 
 # ---- subtests ----
 
-def interrupt_in_phase(tmp, sig):
-    """One sig while the first phase runs: saved, marked interrupted, cleaned up, 130."""
+def interrupt_in_phase(tmp, sig, workers="threads"):
+    """One sig while the first phase runs: saved, marked interrupted, cleaned up, 130 (with
+    worker processes too: the signal goes to mmbench alone, and its workers stop with it)."""
     data = os.path.join(tmp, "data")
     os.mkdir(data)
     out = os.path.join(tmp, "out")
     cfg = write_config(os.path.join(tmp, "c.json"), config(
-        data, [{"name": "first", "pattern": "random", "threads": 2},
+        data, [{"name": "first", "pattern": "random", "threads": 2, "workers": workers},
                {"name": "second", "pattern": "sequential"}],
         duration="3s", repetitions=2))
     proc = Background([cfg, "--output", out], cwd=tmp)
@@ -301,6 +302,10 @@ def interrupt_in_phase(tmp, sig):
 
 def test_sigint(tmp):
     interrupt_in_phase(tmp, signal.SIGINT)
+
+
+def test_sigint_processes(tmp):
+    interrupt_in_phase(tmp, signal.SIGINT, workers="processes")
 
 
 def test_sigterm(tmp):

@@ -24,6 +24,7 @@ const char *const fadvise_names[] = {FADVISE_LIST(WORKLOAD_ENUM_NAME) NULL};
 const char *const share_names[] = {SHARE_LIST(WORKLOAD_ENUM_NAME) NULL};
 const char *const distribution_names[] = {DISTRIBUTION_LIST(WORKLOAD_ENUM_NAME) NULL};
 const char *const latency_names[] = {LATENCY_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const workers_names[] = {WORKERS_LIST(WORKLOAD_ENUM_NAME) NULL};
 
 #define GROUP_PATTERN "Access pattern"
 #define GROUP_LENGTH  "Length and repetitions"
@@ -117,6 +118,16 @@ static const struct param_def core_table[] = {
      .default_text = "1",
      .group = GROUP_PATTERN,
      .doc = "worker threads, started together behind one gate; each has its own offset stream"},
+    {.name = "workers",
+     .column = "workers",
+     .type = PARAM_ENUM,
+     .offset = F(workers),
+     .enum_names = workers_names,
+     .default_text = "threads",
+     .group = GROUP_PATTERN,
+     .doc = "`threads` of one process, or `processes`: each worker a process of its own that "
+            "opens and maps the file itself (after fork, never a mapping inherited from "
+            "mmbench), behind the same gate and deadline; each faults its own page tables"},
     {.name = "share",
      .column = "share",
      .type = PARAM_ENUM,

@@ -38,6 +38,7 @@
 #define DISTRIBUTION_LIST(X)                                                                       \
     X(DIST_UNIFORM, "uniform") X(DIST_ZIPF, "zipf") X(DIST_HOTSET, "hotset")
 #define LATENCY_LIST(X) X(LATENCY_ALL, "all") X(LATENCY_SAMPLE, "sample") X(LATENCY_OFF, "off")
+#define WORKERS_LIST(X) X(WORKERS_THREADS, "threads") X(WORKERS_PROCESSES, "processes")
 
 enum pattern { PATTERN_LIST(WORKLOAD_ENUM_VALUE) };
 enum op_mix { OP_LIST(WORKLOAD_ENUM_VALUE) };
@@ -50,6 +51,7 @@ enum fadvise_hint { FADVISE_LIST(WORKLOAD_ENUM_VALUE) };
 enum share { SHARE_LIST(WORKLOAD_ENUM_VALUE) };
 enum distribution { DISTRIBUTION_LIST(WORKLOAD_ENUM_VALUE) };
 enum latency_mode { LATENCY_LIST(WORKLOAD_ENUM_VALUE) };
+enum workers_kind { WORKERS_LIST(WORKLOAD_ENUM_VALUE) };
 
 /* The config names of the enums' values, indexed by value (params.c). */
 extern const char *const pattern_names[];
@@ -63,6 +65,7 @@ extern const char *const fadvise_names[];
 extern const char *const share_names[];
 extern const char *const distribution_names[];
 extern const char *const latency_names[];
+extern const char *const workers_names[];
 
 #define WORKLOAD_NAME_MAX 256
 
@@ -109,7 +112,8 @@ struct workload {
     enum fadvise_hint fadvise; /* posix_fadvise() of descriptor backends */
     bool direct;               /* O_DIRECT for descriptor backends */
 
-    uint32_t threads;
+    uint32_t threads;          /* workers */
+    enum workers_kind workers; /* threads of mmbench, or processes of their own */
     enum share share;
     enum distribution distribution;
     double zipf_theta;

@@ -1,5 +1,6 @@
 #include "taskstat.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,4 +80,20 @@ void taskstat_delta(const struct taskstat *before, const struct taskstat *after,
     delta->oncpu_ns = minus(after->oncpu_ns, before->oncpu_ns);
     delta->runqueue_ns = minus(after->runqueue_ns, before->runqueue_ns);
     delta->have_sched = before->have_sched && after->have_sched;
+}
+
+int taskstat_faults(pid_t pid, uint64_t *minflt, uint64_t *majflt)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (read_small(path, buf, sizeof(buf)) <= 0)
+        return -ENOENT;
+    /* Fields after the command, which may hold spaces and parentheses: from the last ')'. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long mn, cmn, mj;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %llu %llu %llu", &mn, &cmn, &mj) != 3)
+        return -EINVAL;
+    *minflt = mn;
+    *majflt = mj;
+    return 0;
 }

@@ -27,6 +27,9 @@ struct taskstat {
  * kernel does not provide are left 0 with have_* false. */
 void taskstat_read(pid_t pid, pid_t tid, struct taskstat *t);
 
+/* The page faults of process pid so far (/proc/PID/stat). Returns 0 or -errno. */
+int taskstat_faults(pid_t pid, uint64_t *minflt, uint64_t *majflt);
+
 /* after - before, field by field; have_* only when both had them. */
 void taskstat_delta(const struct taskstat *before, const struct taskstat *after,
                     struct taskstat *delta);

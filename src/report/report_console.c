@@ -40,9 +40,12 @@ static void workload_line(FILE *out, const struct workload *w)
         snprintf(dur, sizeof(dur), "%llu ops", (unsigned long long)w->ops);
     else
         units_format_duration(w->duration_ns, dur, sizeof(dur));
-    fprintf(out, "\n%s: %s %s, %s blocks over %s, cache %s, %u x %s (+%u warm-up), %u thread%s\n",
+    const char *workers = w->workers == WORKERS_PROCESSES
+                              ? (w->threads == 1 ? "worker process" : "worker processes")
+                              : (w->threads == 1 ? "thread" : "threads");
+    fprintf(out, "\n%s: %s %s, %s blocks over %s, cache %s, %u x %s (+%u warm-up), %u %s\n",
             w->name, pattern_names[w->pattern], op_names[w->op], block, file, cache_names[w->cache],
-            w->repetitions, dur, w->warmup, w->threads, w->threads == 1 ? "" : "s");
+            w->repetitions, dur, w->warmup, w->threads, workers);
 }
 
 /* "device wrote 3.46x the bytes written; the workers dirtied 3.46x (whole folios)" */

@@ -11,14 +11,20 @@
 #include "timer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define WORKER_STACK_BYTES (512u << 10)
 
@@ -26,32 +32,37 @@ _Static_assert(BACKEND_COUNTERS_MAX == RESULTS_BACKEND_COUNTERS, "a record slot 
 
 enum gate_state { GATE_WAIT, GATE_GO, GATE_ABORT };
 
-/* What all workers of the phase share; read-only while they run. */
+/* What all workers of the phase share; read-only while they run. It lives, with the
+ * workers, in memory shared with worker processes (MAP_SHARED), and its lock and condition
+ * work across processes. */
 struct phase_shared {
-    const struct phase_input *in;
-    void *state; /* the backend's */
+    const struct phase_input *in; /* the parent's: a worker process reads its copy */
+    void *state;                  /* the backend's, with threads (each process opens its own) */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     enum gate_state gate; /* under lock */
     uint64_t go_tick;     /* when the gate opened: every worker's deadline counts from it */
-    unsigned ready;       /* workers waiting at the gate, under lock */
+    unsigned ready;       /* workers waiting at the gate (or failed to get there), under lock */
 };
 
-/* One worker: everything it writes in its loop lives here, on cache lines of its own. */
+/* One worker: everything it writes in its loop lives here, on cache lines of its own, in
+ * the shared memory, so that a worker process's counters reach the parent. The buffers
+ * it points to are the worker's own, allocated by itself. */
 struct worker {
     struct phase_shared *ph;
+    void *state; /* the backend's: the phase's (threads) or the process's own */
     unsigned index;
     int cpu;             /* -1 = not pinned */
     uint64_t ops_target; /* 0 = until the deadline */
     struct worker_io io;
     struct offsets offsets;
-    uint64_t *ops;           /* PHASE_BATCH_OPS encoded operations */
-    struct hist *flush_hist; /* NULL without sync */
+    uint64_t *ops; /* PHASE_BATCH_OPS encoded operations */
     uint64_t ops_done;
     uint64_t writes;
     uint64_t start_tick, end_tick;
     uint64_t flush_ns, end_flush_ns;
-    uint64_t flush_calls; /* flush system calls made (each flush is one) */
+    uint64_t flush_calls;           /* flush system calls made (each flush is one) */
+    uint64_t setup_ns, teardown_ns; /* a worker process's own backend open and close */
     uint64_t checkpoint[RESULTS_CHECKPOINTS];
     unsigned n_checkpoints;
     struct rusage ru_start, ru_end;
@@ -60,11 +71,14 @@ struct worker {
     uint64_t perf_value[PERF_COUNT];
     bool perf_have[PERF_COUNT];
     int error;             /* 0 or -errno */
+    bool setup_failed;     /* the error came before the gate */
     uintptr_t bus_address; /* with a SIGBUS */
     bool interrupted;
-    bool started; /* its thread exists */
-    pid_t tid;    /* its thread id, once it waits at the gate */
+    bool started; /* its thread or process exists */
+    pid_t tid;    /* its thread id (a process's pid), once it waits at the gate */
     pthread_t thread;
+    struct hist latency_hist; /* ns per operation; zero pages until used */
+    struct hist flush_hist;   /* ns per flush */
 } __attribute__((aligned(64)));
 
 uint64_t phase_thread_ops(const struct workload *w, unsigned t)
@@ -93,10 +107,10 @@ static int worker_flush(struct worker *wk, bool final)
         length = io->dirty_hi_bytes - io->dirty_lo_bytes;
     }
     uint64_t t0 = timer_now();
-    int ret = wk->ph->in->backend->flush(wk->ph->state, io, w->sync, offset, length);
+    int ret = wk->ph->in->backend->flush(wk->state, io, w->sync, offset, length);
     wk->flush_calls++;
     uint64_t ns = timer_to_ns(timer_now() - t0);
-    hist_add(wk->flush_hist, ns);
+    hist_add(&wk->flush_hist, ns);
     wk->flush_ns += ns;
     if (final)
         wk->end_flush_ns = ns;
@@ -124,7 +138,7 @@ static __attribute__((noinline)) void worker_loop(struct worker *wk)
     const struct phase_input *in = wk->ph->in;
     const struct workload *w = in->w;
     const struct backend_ops *backend = in->backend;
-    void *state = wk->ph->state;
+    void *state = wk->state;
     struct worker_io *io = &wk->io;
     const bool ops_mode = w->ops != 0;
     const uint64_t target = wk->ops_target;
@@ -220,6 +234,7 @@ static struct profile *start_profile(const struct phase_input *in, struct worker
 struct phase_progress {
     struct worker *workers;
     unsigned n;
+    bool processes;
 };
 
 static uint64_t ops_so_far(void *arg)
@@ -243,12 +258,70 @@ static void pin_worker(struct worker *wk)
         log_warn("pinning worker %u to CPU %d: %s", wk->index, wk->cpu, strerror(e));
 }
 
-static void *worker_main(void *arg)
+static int worker_setup(struct worker *wk);
+static void worker_teardown(struct worker *wk);
+
+/* A worker process opens the data file itself (its own open file description of the same
+ * inode, never a path) and sets up its own backend state: its own mapping, as an unrelated
+ * process would have. Returns 0 or -errno after logging. */
+static int process_open(struct worker *wk)
 {
-    struct worker *wk = arg;
+    const struct phase_input *in = wk->ph->in;
+    int flags = workload_writes(in->w) ? O_RDWR : O_RDONLY;
+    int fd = backend_reopen(in->fd, in->label, flags);
+    if (fd < 0)
+        return fd;
+    uint64_t t0 = timer_monotonic_ns();
+    char note[BACKEND_NOTE_MAX] = "";
+    int ret = in->backend->open(in->w, fd, in->label, &wk->state, note);
+    wk->setup_ns = timer_monotonic_ns() - t0;
+    close(fd); /* the backend reopens or dups what it keeps */
+    return ret;
+}
+
+static void process_close(struct worker *wk)
+{
+    uint64_t t0 = timer_monotonic_ns();
+    wk->ph->in->backend->close(wk->state);
+    wk->teardown_ns = timer_monotonic_ns() - t0;
+}
+
+/* The timed loop, with a SIGBUS in it ending the worker's phase instead of the process. */
+static __attribute__((noinline)) void run_guarded(struct worker *wk)
+{
+    perf_enable(&wk->perf);
+    wk->start_tick = timer_now();
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1) == 0) {
+        signals_bus_arm(&jb);
+        worker_loop(wk);
+        signals_bus_disarm();
+    } else {
+        wk->end_tick = timer_now();
+        wk->error = -EFAULT;
+        wk->bus_address = signals_bus_address();
+    }
+    perf_disable(&wk->perf);
+}
+
+/* A worker's whole life, in its thread or process: set-up, the gate, the timed loop, the
+ * counters around it, tear-down. */
+static void worker_body(struct worker *wk, bool process)
+{
     struct phase_shared *ph = wk->ph;
+    const struct phase_input *in = ph->in;
     pin_worker(wk);
-    perf_open(&wk->perf, ph->in->perf);
+    int ret = process ? process_open(wk) : 0;
+    bool opened = process && ret == 0;
+    if (ret == 0)
+        ret = worker_setup(wk);
+    if (ret == 0 && in->backend->worker_open)
+        ret = in->backend->worker_open(wk->state, &wk->io);
+    if (ret < 0) {
+        wk->error = ret;
+        wk->setup_failed = true;
+    }
+    perf_open(&wk->perf, in->perf);
     getrusage(RUSAGE_THREAD, &wk->ru_start);
     taskstat_read(0, 0, &wk->task_start);
     wk->tid = gettid();
@@ -258,29 +331,58 @@ static void *worker_main(void *arg)
     pthread_cond_broadcast(&ph->cond);
     while (ph->gate == GATE_WAIT)
         pthread_cond_wait(&ph->cond, &ph->lock);
-    bool go = ph->gate == GATE_GO;
+    bool go = ph->gate == GATE_GO && ret == 0;
     pthread_mutex_unlock(&ph->lock);
 
-    if (go) {
-        perf_enable(&wk->perf);
-        wk->start_tick = timer_now();
-        sigjmp_buf jb;
-        if (sigsetjmp(jb, 1) == 0) {
-            signals_bus_arm(&jb);
-            worker_loop(wk);
-            signals_bus_disarm();
-        } else {
-            wk->end_tick = timer_now();
-            wk->error = -EFAULT;
-            wk->bus_address = signals_bus_address();
-        }
-        perf_disable(&wk->perf);
-    }
+    if (go)
+        run_guarded(wk);
     getrusage(RUSAGE_THREAD, &wk->ru_end);
     taskstat_read(0, 0, &wk->task_end);
     perf_read(&wk->perf, wk->perf_value, wk->perf_have);
     perf_close(&wk->perf);
+    if (in->backend->worker_close && !wk->setup_failed)
+        in->backend->worker_close(wk->state, &wk->io);
+    worker_teardown(wk);
+    if (opened)
+        process_close(wk);
+}
+
+static void *worker_thread(void *arg)
+{
+    worker_body(arg, false);
     return NULL;
+}
+
+/* Starts worker wk as a process: a child that runs worker_body and exits, dying with the
+ * parent, stopping (not cleaning up) on a stop signal. Returns 0 or -errno. */
+static int start_process(struct worker *wk)
+{
+    fflush(NULL); /* nothing buffered is written twice */
+    pid_t pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0) {
+        signals_in_child();
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1) /* the parent is already gone */
+            _exit(1);
+        worker_body(wk, true);
+        _exit(0);
+    }
+    wk->tid = pid; /* the parent's view; the child sets it too */
+    return 0;
+}
+
+/* Waits for a worker process; a process that died of a signal failed its phase. */
+static void wait_process(struct worker *wk)
+{
+    int status;
+    while (waitpid(wk->tid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(status) && !wk->error) {
+        wk->error = -ECHILD;
+        wk->io.failed_call = strsignal(WTERMSIG(status));
+    }
 }
 
 /* Fills cpus with the CPUs workers are pinned to, in order; returns their count (0 =
@@ -309,13 +411,12 @@ static int pin_list(const struct workload *w, int *cpus, int max)
     return n;
 }
 
-static int worker_setup(struct worker *wk, struct phase_shared *ph, unsigned t, int cpu)
+/* The worker's offset stream and buffers, allocated by the worker itself (a worker
+ * process's memory is its own, never copied on write from the parent). */
+static int worker_setup(struct worker *wk)
 {
-    const struct workload *w = ph->in->w;
-    memset(wk, 0, sizeof(*wk));
-    wk->ph = ph;
-    wk->index = t;
-    wk->cpu = cpu;
+    const struct workload *w = wk->ph->in->w;
+    unsigned t = wk->index;
     wk->ops_target = phase_thread_ops(w, t);
 
     struct offsets_params p = {
@@ -350,20 +451,19 @@ static int worker_setup(struct worker *wk, struct phase_shared *ph, unsigned t, 
     wk->io.read_buf = aligned_alloc(4096, buf_bytes);
     unsigned char *write_buf = aligned_alloc(4096, buf_bytes);
     wk->io.write_buf = write_buf;
-    wk->io.latency_hist = results_hist_alloc();
-    if (w->sync != SYNC_NONE)
-        wk->flush_hist = results_hist_alloc();
-    if (!wk->ops || !wk->io.read_buf || !write_buf || !wk->io.latency_hist ||
-        (w->sync != SYNC_NONE && !wk->flush_hist))
+    if (!wk->ops || !wk->io.read_buf || !write_buf)
         return -ENOMEM;
     memset(wk->io.read_buf, 0, buf_bytes);
     for (uint64_t i = 0; i < buf_bytes / 8; i++) {
         uint64_t word = pattern_write_word(i);
         memcpy(write_buf + i * 8, &word, 8);
     }
+    /* The histograms are the shared memory's zero pages: only the used buckets are touched. */
+    wk->latency_hist.min_ns = wk->flush_hist.min_ns = UINT64_MAX;
+    wk->io.latency_hist = &wk->latency_hist;
     wk->io.block_size_bytes = w->block_size_bytes;
     wk->io.access = w->access;
-    wk->io.latency = ph->in->latency;
+    wk->io.latency = wk->ph->in->latency;
     wk->io.latency_sample_every = w->latency_sample_every;
     wk->io.sample_rng = prng_mix64(w->seed + t) | 1; /* seeded per thread, never 0 */
     wk->io.sample_countdown = loop_sample_gap(&wk->io.sample_rng, w->latency_sample_every);
@@ -377,14 +477,20 @@ static void worker_teardown(struct worker *wk)
     free(wk->ops);
     free(wk->io.read_buf);
     free((void *)wk->io.write_buf);
-    results_hist_free(wk->io.latency_hist);
-    results_hist_free(wk->flush_hist);
+    wk->ops = NULL;
+    wk->io.read_buf = NULL;
+    wk->io.write_buf = NULL;
 }
 
 /* Describes the first worker error in rec->error. */
 static void describe_error(const struct phase_input *in, const struct worker *wk,
                            struct run_record *rec)
 {
+    if (wk->error == -ECHILD && wk->io.failed_call) {
+        snprintf(rec->error, sizeof(rec->error), "worker process %u (pid %d) died: %s", wk->index,
+                 (int)wk->tid, wk->io.failed_call);
+        return;
+    }
     if (wk->error == -EFAULT && wk->bus_address) {
         snprintf(rec->error, sizeof(rec->error),
                  "SIGBUS at address %#lx in worker %u: the mapped file shrank (truncated by "
@@ -451,9 +557,12 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
             rec->perf[c] += wk->perf_value[c];
             rec->perf_have[c] = rec->perf_have[c] && wk->perf_have[c];
         }
-        hist_merge(out->latency, wk->io.latency_hist);
-        if (wk->flush_hist)
-            hist_merge(out->flush, wk->flush_hist);
+        if (wk->latency_hist.count)
+            hist_merge(out->latency, &wk->latency_hist);
+        if (wk->flush_hist.count)
+            hist_merge(out->flush, &wk->flush_hist);
+        rec->setup_ns = wk->setup_ns > rec->setup_ns ? wk->setup_ns : rec->setup_ns;
+        rec->teardown_ns = wk->teardown_ns > rec->teardown_ns ? wk->teardown_ns : rec->teardown_ns;
         check->n_checkpoints =
             wk->n_checkpoints < check->n_checkpoints ? wk->n_checkpoints : check->n_checkpoints;
         check->ops_exact = check->ops_exact && wk->ops_done == wk->ops_target && !wk->error;
@@ -485,81 +594,160 @@ static void collect(const struct phase_input *in, struct worker *workers, unsign
     hist_summarize(out->flush, &rec->flush);
 }
 
+/* The shared part and the workers, in one mapping shared with worker processes (zero pages
+ * until used, so the inline histograms cost only the buckets that are used). */
+struct phase_memory {
+    struct phase_shared ph;
+    struct worker workers[];
+};
+
+static struct phase_memory *memory_map(unsigned n, size_t *bytes)
+{
+    *bytes = sizeof(struct phase_memory) + (size_t)n * sizeof(struct worker);
+    void *p = mmap(NULL, *bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void shared_sync_init(struct phase_shared *ph)
+{
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&ph->lock, &ma);
+    pthread_mutexattr_destroy(&ma);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+    pthread_cond_init(&ph->cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* Starts the n workers as threads or processes. Returns 0 or -errno (those started then wait
+ * at the gate, which the caller opens or aborts). */
+static int start_workers(struct phase_memory *mem, unsigned n, bool processes)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, WORKER_STACK_BYTES);
+    int ret = 0;
+    for (unsigned t = 0; t < n && ret == 0; t++) {
+        struct worker *wk = &mem->workers[t];
+        if (processes) {
+            ret = start_process(wk);
+        } else {
+            int e = pthread_create(&wk->thread, &attr, worker_thread, wk);
+            ret = -e;
+        }
+        wk->started = ret == 0;
+    }
+    pthread_attr_destroy(&attr);
+    return ret;
+}
+
+static void join_workers(struct phase_memory *mem, unsigned n, bool processes)
+{
+    for (unsigned t = 0; t < n; t++) {
+        struct worker *wk = &mem->workers[t];
+        if (!wk->started)
+            continue;
+        if (processes)
+            wait_process(wk);
+        else
+            pthread_join(wk->thread, NULL);
+    }
+}
+
+/* The page faults of the workers so far, for the time series: the process's own with
+ * threads, each worker process's (from /proc/PID/stat) with processes. */
+static void faults_so_far(void *arg, uint64_t *minflt, uint64_t *majflt)
+{
+    const struct phase_progress *p = arg;
+    *minflt = *majflt = 0;
+    if (!p->processes) {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0) {
+            *minflt = (uint64_t)ru.ru_minflt;
+            *majflt = (uint64_t)ru.ru_majflt;
+        }
+        return;
+    }
+    for (unsigned t = 0; t < p->n; t++) {
+        uint64_t mn, mj;
+        if (taskstat_faults(p->workers[t].tid, &mn, &mj) == 0) {
+            *minflt += mn;
+            *majflt += mj;
+        }
+    }
+}
+
 int phase_run(const struct phase_input *in, struct phase_output *out)
 {
     const struct workload *w = in->w;
     struct run_record *rec = out->rec;
     unsigned n = w->threads;
+    bool processes = w->workers == WORKERS_PROCESSES;
+    size_t mem_bytes;
+    struct phase_memory *mem = memory_map(n, &mem_bytes);
+    if (!mem) {
+        snprintf(rec->error, sizeof(rec->error), "no memory for %u workers", n);
+        rec->status = RUN_FAILED;
+        return -ENOMEM;
+    }
+    struct phase_shared *ph = &mem->ph;
+    struct worker *workers = mem->workers;
+    ph->in = in;
+    ph->gate = GATE_WAIT;
+    shared_sync_init(ph);
     int ret = 0;
-    struct phase_shared ph = {.in = in, .gate = GATE_WAIT};
-    pthread_mutex_init(&ph.lock, NULL);
-    pthread_cond_init(&ph.cond, NULL);
 
-    uint64_t t0 = timer_monotonic_ns();
-    ret = in->backend->open(w, in->fd, in->label, &ph.state, rec->note);
-    rec->setup_ns = timer_monotonic_ns() - t0;
-    if (ret < 0) {
-        snprintf(rec->error, sizeof(rec->error), "%s backend could not open %s: %s",
-                 in->backend->name, in->label, strerror(-ret));
-        rec->status = RUN_FAILED;
-        goto out_sync;
+    /* Threads share one backend state; each worker process opens its own. */
+    if (!processes) {
+        uint64_t t0 = timer_monotonic_ns();
+        ret = in->backend->open(w, in->fd, in->label, &ph->state, rec->note);
+        rec->setup_ns = timer_monotonic_ns() - t0;
+        if (ret < 0) {
+            snprintf(rec->error, sizeof(rec->error), "%s backend could not open %s: %s",
+                     in->backend->name, in->label, strerror(-ret));
+            rec->status = RUN_FAILED;
+            goto out;
+        }
     }
-
-    struct worker *workers = aligned_alloc(64, n * sizeof(*workers));
     int *cpus = malloc(1024 * sizeof(*cpus));
-    if (!workers || !cpus) {
-        free(workers);
-        free(cpus);
-        ret = -ENOMEM;
-        snprintf(rec->error, sizeof(rec->error), "out of memory for %u workers", n);
-        rec->status = RUN_FAILED;
-        in->backend->close(ph.state);
-        goto out_sync;
-    }
-    memset(workers, 0, n * sizeof(*workers)); /* a failed set-up leaves the rest unstarted */
-    int n_cpus = pin_list(w, cpus, 1024);
-    unsigned prepared = 0;
-    for (; prepared < n && ret == 0; prepared++) {
-        ret = worker_setup(&workers[prepared], &ph, prepared,
-                           n_cpus ? cpus[prepared % (unsigned)n_cpus] : -1);
-        if (ret == 0 && in->backend->worker_open)
-            ret = in->backend->worker_open(ph.state, &workers[prepared].io);
+    int n_cpus = cpus ? pin_list(w, cpus, 1024) : 0;
+    for (unsigned t = 0; t < n; t++) {
+        workers[t].ph = ph;
+        workers[t].state = ph->state;
+        workers[t].index = t;
+        workers[t].cpu = n_cpus ? cpus[t % (unsigned)n_cpus] : -1;
     }
     free(cpus);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, WORKER_STACK_BYTES);
-    for (unsigned t = 0; t < n && ret == 0; t++) {
-        int e = pthread_create(&workers[t].thread, &attr, worker_main, &workers[t]);
-        if (e != 0) {
-            ret = -e;
-            break;
-        }
-        workers[t].started = true;
-    }
-    pthread_attr_destroy(&attr);
+    ret = start_workers(mem, n, processes);
 
     struct kcounters_snapshot before, after;
     struct timeline_sampler *sampler = NULL;
-    pthread_mutex_lock(&ph.lock);
-    unsigned started = 0;
+    unsigned started = 0, failed = 0;
     for (unsigned t = 0; t < n; t++)
         started += workers[t].started;
-    while (ret == 0 && ph.ready < started)
-        pthread_cond_wait(&ph.cond, &ph.lock);
-    pthread_mutex_unlock(&ph.lock);
-    if (ret == 0 && in->profile)
+    pthread_mutex_lock(&ph->lock);
+    while (ph->ready < started)
+        pthread_cond_wait(&ph->cond, &ph->lock);
+    pthread_mutex_unlock(&ph->lock);
+    for (unsigned t = 0; t < n; t++)
+        failed += workers[t].setup_failed;
+    bool go = ret == 0 && failed == 0;
+    if (go && in->profile)
         out->profile = start_profile(in, workers, n, rec);
     kcounters_read(in->kc_source, &before);
-    pthread_mutex_lock(&ph.lock);
-    ph.gate = ret == 0 ? GATE_GO : GATE_ABORT;
-    ph.go_tick = timer_now();
-    pthread_cond_broadcast(&ph.cond);
-    pthread_mutex_unlock(&ph.lock);
-    if (ret == 0 && in->timeline_interval_ns && in->timeline) {
-        struct phase_progress progress = {workers, n};
+    pthread_mutex_lock(&ph->lock);
+    ph->gate = go ? GATE_GO : GATE_ABORT;
+    ph->go_tick = timer_now();
+    pthread_cond_broadcast(&ph->cond);
+    pthread_mutex_unlock(&ph->lock);
+    struct phase_progress progress = {workers, n, processes};
+    if (go && in->timeline_interval_ns && in->timeline) {
         struct timeline_source tsrc = {
             .ops = ops_so_far,
+            .faults = faults_so_far,
             .arg = &progress,
             .fd = in->fd,
             .file_size_bytes = w->file_size_bytes,
@@ -567,15 +755,10 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
         };
         if (timeline_start(&sampler, &tsrc, in->timeline_interval_ns, in->timeline) < 0)
             log_warn("%s: no time series for this phase: out of memory or threads", w->name);
-        for (unsigned t = 0; t < n; t++)
-            if (workers[t].started)
-                pthread_join(workers[t].thread, NULL);
-        rec->timeline_first = timeline_stop(sampler, &rec->timeline_points);
-    } else {
-        for (unsigned t = 0; t < n; t++)
-            if (workers[t].started)
-                pthread_join(workers[t].thread, NULL);
     }
+    join_workers(mem, n, processes);
+    if (sampler)
+        rec->timeline_first = timeline_stop(sampler, &rec->timeline_points);
     kcounters_read(in->kc_source, &after);
     if (out->profile && profile_finish(out->profile) < 0) {
         profile_free(out->profile);
@@ -585,8 +768,8 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
     }
 
     if (ret < 0) {
-        snprintf(rec->error, sizeof(rec->error), "could not start %u workers: %s", n,
-                 strerror(-ret));
+        snprintf(rec->error, sizeof(rec->error), "could not start %u worker %s: %s", n,
+                 processes ? "processes" : "threads", strerror(-ret));
         rec->status = RUN_FAILED;
     } else {
         collect(in, workers, n, out);
@@ -604,18 +787,14 @@ int phase_run(const struct phase_input *in, struct phase_output *out)
                 rec->status = RUN_INTERRUPTED;
         }
     }
-
-    t0 = timer_monotonic_ns();
-    for (unsigned t = 0; t < prepared; t++)
-        if (in->backend->worker_close)
-            in->backend->worker_close(ph.state, &workers[t].io);
-    in->backend->close(ph.state);
-    rec->teardown_ns = timer_monotonic_ns() - t0;
-    for (unsigned t = 0; t < prepared; t++)
-        worker_teardown(&workers[t]);
-    free(workers);
-out_sync:
-    pthread_mutex_destroy(&ph.lock);
-    pthread_cond_destroy(&ph.cond);
+    if (!processes) {
+        uint64_t t0 = timer_monotonic_ns();
+        in->backend->close(ph->state);
+        rec->teardown_ns = timer_monotonic_ns() - t0;
+    }
+out:
+    pthread_mutex_destroy(&ph->lock);
+    pthread_cond_destroy(&ph->cond);
+    munmap(mem, mem_bytes);
     return ret;
 }

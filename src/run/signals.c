@@ -3,9 +3,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-volatile sig_atomic_t signals_stop;
+/* The stop flag: in a page shared with worker processes once signals_install has run, so
+ * that a stop signal the parent receives stops them too. */
+static volatile sig_atomic_t local_stop;
+volatile sig_atomic_t *signals_stop = &local_stop;
 
 static void (*emergency_cleanup)(void);
 static _Thread_local sigjmp_buf *bus_jump;
@@ -17,18 +21,43 @@ static void write_stderr(const char *text)
     (void)ignored;
 }
 
+/* The signals on_stop handles: all that end a process by default and that a user or a
+ * terminal sends (SIGHUP when the terminal closes). */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
 static void on_stop(int sig)
 {
-    if (signals_stop) {
+    if (*signals_stop) {
         /* Second signal: leave now, but not behind a mess. */
         write_stderr("\nmmbench: interrupted again, exiting now\n");
         if (emergency_cleanup)
             emergency_cleanup();
         _exit(130);
     }
-    signals_stop = sig;
+    *signals_stop = sig;
     write_stderr("\nmmbench: stopping after the current batch and saving results "
                  "(Ctrl-C again to quit at once)\n");
+}
+
+/* A worker process's: stop quietly at the next batch (the parent says so once); leave at
+ * once on a second signal, cleaning nothing (the parent does). */
+static void on_stop_child(int sig)
+{
+    if (*signals_stop)
+        _exit(130);
+    *signals_stop = sig;
+}
+
+void signals_in_child(void)
+{
+    emergency_cleanup = NULL;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_child;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        sigaction(stop_signals[i], &sa, NULL);
 }
 
 static void on_bus(int sig, siginfo_t *info, void *context)
@@ -45,13 +74,15 @@ static void on_bus(int sig, siginfo_t *info, void *context)
     raise(sig);
 }
 
-/* The signals on_stop handles: all that end a process by default and that a user or a
- * terminal sends (SIGHUP when the terminal closes). */
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-
 int signals_install(void (*cleanup)(void))
 {
     emergency_cleanup = cleanup;
+    if (signals_stop == &local_stop) {
+        void *page = mmap(NULL, sizeof(*signals_stop), PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (page != MAP_FAILED)
+            signals_stop = page; /* else worker processes stop at their deadline only */
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop;

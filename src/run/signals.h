@@ -12,8 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Set to the signal number by the first stop signal; workers poll it per batch. */
-extern volatile sig_atomic_t signals_stop;
+/* Points at the signal number of the first stop signal (0 before); workers poll it per
+ * batch. Shared with worker processes (memory mapped MAP_SHARED by signals_install). */
+extern volatile sig_atomic_t *signals_stop;
 
 /* Installs the handlers. cleanup runs on a second stop signal before exiting; it must be
  * async-signal-safe, and safe to run before there is anything to clean up. Returns 0 or
@@ -25,9 +26,13 @@ int signals_install(void (*cleanup)(void));
 void signals_block_stop(sigset_t *old);
 void signals_restore(const sigset_t *old);
 
+/* In a worker process just forked: a stop signal only stops it (the parent cleans up), and
+ * no cleanup of the parent's ever runs in it. */
+void signals_in_child(void);
+
 static inline bool signals_stop_requested(void)
 {
-    return signals_stop != 0;
+    return *signals_stop != 0;
 }
 
 /* Arms the calling thread's SIGBUS guard: a SIGBUS in this thread then jumps to jb (set

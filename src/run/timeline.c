@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,11 +39,7 @@ static void take_point(struct timeline_sampler *s)
     memset(p, 0, sizeof(*p));
     p->t_ns = timer_monotonic_ns() - s->start_ns;
     p->ops = s->src.ops(s->src.arg);
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) == 0) {
-        p->minflt = (uint64_t)ru.ru_minflt;
-        p->majflt = (uint64_t)ru.ru_majflt;
-    }
+    s->src.faults(s->src.arg, &p->minflt, &p->majflt);
     struct kcounters_snapshot kc;
     kcounters_read_quick(s->src.kc, &kc);
     /* Deltas from the start, so a point means the same whatever the counters were. */

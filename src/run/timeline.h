@@ -15,6 +15,7 @@
 
 struct timeline_source {
     uint64_t (*ops)(void *arg); /* operations completed so far, read while workers run */
+    void (*faults)(void *arg, uint64_t *minflt, uint64_t *majflt); /* the workers' faults */
     void *arg;
     int fd; /* the data file, for its page-cache state */
     uint64_t file_size_bytes;
