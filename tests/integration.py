@@ -10,6 +10,7 @@ import glob
 import json
 import os
 import re
+import signal
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,10 @@ def test_result_fields(tmp):
     check(set(header) == set(run_cols + params),
           f"runs.csv columns differ from docs: undocumented {set(header) - set(run_cols + params)}"
           f", missing {set(run_cols + params) - set(header)}")
+    text = open(os.path.join(SOURCE, "docs", "results.md")).read()
+    kind_text = text[text.index("### Kind metrics"):text.index("## summary.csv")]
+    kind_cols = re.findall(r"^\| `([a-z0-9_]+)`", kind_text, re.M)
+    sum_cols += kind_cols
     with open(os.path.join(out, "summary.csv")) as f:
         header = f.readline().strip().split(",")
     check(set(header) == set(sum_cols + params),
@@ -145,12 +150,16 @@ def test_result_fields(tmp):
     text = open(os.path.join(SOURCE, "docs", "results.md")).read()
     counters = text[text.index("### Backend counters"):text.index("## summary.csv")]
     counter_cols = set(re.findall(r"^\| `([a-z0-9_]+)`", counters, re.M))
-    check(set(block["runs"][0]) - {"counters", "levels", "timeline"} ==
+    check(set(block["runs"][0]) - {"counters", "kind_metrics", "levels", "timeline"} ==
           set(run_cols) - {"workload", "base_name"} - counter_cols,
           "run object fields differ from runs.csv")
+    check(set(block["runs"][0]) >= {"counters", "kind_metrics", "levels", "timeline"},
+          "run object extras")
     check(set(block["summaries"][0]) - {"latency_histogram", "flush_histogram", "levels",
-                                        "level_change", "runs_with_levels", "profile"} ==
-          set(sum_cols) - {"workload", "base_name"}, "summary object fields differ")
+                                        "level_change", "runs_with_levels", "profile",
+                                        "kind_metrics"} ==
+          set(sum_cols) - {"workload", "base_name"} - set(kind_cols),
+          "summary object fields differ")
     for s in results["summaries"]:
         check("latency_histogram" in s and s["latency_histogram"]["count"] > 0, "histogram")
         total = sum(b[2] for b in s["latency_histogram"]["buckets"])
@@ -243,6 +252,73 @@ def test_processes(tmp):
     check(by_mode["r/workers=processes"] >= by_mode["r/workers=threads"],
           f"processes fault their own page tables: {by_mode}")
     check(children_of(os.getpid()) == [], "processes left behind")
+
+
+def test_kinds(tmp):
+    """Every kind runs on a small file and measures what it says: a heap buffer per process
+    (pread) holds a copy each, one mapping's pages are shared; the first store to a private
+    page is a copy-on-write fault, a repeated one is not; messages arrive intact; the
+    deterministic claims hold. A kind's keys and backends are checked before anything runs."""
+    length = 2 << 20
+    cases = [{"name": "fp", "kind": "footprint", "processes": 3, "footprint_length": "2MiB"},
+             {"name": "cow", "kind": "cow", "cow_length": "1MiB"},
+             {"name": "ipc", "kind": "ipc", "message_size": ["64", "8KiB"], "messages": 200,
+              "file_size": "8MiB"},
+             {"name": "claim", "kind": "claim",
+              "claim": ["private_write_invisible", "shared_write_visible", "sigbus_past_eof"]}]
+    cfg = write_config(os.path.join(tmp, "c.json"), tiny(cases, dir=tmp, repetitions=1))
+    out = os.path.join(tmp, "out")
+    stdout, _ = run([cfg, "--output", out], cwd=tmp)
+    results, runs, summary = load_results(out)
+    check(all(r["status"] == "ok" for r in runs), [r["error"] for r in runs if r["error"]])
+    blocks = {b["name"]: b for b in results["workloads"]}
+    fp = {s["backend"]: s["kind_metrics"] for s in blocks["fp"]["summaries"]}
+    check(set(fp) == {"mmap", "pread"}, f"footprint backends: {set(fp)}")
+    check(fp["pread"]["private_per_process_bytes"] >= 0.9 * length,
+          f"pread's buffer is a private copy each: {fp['pread']}")
+    check(fp["mmap"]["vma_pss_per_process_bytes"] <= 0.5 * length,
+          f"a MAP_SHARED mapping's pages are shared by 3: {fp['mmap']}")
+    verdict = blocks["fp"]["comparisons"][0]["verdict"]
+    check("less pss_per_process_bytes" in verdict, f"footprint verdict: {verdict}")
+    cow = blocks["cow"]["summaries"][0]["kind_metrics"]
+    check(cow["private_first_faults_per_page"] >= 0.9, f"a fault per first store: {cow}")
+    check(cow["private_anonymous_bytes"] >= 0.9 * (1 << 20), f"copies are anonymous: {cow}")
+    check(cow["file_pages_changed"] == 0, f"private stores left the file alone: {cow}")
+    check(cow["private_first_p50_ns"] > cow["private_repeat_p50_ns"],
+          f"a copy-on-write fault costs more than a store to a page of one's own: {cow}")
+    for name in ("ipc/message_size=64B", "ipc/message_size=8KiB"):
+        for s in blocks[name]["summaries"]:
+            m = s["kind_metrics"]
+            check(m["verify_failures"] == 0 and m["rtt_p50_ns"] > 0,
+                  f"{name}/{s['backend']}: {m}")
+        check(len(blocks[name]["summaries"]) == 2, f"{name}: both backends")
+    for name in ("private_write_invisible", "shared_write_visible", "sigbus_past_eof"):
+        block = blocks[f"claim/claim={name}"]
+        check(block["claim"]["verdict"] == "holds" and block["claim"]["evidence"],
+              f"{name}: {block['claim']}")
+        check(block["claim"]["id"] == name, block["claim"])
+    figures = {f["name"]: f["value"] for f in
+               blocks["claim/claim=sigbus_past_eof"]["claim"]["figures"]}
+    check(figures.get("truncated_signal") == signal.SIGBUS and
+          figures.get("unmapped_signal") == signal.SIGSEGV, f"signals recorded: {figures}")
+    check("claim: " in stdout and "verdict: holds" in stdout, "the console states the claims")
+    header = open(os.path.join(out, "runs.csv")).readline().strip().split(",")
+    check("footprint_pss_per_process_bytes" in header and "kind" in header, "kind columns")
+    check(children_of(os.getpid()) == [], "processes left behind")
+    check(leftovers(tmp) == [], f"data files left behind: {leftovers(tmp)}")
+    for workload, message in (({"name": "a", "kind": "cow", "backends": ["pread"]},
+                               "kind cow runs the backends mmap, not pread"),
+                              ({"name": "a", "processes": 3},
+                               "processes applies only to workloads of kind footprint"),
+                              ({"name": "a", "kind": "ipc", "message_size": "1MiB",
+                                "file_size": "1MiB"}, "needs file_size"),
+                              ({"name": "a", "kind": "claim", "claim": "flat_earth"},
+                               "unknown value \"flat_earth\"")):
+        work = tempfile.mkdtemp(dir=tmp)
+        bad = write_config(os.path.join(work, "bad.json"), tiny([workload], dir=work))
+        _, stderr = run([bad], cwd=work, expect=2)
+        check(message in stderr, f"stderr lacks {message!r}: {stderr}")
+        check(os.listdir(work) == ["bad.json"], f"created files: {os.listdir(work)}")
 
 
 def kept_data_file(data_dir, size):

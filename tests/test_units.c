@@ -103,6 +103,15 @@ static void test_format(void **state)
     assert_string_equal(units_format_latency(812, buf, sizeof(buf)), "812ns");
     assert_string_equal(units_format_latency(2310, buf, sizeof(buf)), "2.31us");
     assert_string_equal(units_format_latency(14.2e6, buf, sizeof(buf)), "14.2ms");
+    static const struct {
+        double bytes;
+        const char *text;
+    } short_bytes[] = {
+        {0, "0 B"}, {1000, "1000 B"}, {1536, "1.5 KiB"}, {-2444288, "-2.33 MiB"}, {-12, "-12 B"},
+    };
+    for (size_t i = 0; i < sizeof(short_bytes) / sizeof(short_bytes[0]); i++)
+        assert_string_equal(units_format_bytes_short(short_bytes[i].bytes, buf, sizeof(buf)),
+                            short_bytes[i].text);
 }
 
 int main(void)

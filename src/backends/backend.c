@@ -67,9 +67,9 @@ int backend_check_registry(void)
                       BACKEND_COUNTERS_MAX);
             return -EINVAL;
         }
-        if (i >= WORKLOAD_OPTION_SLOTS) { /* also below 32, the bits of backend_mask */
+        if (i >= WORKLOAD_BACKEND_SLOTS) { /* also below 32, the bits of backend_mask */
             log_error("backend %zu (%s): more backends than option slots (%d)", i, b->name,
-                      WORKLOAD_OPTION_SLOTS);
+                      WORKLOAD_BACKEND_SLOTS);
             return -EINVAL;
         }
     }

@@ -1,6 +1,7 @@
 #include "expand.h"
 
 #include "backend.h"
+#include "kind.h"
 #include "params.h"
 #include "units.h"
 
@@ -53,7 +54,13 @@ static int check_applies(const struct workload *w, char *err, size_t len)
     for (size_t i = 0; i < params_count(); i++) {
         const struct param_def *d = params_at(i);
         int slot = param_slot(d);
-        if (slot >= 0 && !backend_runs(w, (size_t)slot) && param_is_set(d, w))
+        if (slot >= KIND_FIRST_SLOT && (size_t)(slot - KIND_FIRST_SLOT) != (size_t)w->kind &&
+            param_is_set(d, w))
+            return check_fail(err, len,
+                              "%s applies only to workloads of kind %s (this one is kind %s)",
+                              d->name, param_owner(d), kind_of(w)->name);
+        if (slot >= 0 && slot < KIND_FIRST_SLOT && !backend_runs(w, (size_t)slot) &&
+            param_is_set(d, w))
             return check_fail(err, len,
                               "%s applies only to the %s backend, which this workload does "
                               "not run (backends: add \"%s\")",
@@ -97,6 +104,36 @@ static int resolve_baseline(struct workload *w, char *err, size_t len)
         }
     }
     return check_fail(err, len, "backends: name at least one backend");
+}
+
+/* A kind runs the backends it knows: left at the default (all), the backends are the
+ * kind's; named ones must be among them. Then the kind's own checks. */
+static int check_kind(struct workload *w, char *err, size_t len)
+{
+    const struct kind_ops *k = kind_of(w);
+    if (!k->backends)
+        return 0;
+    bool all = w->backend_mask == (uint32_t)((1ULL << backend_count()) - 1);
+    uint32_t mask = 0;
+    for (size_t b = 0; b < backend_count(); b++) {
+        if (!backend_runs(w, b))
+            continue;
+        if (kind_runs_backend(k, b))
+            mask |= 1u << b;
+        else if (!all)
+            return check_fail(err, len, "kind %s runs the backends %s%s%s, not %s", k->name,
+                              k->backends[0], k->backends[1] ? " and " : "",
+                              k->backends[1] ? k->backends[1] : "", backend_get(b)->name);
+    }
+    if (!mask)
+        return check_fail(err, len, "kind %s: name one of its backends", k->name);
+    w->backend_mask = mask;
+    if (k->check) {
+        int ret = k->check(w, workload_options(w, KIND_FIRST_SLOT + (unsigned)w->kind), err, len);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
 }
 
 /* Each running backend's own checks. */
@@ -186,7 +223,9 @@ int workload_check(struct workload *w, char *err, size_t len)
             }
         }
     }
-    int ret = resolve_baseline(w, err, len);
+    int ret = check_kind(w, err, len);
+    if (ret == 0)
+        ret = resolve_baseline(w, err, len);
     if (ret == 0)
         ret = check_applies(w, err, len);
     if (ret == 0)

@@ -1,6 +1,7 @@
 #include "params.h"
 
 #include "backend.h"
+#include "kind.h"
 #include "units.h"
 
 #include <errno.h>
@@ -41,6 +42,18 @@ const char *const workers_names[] = {WORKERS_LIST(WORKLOAD_ENUM_NAME) NULL};
 /* The core keys. Order matters only for output: it is the column order of runs.csv and
  * the order of the documentation within each group. */
 static const struct param_def core_table[] = {
+    {.name = "kind",
+     .column = "kind",
+     .type = PARAM_ENUM,
+     .offset = F(kind),
+     .enum_names = kind_names,
+     .default_text = "io",
+     .group = GROUP_PATTERN,
+     .doc = "what the workload measures: `io` (the timed I/O loop on every backend), "
+            "`footprint` (the memory of N processes holding the file), `cow` (copy-on-write "
+            "faults of MAP_PRIVATE writes), `ipc` (messages between two processes through the "
+            "file), `claim` (one classic claim about file mappings, tested); see "
+            "docs/file-mappings.md"},
     {.name = "pattern",
      .column = "pattern",
      .type = PARAM_ENUM,
@@ -457,6 +470,8 @@ static void build_entries(void)
     size_t n = sizeof(core_table) / sizeof(core_table[0]);
     for (size_t b = 0; b < backend_count(); b++)
         n += backend_get(b)->n_params;
+    for (size_t k = 0; k < kind_count(); k++)
+        n += kind_get(k)->n_params;
     entries = calloc(n, sizeof(*entries));
     if (!entries)
         abort(); /* a few hundred bytes at start-up */
@@ -466,6 +481,12 @@ static void build_entries(void)
         const struct backend_ops *ops = backend_get(b);
         for (size_t i = 0; i < ops->n_params; i++)
             entries[n_entries++] = (struct param_entry){&ops->params[i], ops->name, (int)b};
+    }
+    for (size_t k = 0; k < kind_count(); k++) {
+        const struct kind_ops *ops = kind_get(k);
+        for (size_t i = 0; i < ops->n_params; i++)
+            entries[n_entries++] =
+                (struct param_entry){&ops->params[i], ops->name, KIND_FIRST_SLOT + (int)k};
     }
 }
 
@@ -583,29 +604,44 @@ const char *param_enum_name(const struct param_def *d, int e)
     return d->enum_names[e];
 }
 
+/* A bound of d as a user writes it: "8 bytes" -> "8B", "4KiB", "100ms", "64". */
+static void format_bound(const struct param_def *d, double bound, char *buf, size_t len)
+{
+    if (d->type == PARAM_SIZE)
+        units_format_size((uint64_t)bound, buf, len);
+    else if (d->type == PARAM_DURATION)
+        units_format_duration((uint64_t)bound, buf, len);
+    else
+        snprintf(buf, len, "%.15g", bound);
+}
+
 static int check_range(const struct param_def *d, double value, const char **why)
 {
+    static char text[96];
+    char bound[32];
+    if (d->type == PARAM_FRACTION && (value < d->min || value > d->max)) {
+        *why = "must be between 0 and 1";
+        return -EINVAL;
+    }
     if (value < d->min) {
-        *why = d->min <= 1 && d->type != PARAM_REAL ? "must be at least 1" : "too small";
-        if (d->type == PARAM_SIZE && d->min == 8)
-            *why = "must be at least 8 bytes";
-        if (d->type == PARAM_REAL || d->type == PARAM_FRACTION)
-            *why = d->type == PARAM_FRACTION ? "must be between 0 and 1" : "out of range";
+        format_bound(d, d->min, bound, sizeof(bound));
+        snprintf(text, sizeof(text), "too small: must be at least %s", bound);
+        *why = text;
         return -EINVAL;
     }
     if (value > d->max) {
-        *why = d->type == PARAM_FRACTION ? "must be between 0 and 1" : "too large";
+        format_bound(d, d->max, bound, sizeof(bound));
+        snprintf(text, sizeof(text), "too large: must be at most %s", bound);
+        *why = text;
         return -EINVAL;
     }
     if (d->multiple_of && fmod(value, (double)d->multiple_of) != 0) {
-        static char text[64];
         snprintf(text, sizeof(text), "must be a multiple of %llu bytes",
                  (unsigned long long)d->multiple_of);
         *why = d->multiple_of == 8 ? "must be a multiple of 8 bytes" : text;
         return -EINVAL;
     }
     if (value != 0 && value < d->min_nonzero) {
-        static char text[64];
         char least[32];
         if (d->type == PARAM_DURATION)
             units_format_duration((uint64_t)d->min_nonzero, least, sizeof(least));

@@ -89,8 +89,9 @@ const struct param_def *params_at(size_t index);
 
 const struct param_def *param_find(const char *name);
 
-/* The backend that owns d (NULL for a core key), and d's slot in workload.options (-1
- * for a core key). */
+/* The backend or kind that owns d (NULL for a core key), and d's slot in
+ * workload.options (-1 for a core key; below WORKLOAD_BACKEND_SLOTS a backend's, from it
+ * a kind's). */
 const char *param_owner(const struct param_def *d);
 int param_slot(const struct param_def *d);
 

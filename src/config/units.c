@@ -230,13 +230,16 @@ char *units_format_bytes_short(double bytes, char *buf, size_t len)
 {
     static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     int u = 0;
+    /* Differences (a MemAvailable that rose) are negative: scaled like positive ones. */
+    const char *sign = bytes < 0 ? "-" : "";
+    bytes = fabs(bytes);
     while (bytes >= 1024 && u < 5) {
         bytes /= 1024;
         u++;
     }
     if (u == 0)
-        snprintf(buf, len, "%.0f B", bytes);
+        snprintf(buf, len, "%s%.0f B", sign, bytes);
     else
-        snprintf(buf, len, "%.3g %s", bytes, unit[u]);
+        snprintf(buf, len, "%s%.3g %s", sign, bytes, unit[u]);
     return buf;
 }

@@ -72,7 +72,8 @@ extern const char *const workers_names[];
 /* Options of the parts that bring keys of their own (a backend: mmap's map, populate,
  * ...): one slot each, in registry order, that the part casts to its own options struct
  * (checked at compile time to fit). */
-#define WORKLOAD_OPTION_SLOTS 8
+#define WORKLOAD_OPTION_SLOTS  16 /* the backends', then the kinds' (kinds/kind.h) */
+#define WORKLOAD_BACKEND_SLOTS 8  /* slots 0..7: backends; from 8: kinds */
 #define WORKLOAD_OPTION_WORDS 6
 
 struct workload {
@@ -103,6 +104,7 @@ struct workload {
     const char *dir;       /* where the data file lives */
     const char *file;      /* an existing file or block device to read instead; NULL */
     uint32_t backend_mask; /* bit i = backend i of the registry */
+    int kind;              /* index in the kinds registry (kinds/kind.h): what is measured */
     int baseline;          /* registry index of the backend the others are compared with */
 
     enum cache_state cache;

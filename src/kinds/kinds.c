@@ -1,5 +1,7 @@
 #include "kinds.h"
 
+#include "signals.h"
+
 #include <errno.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -20,7 +22,7 @@ void kinds_request_stop(void)
 
 bool kinds_stop_requested(void)
 {
-    return stop_requested != 0;
+    return stop_requested != 0 || signals_stop_requested(); /* mmbench's stop signals too */
 }
 
 void kinds_clear_stop(void)

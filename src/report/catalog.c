@@ -2,6 +2,7 @@
 
 #include "backend.h"
 #include "json_writer.h"
+#include "kind.h"
 #include "metrics.h"
 #include "params.h"
 #include "report_columns.h"
@@ -74,6 +75,32 @@ void catalog_print_json(FILE *out)
             jw_object_begin(&jw, NULL);
             jw_string(&jw, "name", ops->counters[c].name);
             jw_string(&jw, "doc", ops->counters[c].doc);
+            jw_object_end(&jw);
+        }
+        jw_array_end(&jw);
+        jw_object_end(&jw);
+    }
+    jw_array_end(&jw);
+    jw_array_begin(&jw, "kinds");
+    for (size_t k = 0; k < kind_count(); k++) {
+        const struct kind_ops *kind = kind_get(k);
+        jw_object_begin(&jw, NULL);
+        jw_string(&jw, "name", kind->name);
+        jw_string(&jw, "description", kind->description);
+        jw_array_begin(&jw, "backends");
+        for (size_t b = 0; b < backend_count(); b++)
+            if (kind_runs_backend(kind, b))
+                jw_string(&jw, NULL, backend_get(b)->name);
+        jw_array_end(&jw);
+        jw_string(&jw, "compared_on",
+                  kind->compare_metric >= 0 ? kind->metrics[kind->compare_metric].name : NULL);
+        jw_bool(&jw, "lower_is_better", kind->lower_is_better);
+        jw_array_begin(&jw, "metrics");
+        for (size_t m = 0; m < kind->n_metrics; m++) {
+            jw_object_begin(&jw, NULL);
+            jw_string(&jw, "name", kind->metrics[m].name);
+            jw_string(&jw, "unit", kind->metrics[m].unit);
+            jw_string(&jw, "doc", kind->metrics[m].doc);
             jw_object_end(&jw);
         }
         jw_array_end(&jw);

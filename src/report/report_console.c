@@ -2,8 +2,10 @@
  * verdict, and where the results went. Diagnostics go to stderr, never here. */
 #include "backend.h"
 #include "explain.h"
+#include "kind.h"
 #include "levels.h"
 #include "metrics.h"
+#include "params.h"
 #include "report.h"
 #include "units.h"
 
@@ -33,6 +35,22 @@ void report_console_header(FILE *out, const struct report_input *in)
 
 static void workload_line(FILE *out, const struct workload *w)
 {
+    const struct kind_ops *kind = kind_of(w);
+    if (kind->run) {
+        char file[32];
+        fprintf(out, "\n%s: kind %s, %s file, cache %s, %u repetition%s (+%u warm-up)", w->name,
+                kind->name, units_format_size(w->file_size_bytes, file, sizeof(file)),
+                cache_names[w->cache], w->repetitions, w->repetitions == 1 ? "" : "s", w->warmup);
+        int slot = KIND_FIRST_SLOT + w->kind;
+        for (size_t p = 0; p < params_count(); p++) {
+            const struct param_def *d = params_at(p);
+            char value[64];
+            if (param_slot(d) == slot)
+                fprintf(out, ", %s %s", d->name, param_format_config(d, w, value, sizeof(value)));
+        }
+        fputc('\n', out);
+        return;
+    }
     char block[32], file[32], dur[32];
     units_format_size(w->block_size_bytes, block, sizeof(block));
     units_format_size(w->file_size_bytes, file, sizeof(file));
@@ -90,12 +108,82 @@ static const char *failure_of(const struct workload_result *wr, unsigned b)
     return "no successful repetition";
 }
 
+/* A kind's figures of summary s, scaled by unit, as "name value" pairs over lines of at most
+ * about 100 characters. */
+static void kind_metrics_lines(FILE *out, const struct kind_ops *k, const struct results_summary *s)
+{
+    int col = 0;
+    for (size_t m = 0; m < k->n_metrics; m++) {
+        const struct kind_metric *km = &k->metrics[m];
+        double v = s->kind_metric[m];
+        char value[48];
+        if (isnan(v))
+            snprintf(value, sizeof(value), "n/a");
+        else if (strcmp(km->unit, "bytes") == 0)
+            units_format_bytes_short(v, value, sizeof(value));
+        else if (strcmp(km->unit, "ns") == 0)
+            units_format_latency(v, value, sizeof(value));
+        else if (strcmp(km->unit, "1/0") == 0)
+            snprintf(value, sizeof(value), "%s", v ? "yes" : "no");
+        else
+            snprintf(value, sizeof(value), "%.4g %s", v, km->unit);
+        char item[128];
+        int n = snprintf(item, sizeof(item), "%s %s", km->name, value);
+        if (col && col + n > 100) {
+            fputc('\n', out);
+            col = 0;
+        }
+        col += fprintf(out, "%s%s",
+                       col ? ", "
+                           : "  "
+                             "          ",
+                       item);
+    }
+    if (col)
+        fputc('\n', out);
+}
+
+/* The console for kinds without the io table: each backend's figures. */
+static void kind_workload(FILE *out, const struct workload_result *wr)
+{
+    const struct kind_ops *k = kind_of(wr->w);
+    for (size_t i = 0; i < wr->n_summaries; i++) {
+        const struct results_summary *s = &wr->summaries[i];
+        const char *name = backend_get(s->backend)->name;
+        if (s->n_ok == 0) {
+            fprintf(out, "  %-8s FAILED: %s\n", name, failure_of(wr, s->backend));
+            continue;
+        }
+        fprintf(out, "  %-8s %zu repetition%s:\n", name, s->n_ok, s->n_ok == 1 ? "" : "s");
+        kind_metrics_lines(out, k, s);
+    }
+    if (wr->claim_evidence[0]) {
+        const unsigned *v = wr->claim_verdicts;
+        unsigned runs = v[0] + v[1] + v[2];
+        fprintf(out, "  claim: %s\n", wr->claim_evidence);
+        fprintf(out, "  verdict: %s (%u of %u repetitions hold, %u do not, %u inconclusive)\n",
+                v[1]            ? "does not hold"
+                : v[0] && !v[2] ? "holds"
+                                : "inconclusive",
+                v[0], runs, v[1], v[2]);
+    }
+    const struct results_comparison *head = workload_result_headline(wr);
+    for (size_t i = 0; i < wr->n_comparisons; i++)
+        fprintf(out, "  %s %s\n", &wr->comparisons[i] == head ? "verdict:" : "        ",
+                wr->comparisons[i].verdict);
+}
+
 void report_console_workload(FILE *out, const struct report_input *in,
                              const struct workload_result *wr)
 {
     const struct workload *w = wr->w;
     (void)in;
     workload_line(out, w);
+    if (!kind_of(w)->io_table) {
+        kind_workload(out, wr);
+        fflush(out);
+        return;
+    }
     fprintf(out, "  %-8s %10s  %-21s %10s %9s %9s %10s %6s\n", "backend", "MiB/s",
             "95% CI of median", "ops/s", "p50", "p99", "faults/op", "cv");
     for (size_t i = 0; i < wr->n_summaries; i++) {
@@ -105,15 +193,17 @@ void report_console_workload(FILE *out, const struct report_input *in,
             fprintf(out, "  %-8s FAILED: %s\n", name, failure_of(wr, s->backend));
             continue;
         }
-        char ci[48] = "n/a (< 3 reps)", p50[16], p99[16], cv[16] = "n/a";
+        char ci[48] = "n/a (< 3 reps)", p50[16], p99[16], cv[16] = "n/a", faults[16] = "n/a";
+        if (!isnan(s->metric[METRIC_FAULTS_PER_OP]))
+            snprintf(faults, sizeof(faults), "%.3g", s->metric[METRIC_FAULTS_PER_OP]);
         if (!isnan(s->tput.ci_low))
             snprintf(ci, sizeof(ci), "[%.1f, %.1f]", s->tput.ci_low, s->tput.ci_high);
         if (!isnan(s->tput.cv))
             snprintf(cv, sizeof(cv), "%.1f%%", 100 * s->tput.cv);
         units_format_latency(s->latency.p50_ns, p50, sizeof(p50));
         units_format_latency(s->latency.p99_ns, p99, sizeof(p99));
-        fprintf(out, "  %-8s %10.1f  %-21s %10.0f %9s %9s %10.3g %6s\n", name, s->tput.median, ci,
-                s->ops_s_median, p50, p99, s->metric[METRIC_FAULTS_PER_OP], cv);
+        fprintf(out, "  %-8s %10.1f  %-21s %10.0f %9s %9s %10s %6s\n", name, s->tput.median, ci,
+                s->ops_s_median, p50, p99, faults, cv);
         if (w->sync != SYNC_NONE && !isnan(s->flush.p50_ns)) {
             char f50[16], f99[16];
             units_format_latency(s->flush.p50_ns, f50, sizeof(f50));
@@ -124,7 +214,8 @@ void report_console_workload(FILE *out, const struct report_input *in,
         }
         char text[512];
         explain_time_split(s, text, sizeof(text));
-        fprintf(out, "  %-8s time: %s\n", "", text);
+        if (!kind_of(w)->run)
+            fprintf(out, "  %-8s time: %s\n", "", text);
         if (workload_writes(w))
             fprintf(out, "  %-8s writes: %s\n", "", write_line(s, w, text, sizeof(text)));
         if (!isnan(s->latency_cost_pct))
@@ -157,8 +248,9 @@ void report_console_workload(FILE *out, const struct report_input *in,
                 fprintf(out, "; %s", c->verdict);
         }
         fprintf(out, "; checksums %s\n", wr->checksum.text);
-        char why[768];
-        explain_workload(wr, why, sizeof(why));
+        char why[768] = "";
+        if (!kind_of(w)->run)
+            explain_workload(wr, why, sizeof(why));
         if (why[0])
             fprintf(out, "  %s\n", why);
     } else {

@@ -2,6 +2,7 @@
  * workload x backend). Both start with the row's identity (workload, base_name, backend),
  * then every workload parameter, then the measurements. */
 #include "backend.h"
+#include "kind.h"
 #include "params.h"
 #include "report.h"
 #include "report_columns.h"
@@ -33,6 +34,26 @@ static void write_counter_header(FILE *f)
     for (size_t b = 0; b < backend_count(); b++)
         for (size_t c = 0; c < backend_get(b)->n_counters; c++)
             fprintf(f, ",%s_%s", backend_get(b)->name, backend_get(b)->counters[c].name);
+}
+
+/* Then the kinds' metrics: "<kind>_<metric>" each, filled on that kind's rows (in
+ * summary.csv with the medians). */
+static void write_kind_header(FILE *f)
+{
+    for (size_t k = 0; k < kind_count(); k++)
+        for (size_t m = 0; m < kind_get(k)->n_metrics; m++)
+            fprintf(f, ",%s_%s", kind_get(k)->name, kind_get(k)->metrics[m].name);
+}
+
+static void write_kind_cells(FILE *f, const struct workload *w, const double *metric)
+{
+    for (size_t k = 0; k < kind_count(); k++) {
+        for (size_t m = 0; m < kind_get(k)->n_metrics; m++) {
+            fputc(',', f);
+            if ((size_t)w->kind == k && !isnan(metric[m]))
+                fprintf(f, "%.6g", metric[m]);
+        }
+    }
 }
 
 static void write_counter_cells(FILE *f, const struct run_record *rec)
@@ -81,6 +102,7 @@ int report_csv_runs_header(FILE *f)
 {
     write_header(f, report_run_columns, report_run_column_count);
     write_counter_header(f);
+    write_kind_header(f);
     fputc('\n', f);
     return ferror(f) ? -EIO : 0;
 }
@@ -91,6 +113,7 @@ int report_csv_runs_rows(FILE *f, const struct report_input *in, const struct wo
         struct report_row row = {in, wr, &wr->runs[i]};
         write_row(f, report_run_columns, report_run_column_count, &row);
         write_counter_cells(f, &wr->runs[i]);
+        write_kind_cells(f, wr->w, wr->runs[i].kind_metric);
         fputc('\n', f);
     }
     return ferror(f) ? -EIO : 0;
@@ -99,6 +122,7 @@ int report_csv_runs_rows(FILE *f, const struct report_input *in, const struct wo
 int report_csv_summary_header(FILE *f)
 {
     write_header(f, report_summary_columns, report_summary_column_count);
+    write_kind_header(f);
     fputc('\n', f);
     return ferror(f) ? -EIO : 0;
 }
@@ -109,6 +133,7 @@ int report_csv_summary_rows(FILE *f, const struct report_input *in,
     for (size_t i = 0; i < wr->n_summaries; i++) {
         struct report_row row = {in, wr, &wr->summaries[i]};
         write_row(f, report_summary_columns, report_summary_column_count, &row);
+        write_kind_cells(f, wr->w, wr->summaries[i].kind_metric);
         fputc('\n', f);
     }
     return ferror(f) ? -EIO : 0;

@@ -4,6 +4,7 @@
 #include "backend.h"
 #include "json_writer.h"
 #include "kcounters.h"
+#include "kind.h"
 #include "params.h"
 #include "report.h"
 #include "report_columns.h"
@@ -190,6 +191,51 @@ static void write_hist(struct json_writer *jw, const char *key, const struct his
     jw_object_end(jw);
 }
 
+/* The figures of the workload's kind (kinds/kind.h), by name; null for io, which has none. */
+static void write_kind_metrics(struct json_writer *jw, const struct workload *w,
+                               const double *metric)
+{
+    const struct kind_ops *k = kind_of(w);
+    if (!k->n_metrics) {
+        jw_null(jw, "kind_metrics");
+        return;
+    }
+    jw_object_begin(jw, "kind_metrics");
+    for (size_t m = 0; m < k->n_metrics; m++)
+        jw_number(jw, k->metrics[m].name, metric[m]);
+    jw_object_end(jw);
+}
+
+/* A claim workload's verdict: how its measured runs came out, and the last one's evidence. */
+static void write_claim(struct json_writer *jw, const struct workload_result *wr)
+{
+    if (strcmp(kind_of(wr->w)->name, "claim") != 0)
+        return;
+    const unsigned *v = wr->claim_verdicts;
+    jw_object_begin(jw, "claim");
+    const struct param_def *d = param_find("claim");
+    char id[64] = "";
+    if (d)
+        param_format_column(d, wr->w, id, sizeof(id));
+    jw_string(jw, "id", id);
+    jw_string(jw, "verdict", v[1] ? "does not hold" : v[0] && !v[2] ? "holds" : "inconclusive");
+    jw_u64(jw, "runs_holding", v[0]);
+    jw_u64(jw, "runs_not_holding", v[1]);
+    jw_u64(jw, "runs_inconclusive", v[2]);
+    jw_string(jw, "evidence", wr->claim_evidence[0] ? wr->claim_evidence : NULL);
+    jw_array_begin(jw, "figures");
+    for (unsigned i = 0; i < wr->n_claim_figures; i++) {
+        const struct kind_figure *f = &wr->claim_figures[i];
+        jw_object_begin(jw, NULL);
+        jw_string(jw, "name", f->name);
+        jw_number(jw, "value", f->value);
+        jw_string(jw, "unit", f->unit);
+        jw_object_end(jw);
+    }
+    jw_array_end(jw);
+    jw_object_end(jw);
+}
+
 /* The levels of a throughput series: [{"start_s", "end_s", "tput_mib_s"}]. */
 static void write_levels(struct json_writer *jw, const struct timeline_level *levels, unsigned n)
 {
@@ -326,6 +372,7 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
         for (size_t c = 0; c < b->n_counters; c++)
             jw_u64(&jw, b->counters[c].name, wr->runs[i].backend_counter[c]);
         jw_object_end(&jw);
+        write_kind_metrics(&jw, wr->w, wr->runs[i].kind_metric);
         write_levels(&jw, wr->runs[i].levels, wr->runs[i].n_levels);
         write_timeline(&jw, &wr->points[wr->runs[i].timeline_first], wr->runs[i].timeline_points);
         jw_object_end(&jw);
@@ -343,6 +390,7 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
         jw_string(&jw, "level_change", s->level_change[0] ? s->level_change : NULL);
         jw_u64(&jw, "runs_with_levels", s->runs_with_levels);
         write_profile(&jw, wr, s->backend);
+        write_kind_metrics(&jw, wr->w, s->kind_metric);
         jw_object_end(&jw);
     }
     jw_array_end(&jw);
@@ -360,6 +408,7 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
         jw_object_end(&jw);
     }
     jw_array_end(&jw);
+    write_claim(&jw, wr);
     jw_object_begin(&jw, "checksum");
     jw_string(&jw, "status", checksum_status_names[wr->checksum.status]);
     jw_string(&jw, "text", wr->checksum.text);

@@ -1,6 +1,7 @@
 #include "aggregate.h"
 
 #include "backend.h"
+#include "kind.h"
 #include "levels.h"
 #include "warnings.h"
 
@@ -114,8 +115,21 @@ static void summarize_backend(struct workload_result *wr, struct results *res, u
     s->flush_hist = wr->flush[b];
     hist_summarize(wr->latency[b], &s->latency);
     hist_summarize(wr->flush[b], &s->flush);
+    /* The derived metrics are the timed loop's (a kind of its own measures its figures,
+     * kind_metric): only io's runs have them. */
+    bool io = !kind_of(w)->run;
     for (int m = 0; m < METRIC_COUNT; m++)
-        s->metric[m] = metric_median(wr, b, (enum metric_id)m);
+        s->metric[m] = io || m == METRIC_RESIDENT_BEFORE_PCT || m == METRIC_RESIDENT_AFTER_PCT
+                           ? metric_median(wr, b, (enum metric_id)m)
+                           : NAN;
+    for (int m = 0; m < RESULTS_KIND_METRICS; m++) {
+        double x[STATS_MAX_SAMPLES];
+        size_t k = 0;
+        for (size_t i = 0; i < wr->n_runs && k < STATS_MAX_SAMPLES; i++)
+            if (measured_ok(&wr->runs[i], b) && !isnan(wr->runs[i].kind_metric[m]))
+                x[k++] = wr->runs[i].kind_metric[m];
+        s->kind_metric[m] = k ? stats_median(x, k) : NAN;
+    }
     summarize_levels(wr, b, s);
     summarize_costs(wr, b, s);
     warnings_check_series(wr, res, backend_get(b)->name, tput, n, s);

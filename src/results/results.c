@@ -97,6 +97,9 @@ void workload_result_reset(struct workload_result *wr, unsigned index, const str
     wr->n_summaries = 0;
     wr->n_comparisons = 0;
     wr->interrupted = false;
+    memset(wr->claim_verdicts, 0, sizeof(wr->claim_verdicts));
+    wr->claim_evidence[0] = '\0';
+    wr->n_claim_figures = 0;
     memset(&wr->checksum, 0, sizeof(wr->checksum));
     for (size_t b = 0; b < RESULTS_MAX_BACKENDS; b++) {
         hist_init(wr->latency[b]);

@@ -12,6 +12,7 @@
 
 #include "hist.h"
 #include "kcounters.h"
+#include "kind.h"
 #include "metrics.h"
 #include "perf.h"
 #include "profile.h"
@@ -38,6 +39,7 @@ extern const char *const run_role_names[];
 
 #define RESULTS_TEXT_MAX         256 /* the error and note of a run; BACKEND_NOTE_MAX fits */
 #define RESULTS_BACKEND_COUNTERS 4   /* BACKEND_COUNTERS_MAX */
+#define RESULTS_KIND_METRICS     12  /* KIND_METRICS_MAX */
 
 /* One point of a phase's time series (cumulative since the gate opened, so that any two
  * points give the rates between them). */
@@ -100,10 +102,10 @@ struct run_record {
     bool have_schedstat;         /* oncpu_ns and runqueue_ns were measured */
     uint64_t worker_wall_ns;     /* wall time summed over workers: the time split's whole */
     uint64_t syscalls;           /* system calls the workers made (data path and flushes) */
-    uint64_t
-        backend_counter[RESULTS_BACKEND_COUNTERS]; /* the backend's own (backend_ops.counters) */
-    uint64_t task_read_bytes;      /* storage reads the workers caused (/proc/.../io) */
-    uint64_t task_write_bytes;     /* bytes they dirtied for writeback */
+    uint64_t backend_counter[RESULTS_BACKEND_COUNTERS]; /* the backend's (its .counters) */
+    double kind_metric[RESULTS_KIND_METRICS]; /* the kind's figures (kinds/kind.h); NAN: none */
+    uint64_t task_read_bytes;                 /* storage reads the workers caused (/proc/.../io) */
+    uint64_t task_write_bytes;                /* bytes they dirtied for writeback */
     uint64_t task_cancelled_bytes; /* dirtied bytes that were truncated before writeback */
     bool have_task_io;             /* the task_* counters were measured */
 
@@ -163,6 +165,7 @@ struct results_summary {
      * latency: all against latency off, and the profiled round against the measured ones. */
     double latency_cost_pct, latency_cost_ci_low_pct, latency_cost_ci_high_pct;
     double profile_cost_pct;
+    double kind_metric[RESULTS_KIND_METRICS]; /* medians of the kind's figures */
 };
 
 /* One backend compared with another (the baseline) over a workload's measured runs. */
@@ -173,6 +176,8 @@ struct results_comparison {
     double ratio;           /* median tput numerator / median tput denominator */
     double ci_low, ci_high; /* 95% bootstrap; NAN with fewer than 3 repetitions */
     bool headline;          /* mmap against pread: the verdict the console leads with */
+    const char *metric;     /* what is compared: NULL = throughput (higher is better), else a
+                               kind's metric (lower is better) */
     char verdict[128];      /* "mmap 2.31x faster than pread [2.20, 2.45]" */
 };
 
@@ -212,7 +217,12 @@ struct workload_result {
     struct hist *latency[RESULTS_MAX_BACKENDS]; /* merged over measured runs, by backend */
     struct hist *flush[RESULTS_MAX_BACKENDS];
     struct profile *profiles[RESULTS_MAX_BACKENDS]; /* of the profiled round, by backend */
-    struct results_warning *warnings;               /* about this workload */
+    /* A claim (kind claim): the verdicts of its runs, and the last run's evidence. */
+    unsigned claim_verdicts[3]; /* holds, does not hold, inconclusive */
+    char claim_evidence[1024];
+    struct kind_figure claim_figures[KIND_FIGURES_MAX]; /* the last run's, by name */
+    unsigned n_claim_figures;
+    struct results_warning *warnings; /* about this workload */
     size_t n_warnings;
     bool interrupted;
 };

@@ -1,14 +1,37 @@
 #include "verdict.h"
 
 #include "backend.h"
+#include "kind.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+/* A kind's lower-is-better metric: "mmap 100x less pss_per_process_bytes than pread". */
+static void lower_text(const struct results_comparison *c, const char *a, const char *b, char *buf,
+                       size_t len)
+{
+    double r = c->ratio >= 1 ? c->ratio : 1 / c->ratio;
+    const char *less = c->ratio <= 1 ? a : b, *more = c->ratio <= 1 ? b : a;
+    bool significant = !isnan(c->ci_low) && (c->ci_low > 1 || c->ci_high < 1);
+    if (isnan(c->ci_low) && r < 1.05)
+        snprintf(buf, len, "%s/%s %s %.3g (no interval: fewer than 3 repetitions)", a, b, c->metric,
+                 c->ratio);
+    else if (!significant && !isnan(c->ci_low))
+        snprintf(buf, len, "no significant difference in %s between %s and %s (%.2f [%.2f, %.2f])",
+                 c->metric, a, b, c->ratio, c->ci_low, c->ci_high);
+    else
+        snprintf(buf, len, "%s %.3gx less %s than %s%s", less, r, c->metric, more,
+                 isnan(c->ci_low) ? " (no interval: fewer than 3 repetitions)" : "");
+}
+
 void verdict_text(const struct results_comparison *c, char *buf, size_t len)
 {
     const char *a = backend_get(c->numerator)->name, *b = backend_get(c->denominator)->name;
+    if (c->have_ratio && c->metric) {
+        lower_text(c, a, b, buf, len);
+        return;
+    }
     if (!c->have_ratio)
         snprintf(buf, len, "n/a (needs successful %s and %s runs)", a, b);
     else if (isnan(c->ci_low))
@@ -26,14 +49,15 @@ void verdict_text(const struct results_comparison *c, char *buf, size_t len)
                  a, b, a, b, c->ratio, c->ci_low, c->ci_high);
 }
 
-/* The measured, successful throughputs of backend b. */
-static size_t samples(const struct workload_result *wr, unsigned b, double *x)
+/* The measured, successful values of backend b: throughputs, or the kind's metric. */
+static size_t samples(const struct workload_result *wr, unsigned b, int metric, double *x)
 {
     size_t n = 0;
     for (size_t i = 0; i < wr->n_runs && n < STATS_MAX_SAMPLES; i++) {
         const struct run_record *rec = &wr->runs[i];
-        if (rec->backend == b && rec->role == RUN_MEASURED && rec->status == RUN_OK)
-            x[n++] = rec->tput_mib_s;
+        double v = metric < 0 ? rec->tput_mib_s : rec->kind_metric[metric];
+        if (rec->backend == b && rec->role == RUN_MEASURED && rec->status == RUN_OK && !isnan(v))
+            x[n++] = v;
     }
     return n;
 }
@@ -46,8 +70,11 @@ static void compare(struct workload_result *wr, unsigned a, unsigned b, bool hea
     c->denominator = b;
     c->headline = headline;
     c->ratio = c->ci_low = c->ci_high = NAN;
+    const struct kind_ops *kind = kind_of(wr->w);
+    int metric = kind->compare_metric;
+    c->metric = metric >= 0 ? kind->metrics[metric].name : NULL;
     double x[STATS_MAX_SAMPLES], y[STATS_MAX_SAMPLES];
-    size_t nx = samples(wr, a, x), ny = samples(wr, b, y);
+    size_t nx = samples(wr, a, metric, x), ny = samples(wr, b, metric, y);
     if (nx && ny) {
         /* One seed per pair: the same pair gets the same interval in every run. */
         uint64_t seed = wr->w->seed ^ 0xc0ffeeULL ^ ((uint64_t)a << 8) ^ b;

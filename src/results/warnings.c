@@ -1,5 +1,6 @@
 #include "warnings.h"
 
+#include "kind.h"
 #include "stats.h"
 #include "units.h"
 
@@ -36,14 +37,17 @@ void warnings_check_series(struct workload_result *wr, struct results *res, cons
                            const double *tput, size_t n, const struct results_summary *s)
 {
     const struct workload *w = wr->w;
-    if (n >= 2 && s->tput.cv > WARN_CV)
+    /* A kind without a throughput of interest (footprint, cow, claim) counts bytes only to
+     * fill the common columns: their spread says nothing about its figures. */
+    bool throughput_matters = kind_of(w)->io_table;
+    if (throughput_matters && n >= 2 && s->tput.cv > WARN_CV)
         workload_result_warn(
             wr, res,
             "%s/%s: throughput varies by %.1f%% (coefficient of variation) over %zu "
             "repetitions: the machine is noisy or the runs too short; close other "
             "programs, or raise duration or repetitions",
             w->name, backend, 100 * s->tput.cv, n);
-    if (s->tput.outliers && n >= WARN_OUTLIER_MIN_SAMPLES)
+    if (throughput_matters && s->tput.outliers && n >= WARN_OUTLIER_MIN_SAMPLES)
         workload_result_warn(
             wr, res,
             "%s/%s: %zu outlier repetition(s) (modified z-score > 3.5), kept in the "

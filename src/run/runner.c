@@ -5,6 +5,7 @@
 #include "cache.h"
 #include "checks.h"
 #include "kcounters.h"
+#include "kind.h"
 #include "log.h"
 #include "phase.h"
 #include "prng.h"
@@ -45,14 +46,15 @@ struct runner {
 
 static unsigned latency_off_rounds(const struct workload *w)
 {
-    if (w->latency != LATENCY_ALL)
+    if (w->latency != LATENCY_ALL || kind_of(w)->run) /* the io kind only */
         return 0;
     return w->repetitions < LATENCY_OFF_ROUNDS ? w->repetitions : LATENCY_OFF_ROUNDS;
 }
 
 static unsigned rounds_of(const struct workload *w)
 {
-    return w->warmup + w->repetitions + latency_off_rounds(w) + (w->profile ? 1 : 0);
+    return w->warmup + w->repetitions + latency_off_rounds(w) +
+           (w->profile && !kind_of(w)->run ? 1 : 0);
 }
 
 /* The role of round, and its number among the rounds of that role (from 1) and their count,
@@ -67,7 +69,7 @@ static enum run_role role_of(const struct workload *w, unsigned round, unsigned 
         {RUN_WARMUP, w->warmup},
         {RUN_MEASURED, w->repetitions},
         {RUN_LATENCY_OFF, latency_off_rounds(w)},
-        {RUN_PROFILED, w->profile ? 1u : 0u},
+        {RUN_PROFILED, w->profile && !kind_of(w)->run ? 1u : 0u},
     };
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
         if (round < first + parts[i].count) {
@@ -147,6 +149,10 @@ static bool cache_reached(enum cache_state state, double resident_pct)
     }
 }
 
+static void run_kind(struct runner *r, const struct kind_ops *kind, const struct workload *w,
+                     unsigned b, const char *label, int fd, const struct kcounters_source *src,
+                     struct phase_output *out);
+
 /* One repetition of workload w on backend b: cache state, phase, residency. */
 static void run_one(struct runner *r, const struct workload *w, unsigned b, const char *label,
                     int fd, const struct kcounters_source *src, struct run_record *rec,
@@ -222,10 +228,54 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
     };
     hist_init(out->latency);
     hist_init(out->flush);
-    phase_run(&in, out);
+    const struct kind_ops *kind = kind_of(w);
+    if (kind->run)
+        run_kind(r, kind, w, b, label, fd, src, out);
+    else
+        phase_run(&in, out);
     if (cache_residency(fd, w->file_size_bytes, &rec->resident_after_pct) < 0)
         rec->resident_after_pct = NAN;
     cache_cgroup_leave(cg);
+}
+
+/* One repetition of a kind other than io (kinds/kind.h): its figures into the record,
+ * a claim's verdict and evidence into the workload's result. */
+static void run_kind(struct runner *r, const struct kind_ops *kind, const struct workload *w,
+                     unsigned b, const char *label, int fd, const struct kcounters_source *src,
+                     struct phase_output *out)
+{
+    struct run_record *rec = out->rec;
+    int dir_fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct kind_input in = {
+        .w = w,
+        .opts = workload_options(w, KIND_FIRST_SLOT + (unsigned)w->kind),
+        .backend = b,
+        .fd = fd,
+        .label = label,
+        .dir_fd = dir_fd,
+        .kc = src,
+    };
+    struct kind_output ko;
+    memset(&ko, 0, sizeof(ko));
+    ko.rec = rec;
+    ko.latency = out->latency;
+    for (int m = 0; m < KIND_METRICS_MAX; m++)
+        ko.metric[m] = NAN;
+    if (kind->run(&in, &ko) < 0 && rec->status == RUN_OK)
+        rec->status = RUN_FAILED;
+    if (dir_fd >= 0)
+        close(dir_fd);
+    memcpy(rec->kind_metric, ko.metric, sizeof(rec->kind_metric));
+    hist_summarize(out->latency, &rec->latency);
+    double seconds = (double)rec->elapsed_ns / 1e9;
+    rec->tput_mib_s = seconds > 0 ? (double)rec->bytes / 1048576.0 / seconds : NAN;
+    rec->ops_s = seconds > 0 ? (double)rec->ops / seconds : NAN;
+    if (rec->status == RUN_OK && rec->role == RUN_MEASURED && ko.text[0]) {
+        r->wr.claim_verdicts[ko.verdict < 3 ? ko.verdict : 2]++;
+        snprintf(r->wr.claim_evidence, sizeof(r->wr.claim_evidence), "%s", ko.text);
+        memcpy(r->wr.claim_figures, ko.figures, sizeof(ko.figures));
+        r->wr.n_claim_figures = ko.n_figures;
+    }
 }
 
 /* Fisher-Yates shuffle of the backends of one round, from the workload's seed: the order
