@@ -27,8 +27,6 @@ WIDTH, HEIGHT = 1000, 600   # the chart size the tests ask for
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-
-
 def run(command, cwd, expect=0, env=None, timeout=120):
     """Runs a command; returns (stdout, stderr)."""
     return mmtest.run(command, cwd, expect, timeout, env)
@@ -115,6 +113,11 @@ def check_report(out, chart_count, texts):
     check("src=\"" not in page.replace("src=\"data:", ""), "report.html refers to outside files")
 
 
+def md_escaped(text):
+    """text as report.md writes it outside code spans (Markdown's specials escaped)."""
+    return "".join("\\" + c if c in "\\`*[]<>|~&#!" else c for c in text)
+
+
 def tiny(workloads, **defaults):
     return mmtest.tiny("plots", workloads, **{"repetitions": 3, **defaults})
 
@@ -151,8 +154,9 @@ def test_run(tmp):
     medians = {(s["workload"], s["backend"]): s["tput_median_mib_s"]
                for s in results["summaries"]}
     for row, name in zip(read_tsv(os.path.join(out, "data", "throughput.tsv")), names):
-        check(close(float(row[2]), medians[(name, "mmap")]), f"{name}: mmap median {row[2]}")
-        check(close(float(row[6]), medians[(name, "pread")]), f"{name}: pread median {row[6]}")
+        check(close(float(row[1]), medians[(name, "mmap")]), f"{name}: mmap median {row[1]}")
+        check(close(float(row[5]), medians[(name, "pread")]), f"{name}: pread median {row[5]}")
+        check(row[-1] == name, f"throughput.tsv labels {row[-1]!r}, not {name!r}")
     sweep = read_tsv(os.path.join(out, "data", "sweep-randread-block_size.tsv"))
     check([float(r[0]) for r in sweep] == [4096, 16384, 65536] * 2,
           f"sweep x values {[r[0] for r in sweep]}")
@@ -172,7 +176,8 @@ def test_run(tmp):
     check_report(out, len(expected), [
         "## Where it ran", results["context"]["kernel"]["release"],
         results["context"]["targets"][0]["fs_type"], "THP", "governor",
-        ratios["seqwrite"]["verdict"], results["warnings"][0] if results["warnings"] else "",
+        md_escaped(ratios["seqwrite"]["verdict"]),
+        md_escaped(results["warnings"][0]) if results["warnings"] else "",
         "`randread/block_size=16KiB`"])
     # Plotting again replaces the charts, and leaves nothing of the previous ones.
     plot(tmp, results_dir, out, "--per-page", "2")
@@ -194,19 +199,19 @@ def test_single(tmp):
     check({"sweeps", "flush"} <= skipped, f"skipped sections {skipped}")
     check("skipped sweeps" in stdout and "skipped flush" in stdout, stdout)
     row = read_tsv(os.path.join(out, "data", "throughput.tsv"))[0]
-    check(row[3] == "NaN" and row[4] == "NaN", f"an interval was drawn from nothing: {row}")
+    check(row[2] == "NaN" and row[3] == "NaN", f"an interval was drawn from nothing: {row}")
     with open(os.path.join(out, "data", "throughput.gp")) as f:
         script = f.read()
     check("shasci[2] = [0, 0]" in script and "anyci = 0" in script,
           "error bars requested without intervals")
 
 
-def write_compare(path):
+def write_compare(path, labels=("6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"),
+                  workloads=("randread", "randwrite", "r/block_size=4KiB,threads=2")):
     """A comparison directory as docs/compare.md describes it: three runs, the second
     with too few repetitions for intervals, one workload not comparable."""
     os.makedirs(path)
-    labels = ["6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"]
-    workloads = ["randread", "randwrite", "r/block_size=4KiB,threads=2"]
+    labels, workloads = list(labels), list(workloads)
     columns = ["workload", "backend", "run", "run_index", "run_dir", "tput_median_mib_s",
                "tput_ci_low_mib_s", "tput_ci_high_mib_s", "repetitions", "ratio_to_baseline",
                "ratio_ci_low", "ratio_ci_high", "change_pct", "significant", "regressed",
@@ -240,8 +245,8 @@ def write_compare(path):
     compare = {
         "schema_version": 1, "tool": "mmbench-compare", "baseline": labels[0],
         "fail_above_pct": 10,
-        "runs": [{"label": label, "dir": f"results/run{i}", "kernel_release": label.split()[0],
-                  "fs_type": label.split()[1], "mount_options": "rw,relatime",
+        "runs": [{"label": label, "dir": f"results/run{i}", "kernel_release": label[:5],
+                  "fs_type": label[6:], "mount_options": "rw,relatime",
                   "cpu": "AMD EPYC", "hostname": "vm", "mmbench_version": "1.0",
                   "date_utc": f"2026-11-2{i}T10:00:00Z", "config": "random_4k"}
                  for i, label in enumerate(labels)],
@@ -313,7 +318,7 @@ def test_many(tmp):
     for page in pages("throughput", 3):
         rows = read_tsv(os.path.join(out, "data", page + ".tsv"))
         check(len(rows) == 20, f"{page}: {len(rows)} workloads, expected 20")
-    labels = [r[1] for r in read_tsv(os.path.join(out, "data", "throughput-1.tsv"))]
+    labels = [r[-1] for r in read_tsv(os.path.join(out, "data", "throughput-1.tsv"))]
     check(labels[:2] == ["512B, 1, random", "512B, 1, sequential"],
           f"sweep points not labelled by their values: {labels[:2]}")
     check("pattern (not a number) drawn as series" in stdout, stdout)
@@ -341,7 +346,304 @@ def test_errors(tmp):
     check("usage: scripts/plot DIR" in stdout, stdout)
 
 
-NEEDS_GNUPLOT = {"run", "single", "compare", "many"}
+# ---- hostile strings ----
+
+# Strings a shell, gnuplot, HTML or Markdown could read as code. The commands in them
+# create PWNED_* files in the directory they run in (the current directory of gnuplot and
+# of its shell: the tests run the scripts in a directory of their own).
+HOSTILE = [
+    "wr `touch${IFS}PWNED_1` then flush it x",
+    'sys system("touch PWNED_2") "`touch${IFS}PWNED_3`"',
+    "q'uote''s \"dq\" '`touch${IFS}PWNED_4`' \"",
+    "nl\nsystem('touch PWNED_5')\n`touch${IFS}PWNED_6`",
+    "@m @xticspec `@m` $(touch PWNED_7) @",
+    "'''leading quotes, a trailing backslash \\",
+    "<script>alert('x')</script> & <img src=x onerror=alert(1)> ]]> &amp;",
+    "| a | b | [link](javascript:alert(1)) ![i](x.png) **b** # h",
+    "long " + "x" * 300 + " `touch${IFS}PWNED_8`",
+    "ünï cødé 中文 ✓ \u202eRTL \x1b[31mred\x07 \ufeff",
+    "tab\there\rcr \\\n`touch${IFS}PWNED_9` \\",
+]
+OLD_COMMIT = "1f9f58ecc6a9aea68e6274a1f8db3d15fa77fffb"   # the last plot without quoting
+
+
+def pwned(root):
+    """The PWNED_* files anywhere under root: commands that ran."""
+    return sorted(os.path.join(d, f) for d, _, files in os.walk(root)
+                  for f in files if f.startswith("PWNED"))
+
+
+def safe(text):
+    """A chart's file name part, as scripts/plot makes it."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
+
+
+def gnuplot_strings_checked(out):
+    """Every driver and variables script in out/data: outside single-quoted strings no
+    backquote, @, hash or control character; double-quoted strings hold only \\n and
+    octal escapes. (What scripts/mmcharts/gnuplot.py promises.)"""
+    for name in os.listdir(os.path.join(out, "data")):
+        if not name.endswith(".gp"):
+            continue
+        with open(os.path.join(out, "data", name), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        for number, line in enumerate(lines[1:], 2):   # line 1 is our comment
+            where = f"{name} line {number}"
+            check(all(c.isprintable() for c in line), f"{where}: a control character")
+            rest = re.sub(r"'[^']*'", "", line)   # single-quoted: gnuplot reads nothing
+            for quoted in re.findall(r'"([^"]*)"', rest):
+                check(re.fullmatch(r"(\\n|\\[0-7]{3})+", quoted),
+                      f"{where}: a double-quoted string {quoted!r}")
+            rest = re.sub(r'"[^"]*"', "", rest)
+            check(not re.search(r"[`@#'\\]", rest), f"{where}: {rest[:200]!r} outside strings")
+
+
+def hostile_run(tmp):
+    """A real run whose workload names, parameters, context, warnings and verdicts hold
+    the hostile strings: the write workload is named so in its config (mmbench takes
+    that name), the rest is renamed in results.json afterwards."""
+    data = os.path.join(tmp, "data")
+    os.makedirs(data, exist_ok=True)
+    plain = len(HOSTILE) - 2
+    results_dir = mmbench_run(tmp, "hostile", tiny(
+        [{"name": "sw", "block_size": ["4KiB", "8KiB"], "pattern": ["random", "sequential"]},
+         {"name": HOSTILE[0], "op": "write", "sync": "fsync", "sync_every": 100}] +
+        [{"name": f"r{i}"} for i in range(plain)], file_size="1MiB", ops=300, dir=data))
+    path = os.path.join(results_dir, "results.json")
+    with open(path) as f:
+        doc = json.load(f)
+    names = {f"r{i}": HOSTILE[2 + i] for i in range(plain)}
+    names["sw"] = HOSTILE[1]
+
+    def rename(name):
+        base, sep, labels = name.partition("/")
+        return names.get(base, base) + sep + labels
+
+    for w in doc["config"]["workloads"]:
+        if w["base_name"] == "sw" and w["params"]["pattern"] == "sequential":
+            w["params"]["pattern"] = HOSTILE[3]
+        w["name"], w["base_name"] = rename(w["name"]), rename(w["base_name"])
+        w["params"]["dir"] = HOSTILE[7]
+    for item in doc["runs"] + doc["summaries"]:
+        item["workload"], item["base_name"] = rename(item["workload"]), rename(item["base_name"])
+    for item in doc["runs"]:
+        if item["flush_call"] not in (None, "none"):
+            item["flush_call"] = HOSTILE[3]
+    for c in doc["comparisons"]:
+        c.update(workload=rename(c["workload"]), verdict=HOSTILE[6], checksum=HOSTILE[7])
+    doc["config"].update(name=HOSTILE[4], description=HOSTILE[8], source=HOSTILE[1])
+    context = doc["context"]
+    context.update(hostname=HOSTILE[5], command_line=HOSTILE[2], date_utc=HOSTILE[3])
+    context["kernel"]["release"] = HOSTILE[6]
+    context["cpu"]["brand"] = HOSTILE[7]
+    for target in context["targets"]:
+        target.update(fs_type=HOSTILE[9], block_device=HOSTILE[10], mount_options=HOSTILE[1])
+    doc["warnings"] += HOSTILE
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return results_dir, doc
+
+
+def old_plot(tmp):
+    """scripts/plot as it was before strings were quoted (OLD_COMMIT), or None where the
+    source is not a git checkout that has it."""
+    old = os.path.join(tmp, "old")
+    names = ["scripts/plot", "scripts/mmresults.py"] + \
+        [f"scripts/gnuplot/{n}.gp" for n in ("bars-panel", "bars", "common", "kernel",
+                                             "latency", "ratio", "sweep")]
+    for name in names:
+        try:
+            proc = subprocess.run(["git", "-C", SOURCE, "show", f"{OLD_COMMIT}:{name}"],
+                                  capture_output=True, timeout=60)
+        except OSError:
+            return None
+        if proc.returncode != 0:
+            return None
+        os.makedirs(os.path.dirname(os.path.join(old, name)), exist_ok=True)
+        with open(os.path.join(old, name), "wb") as f:
+            f.write(proc.stdout)
+    return os.path.join(old, "scripts", "plot")
+
+
+def check_hostile_charts(out, expected):
+    """The charts are there and drawn (PNG of the size asked and not near-empty, SVG
+    well-formed), and every gnuplot script holds strings only as gnuplot.py quotes them."""
+    check_charts(out, expected)
+    for name in expected:
+        size = os.path.getsize(os.path.join(out, name + ".png"))
+        check(size > 8000, f"{name}.png: {size} bytes, too small to hold a chart")
+    gnuplot_strings_checked(out)
+
+
+def check_hostile_report(out):
+    """report.md: every table row has as many cells as its header and nothing leaves its
+    line; report.html: no markup from the names, only their escaped text."""
+    with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+        markdown = f.read()
+    cells = None
+    for line in markdown.split("\n"):
+        if not line.startswith("|"):
+            cells = None
+            continue
+        count = len(re.findall(r"(?<!\\)\|", line))
+        cells = cells or count
+        check(count == cells, f"report.md: a table row with {count - 1} cells, not "
+              f"{cells - 1}: {line[:200]!r}")
+    # Code spans show their text as it is (no markup inside); outside them, nothing.
+    prose = re.sub(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", "", markdown)
+    for bad in ("<script", "<img", "](javascript", "![i]"):
+        check(not re.search(r"(?<!\\)" + re.escape(bad), prose),
+              f"report.md holds {bad!r} unescaped")
+    check(not re.search("[\x00-\x09\x0b-\x1f\u2028\u2029]", markdown),
+          "report.md holds control characters")
+    with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+        page = f.read()
+    check("&lt;script&gt;alert(" in page, "report.html lacks the escaped hostile name")
+    for bad in ("<script", "<img src=x", "onerror=alert(1)>", "\x1b"):
+        check(bad not in page, f"report.html holds {bad!r} unescaped")
+
+
+def test_hostile(tmp):
+    """Hostile strings everywhere in a real run and in a comparison: the old plot ran the
+    commands in them; now nothing runs, every chart is drawn, and the reports escape them."""
+    results_dir, doc = hostile_run(tmp)
+    work = os.path.join(tmp, "work")
+    os.mkdir(work)
+    old = old_plot(tmp)
+    if old:
+        run([sys.executable, old, results_dir, "--output", os.path.join(work, "old"),
+             "--size", f"{WIDTH}x{HEIGHT}"], cwd=work, expect=None)
+        ran = pwned(work)
+        check(ran, "the old scripts/plot ran no command: this test would not see one")
+        print(f"the old scripts/plot ran {len(ran)} commands: "
+              f"{' '.join(os.path.basename(p) for p in ran)}")
+        for path in ran:
+            os.remove(path)
+    else:
+        print(f"note: {SOURCE} is not a git checkout holding {OLD_COMMIT[:7]}: the old "
+              f"scripts/plot was not run")
+    # The output directory's name is hostile too: gnuplot gets it as a file name.
+    out = os.path.join(work, "out `touch${IFS}PWNED_D` '$(touch PWNED_E)'\n\"x")
+    run([sys.executable, REPORT, results_dir, "--output", out, "--strict",
+         "--size", f"{WIDTH}x{HEIGHT}"], cwd=work)
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    workloads = doc["config"]["workloads"]
+    flushed = next(w for w in workloads if w["name"] == HOSTILE[0])
+    sweep = f"sweep-{safe(HOSTILE[1])}-block_size"
+    expected = ["throughput", "ratio", "kernel", f"flush-{workloads.index(flushed) + 1}",
+                sweep, sweep + "-ratio"] + \
+        [f"latency-{n}" for n in range(1, len(workloads) + 1)]
+    check_hostile_charts(out, expected)
+    check_hostile_report(out)
+    with open(os.path.join(out, "data", sweep + ".gp"), encoding="utf-8") as f:
+        check("pattern=nl system(" in f.read(), "the sweep's series lost their parameter values")
+    # A comparison with hostile run labels and workload names.
+    source = os.path.join(tmp, "compare-hostile")
+    write_compare(source, labels=HOSTILE[:3], workloads=HOSTILE[3:])
+    out = os.path.join(work, "compare")
+    run([sys.executable, REPORT, source, "--output", out, "--strict",
+         "--size", f"{WIDTH}x{HEIGHT}"], cwd=work)
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    check_hostile_charts(out, ["throughput", "ratio-to-baseline", "mmap-pread"])
+    check_hostile_report(out)
+
+
+# ---- more backends than mmap and pread ----
+
+def gp_array(script, name):
+    """The items of 'array name[n] = [...]' in a driver script (single-quoted strings
+    without quotes in them, or numbers)."""
+    match = re.search(rf"^array {name}\[\d+\] = \[(.*)\]$", script, re.M)
+    check(match, f"no array {name}")
+    return re.findall(r"'([^']*)'|([-0-9.e]+)", match.group(1))
+
+
+def texts(script, name):
+    return [text for text, _ in gp_array(script, name)]
+
+
+def add_backends(results_dir):
+    """Adds to a real results.json the backends read (pread's rows, 0.8 times the
+    throughput), xfer and zcopy (mmap's, 1.2 and 0.6 times), each compared with pread.
+    Returns {backend: factor on the original backend's throughput}."""
+    path = os.path.join(results_dir, "results.json")
+    with open(path) as f:
+        doc = json.load(f)
+    added = {"read": ("pread", 0.8), "xfer": ("mmap", 1.2), "zcopy": ("mmap", 0.6)}
+    tput = ("tput_median_mib_s", "tput_ci_low_mib_s", "tput_ci_high_mib_s")
+    for name, (source, factor) in added.items():
+        for s in [s for s in doc["summaries"] if s["backend"] == source]:
+            copy = dict(s, backend=name)
+            copy.update({k: s[k] * factor for k in tput if s[k] is not None})
+            doc["summaries"].append(copy)
+        doc["runs"] += [dict(r, backend=name) for r in doc["runs"] if r["backend"] == source]
+        for c in [c for c in doc["comparisons"] if c["numerator"] == "mmap"]:
+            scale = factor if source == "pread" else factor * c["ratio"]
+            copy = dict(c, numerator=name, ratio=scale,
+                        verdict=f"{name} {scale:.2f}x as fast as pread")
+            if source == "mmap" and c["ci_low"] is not None:
+                copy.update(ci_low=c["ci_low"] * factor, ci_high=c["ci_high"] * factor)
+            elif source == "pread":
+                copy.update(ci_low=factor * 0.95, ci_high=factor * 1.05)
+            doc["comparisons"].append(copy)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return doc
+
+
+def test_backends(tmp):
+    """Five backends (mmap, pread, read, and xfer, zcopy that no palette knows): each
+    keeps one colour on every chart, the known ones theirs, the unknown ones the next
+    palette colours in order; the ratio chart has one series per backend over pread."""
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    from mmcharts import palette
+    results_dir = mmbench_run(tmp, "backends", tiny(
+        [{"name": "sw", "block_size": ["4KiB", "16KiB"]},
+         {"name": "w", "op": "write", "sync": "fsync", "sync_every": 100}], ops=500, dir=tmp))
+    doc = add_backends(results_dir)
+    out = os.path.join(tmp, "charts")
+    run([sys.executable, REPORT, results_dir, "--output", out, "--strict",
+         "--size", f"{WIDTH}x{HEIGHT}"], cwd=tmp)
+    check_charts(out, ["throughput", "ratio", "sweep-sw-block_size",
+                       "sweep-sw-block_size-ratio", "latency-1", "latency-2", "latency-3",
+                       "flush-3", "kernel"])
+    backends = ["mmap", "pread", "read", "xfer", "zcopy"]
+    expected = {b: palette.KNOWN_BACKENDS[b][0] for b in backends[:3]}
+    expected.update(xfer=palette.OTHER_BACKENDS[0][0], zcopy=palette.OTHER_BACKENDS[1][0])
+    seen = {}
+    data = os.path.join(out, "data")
+    for name in sorted(os.listdir(data)):
+        if not name.endswith(".gp"):
+            continue
+        with open(os.path.join(data, name)) as f:
+            script = f.read()
+        for titles, colors in (("stitle", "scolor"), ("ltitle", "lcolor")):
+            if f"array {titles}[" not in script:
+                continue
+            for title, color in zip(texts(script, titles), texts(script, colors)):
+                backend = re.split(r"[ ,]", title)[0]
+                seen.setdefault(backend, set()).add(color)
+    check(set(seen) == set(backends), f"backends on the charts: {sorted(seen)}")
+    for backend, colors in seen.items():
+        check(colors == {expected[backend]},
+              f"{backend} drawn in {sorted(colors)}, expected {expected[backend]}")
+    with open(os.path.join(data, "ratio.gp")) as f:
+        script = f.read()
+    pairs = [f"{b} / pread" for b in ("mmap", "read", "xfer", "zcopy")]
+    check(texts(script, "stitle") == pairs, f"ratio series {texts(script, 'stitle')}")
+    ratios = {(c["workload"], c["numerator"]): c["ratio"] for c in doc["comparisons"]}
+    names = [w["name"] for w in doc["config"]["workloads"]]
+    for row, name in zip(read_tsv(os.path.join(data, "ratio.tsv")), names):
+        for k, backend in enumerate(("mmap", "read", "xfer", "zcopy")):
+            check(close(float(row[1 + 5 * k]), ratios[(name, backend)]),
+                  f"{name}: {backend}/pread ratio {row[1 + 5 * k]}")
+    with open(os.path.join(out, "report.md")) as f:
+        markdown = f.read()
+    for text in ["read MiB/s", "zcopy MiB/s", "| read/pread |", "xfer / pread: xfer "]:
+        check(text in markdown, f"report.md lacks {text!r}")
+
+
+NEEDS_GNUPLOT = {"run", "single", "compare", "many", "hostile", "backends"}
 
 
 def main():
