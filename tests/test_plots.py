@@ -6,14 +6,20 @@ Environment: MMBENCH (the binary), MMBENCH_SOURCE (the source tree).
 Exit status 0 = pass, 1 = fail, 77 = skipped (gnuplot is not installed).
 """
 import base64
+import concurrent.futures
+import contextlib
 import csv
+import io
 import json
+import multiprocessing
 import os
+import random
 import re
 import shutil
 import struct
 import subprocess
 import sys
+import traceback
 import xml.etree.ElementTree as ElementTree
 
 import mmtest
@@ -523,7 +529,8 @@ def test_hostile(tmp):
         print(f"note: {SOURCE} is not a git checkout holding {OLD_COMMIT[:7]}: the old "
               f"scripts/plot was not run")
     # The output directory's name is hostile too: gnuplot gets it as a file name.
-    out = os.path.join(work, "out `touch${IFS}PWNED_D` '$(touch PWNED_E)'\n\"x")
+    out = os.path.join(work, os.fsdecode(b"out `touch${IFS}PWNED_D` '$(touch PWNED_E)'\n\"x"
+                                         b" \xff\xfe (not UTF-8)"))
     run([sys.executable, REPORT, results_dir, "--output", out, "--strict",
          "--size", f"{WIDTH}x{HEIGHT}"], cwd=work)
     check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
@@ -643,7 +650,482 @@ def test_backends(tmp):
         check(text in markdown, f"report.md lacks {text!r}")
 
 
-NEEDS_GNUPLOT = {"run", "single", "compare", "many", "hostile", "backends"}
+# ---- what gnuplot evaluates ----
+
+# (what, a gnuplot script (CANARY: a file to create), what gnuplot does: 'runs' the
+# command, 'inert', or 'fails' with an error).
+GNUPLOT_FACTS = [
+    ("backquotes in a double-quoted string", 'print "`touch CANARY`"', "runs"),
+    ("backquotes in a single-quoted string", "print '`touch CANARY`'", "inert"),
+    ("an @ macro", "m = 'system(\"touch CANARY\")'\n@m", "runs"),
+    ("backquotes in a double-quoted string that a macro put there",
+     "s = '\"`touch CANARY`\"'\nprint @s", "runs"),
+    ("@ inside quotes", "m = 'system(\"touch CANARY\")'\nprint '@m'\nprint \"@m\"", "inert"),
+    ("a newline inside a quoted string", "x = 'a\nsystem(\"touch CANARY\")\n'", "runs"),
+    ("a backslash before a newline, in a comment (the next line is joined to it)",
+     "# a comment \\\nsystem(\"touch CANARY\")", "inert"),
+    ("the same line without the comment", "system(\"touch CANARY\")", "runs"),
+    ("string variables used as values",
+     "s = '`touch CANARY`' . \"\"\nset title s\nset xtics add (s 1)\nset label 1 s\n"
+     "plot [0:1] x title s", "inert"),
+    ("a doubled quote at the start of a single-quoted string", "x = '''a'", "fails"),
+]
+
+
+def gnuplot(script, cwd, timeout=60):
+    return subprocess.run(["gnuplot"], input=script.encode("utf-8"), capture_output=True,
+                          cwd=cwd, timeout=timeout)
+
+
+def test_gnuplot_facts(tmp):
+    """What gnuplot evaluates, tried for real (docs/charts.md lists it), and quote() of
+    gnuplot.py against it: every hostile and random string comes back from gnuplot
+    exactly as it was, and no command in one runs."""
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    from mmcharts import gnuplot as gp
+    canary = os.path.join(tmp, "canary")
+    for what, script, expected in GNUPLOT_FACTS:
+        proc = gnuplot("set terminal dumb\nset output '/dev/null'\n" +
+                       script.replace("CANARY", canary) + "\n", tmp)
+        ran = os.path.exists(canary)
+        found = "runs" if ran else "fails" if proc.returncode else "inert"
+        check(found == expected, f"gnuplot on {what}: {found}, expected {expected}\n"
+              f"{proc.stderr.decode(errors='replace')}")
+        if ran:
+            os.remove(canary)
+    # In data files a field that opens with " runs to the next one, across separators:
+    # the numbers after it are lost. Free text goes last for that reason.
+    with open(os.path.join(tmp, "d.tsv"), "w") as f:
+        f.write('1\t"text\t5\n2\ttext\t6\n3\t7\t"text\n')
+    table = os.path.join(tmp, "table")
+    gnuplot(f"set datafile separator \"\\t\"\nset table '{table}'\n"
+            f"plot '{tmp}/d.tsv' using 1:3 with table, '' using 1:2 with table\n", tmp)
+    with open(table) as f:
+        rows = [line.split() for line in f if line.strip() and not line.startswith("#")]
+    check(["1", "5"] not in rows and ["2", "6"] in rows and ["3", "7"] in rows,
+          f"gnuplot's data fields: {rows}")
+    # quote(): exact for any string, inert for every one.
+    rng = random.Random(7)
+    alphabet = list("'\"`@$(){}[]\\;#|&<>%!~^*?=+-_.,:/ \t\r\n\v\f") + \
+        ["\x01", "\x1b", "\x7f", "\x85", "é", "中", "\u2028", "\ufeff", "\u202e",
+         "\U0001f600", "a", "Z", "0", "''", "\\\n", "@m", "`touch CANARY`", "system("]
+    strings = [h.replace("PWNED", canary) for h in HOSTILE] + \
+        ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+         for _ in range(300)]
+    strings = [s.replace("CANARY", canary) for s in strings]
+    script = "m = 'system(\"touch " + canary + "\")'\n" + "".join(
+        f"print {gp.quote(s)}\nprint '<<{i}>>'\n" for i, s in enumerate(strings))
+    proc = gnuplot(script, tmp)
+    check(proc.returncode == 0, f"gnuplot failed on quoted strings:\n{proc.stderr[-2000:]}")
+    output = proc.stderr.decode("utf-8")
+    for i, s in enumerate(strings):
+        value, _, output = output.partition(f"\n<<{i}>>\n")
+        check(value == s, f"quote({s!r}) came back as {value!r}")
+    check(not pwned(tmp) and not os.path.exists(canary), "a quoted string ran a command")
+    # A file name: its bytes as they are, also those that are not UTF-8.
+    name = b"/x/\xff\xfe'`touch " + canary.encode() + b"`\n\x01\\ \xc3\xa9"
+    proc = gnuplot(f"print {gp.quote(gp.Path(os.fsdecode(name)))}\n", tmp)
+    check(proc.stderr == name + b"\n", f"a Path came back as {proc.stderr!r}")
+    check(not os.path.exists(canary), "a quoted file name ran a command")
+    try:
+        gp.quote("a\0b")
+        raise Failure("quote() took a NUL")
+    except ValueError:
+        pass
+
+
+# ---- invalid input ----
+
+def edit_json(path, change):
+    with open(path) as f:
+        doc = json.load(f)
+    change(doc)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def edit_text(path, change):
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(change(data))
+
+
+def set_path(doc, path, value):
+    for key in path[:-1]:
+        doc = doc[key]
+    doc[path[-1]] = value
+
+
+def delete_path(doc, path):
+    for key in path[:-1]:
+        doc = doc[key]
+    del doc[path[-1]]
+
+
+def sparse(path, size):
+    with open(path, "r+b") as f:
+        f.truncate(size)
+
+
+# (name, kind of directory, how to break its file (given its path), what the message
+# must say). Every one: exit 2, one line on stderr naming the file, nothing written.
+BAD_INPUTS = [
+    ("invalid JSON", "results", lambda p: edit_text(p, lambda d: d[:-40] + b"}"),
+     "not valid JSON at line"),
+    ("invalid UTF-8", "results",
+     lambda p: edit_text(p, lambda d: d.replace(b'"tool"', b'"to\xffol"', 1)),
+     "invalid UTF-8 at byte"),
+    ("runs a string", "results", lambda p: edit_json(p, lambda d: d.update(runs="many")),
+     "runs: expected a list, found the string 'many'"),
+    ("throughput 'fast'", "results",
+     lambda p: edit_json(p, lambda d: d["summaries"][1].update(tput_median_mib_s="fast")),
+     "summaries[1].tput_median_mib_s: expected a number >= 0 or null, found the string "
+     "'fast'"),
+    ("a missing key", "results",
+     lambda p: edit_json(p, lambda d: delete_path(d, ["summaries", 0, "backend"])),
+     "summaries[0]: no 'backend' key"),
+    ("a missing section", "results", lambda p: edit_json(p, lambda d: d.pop("config")),
+     "top level: no 'config' key"),
+    ("NaN", "results", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"ratio": [0-9.e+-]+', b'"ratio": NaN', d, count=1)),
+     "comparisons[0].ratio: NaN is not a number JSON allows"),
+    ("-Infinity", "results", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"faults_per_op": [0-9.e+-]+', b'"faults_per_op": -Infinity',
+                            d, count=1)),
+     ".faults_per_op: -Infinity is not a number"),
+    ("a number too large for a double", "results", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"ops": [0-9]+', b'"ops": 1e999', d, count=1)),
+     "'1e999' is out of range"),
+    ("an integer beyond 2^64", "results", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"repetitions_ok": [0-9]+', b'"repetitions_ok": ' +
+                            str(2 ** 70).encode(), d, count=1)),
+     "summaries[0].repetitions_ok: '1180591620717411303424' is out of range"),
+    ("workloads an object", "results",
+     lambda p: edit_json(p, lambda d: d["config"].update(workloads={"a": 1})),
+     "config.workloads: expected a list, found an object"),
+    ("a histogram bucket of two", "results", lambda p: edit_json(
+        p, lambda d: d["summaries"][0]["latency_histogram"]["buckets"].__setitem__(0, [1, 2])),
+     "summaries[0].latency_histogram.buckets[0]: expected [lower_ns, upper_ns, count]"),
+    ("a summary of no workload", "results", lambda p: edit_json(
+        p, lambda d: d["summaries"][0].update(workload="nowhere")),
+     "summaries[0].workload: 'nowhere' is not a workload of config.workloads"),
+    ("a lone surrogate", "results", lambda p: edit_text(
+        p, lambda d: d.replace(b'"hostname": "', b'"hostname": "\\ud800', 1)),
+     "context.hostname: a string holding a lone surrogate"),
+    ("a duplicate key", "results",
+     lambda p: edit_text(p, lambda d: d.replace(b'"schema_version": 1,',
+                                                b'"schema_version": 1, "schema_version": 1,')),
+     "duplicate key 'schema_version'"),
+    ("an array at the top", "results", lambda p: edit_text(p, lambda d: b"[" + d + b"]"),
+     "the top level is a list, not an object"),
+    ("nested too deep", "results", lambda p: edit_text(p, lambda d: b"[" * 100000),
+     "nested deeper than a results file is"),
+    ("an empty file", "results", lambda p: edit_text(p, lambda d: b""), "empty file"),
+    ("a file too large", "results", lambda p: sparse(p, 257 * 2 ** 20),
+     "257 MiB, more than the 256 MiB these scripts read"),
+    ("another schema", "results", lambda p: edit_json(p, lambda d: d.update(schema_version=2)),
+     "schema_version: version 2; these scripts read version 1"),
+    ("no results.json", "results", os.remove, "holds neither results.json"),
+    ("compare: rows a string", "compare", lambda p: edit_json(p, lambda d: d.update(rows="x")),
+     "rows: expected a list, found the string 'x'"),
+    ("compare: throughput 'fast'", "compare",
+     lambda p: edit_json(p, lambda d: d["rows"][2].update(tput_median_mib_s="fast")),
+     "rows[2].tput_median_mib_s: expected a number >= 0 or null"),
+    ("compare: a row of no run", "compare",
+     lambda p: edit_json(p, lambda d: d["rows"][0].update(run="elsewhere")),
+     "rows[0].run: 'elsewhere' is not the label of a run"),
+    ("compare: no label", "compare",
+     lambda p: edit_json(p, lambda d: delete_path(d, ["runs", 1, "label"])),
+     "runs[1]: no 'label' key"),
+    ("compare: Infinity", "compare", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"ratio_to_baseline": [0-9.e+-]+',
+                            b'"ratio_to_baseline": Infinity', d, count=1)),
+     "rows[0].ratio_to_baseline: Infinity is not a number"),
+    ("compare: truncated", "compare", lambda p: edit_text(p, lambda d: d[:len(d) // 2]),
+     "not valid JSON at line"),
+]
+
+
+def test_readers(tmp):
+    """Invalid results and comparisons: scripts/plot and scripts/report exit 2 with one
+    line naming the file and the field, no traceback, and write nothing."""
+    results = mmbench_run(tmp, "good", tiny([{"name": "r"}], ops=300, dir=tmp))
+    compare = os.path.join(tmp, "compare-good")
+    write_compare(compare)
+    work = os.path.join(tmp, "work")
+    os.mkdir(work)
+    for number, (what, kind, breaks, message) in enumerate(BAD_INPUTS):
+        source = os.path.join(tmp, f"bad{number}")
+        shutil.copytree(results if kind == "results" else compare, source)
+        breaks(os.path.join(source, "results.json" if kind == "results" else "compare.json"))
+        for script in (PLOT, REPORT):
+            out = os.path.join(work, "out")
+            _, stderr = run([sys.executable, script, source, "--output", out], cwd=work,
+                            expect=2)
+            name = os.path.basename(script)
+            check(stderr.count("\n") == 1 and stderr.startswith(f"scripts/{name}: "),
+                  f"{what}: scripts/{name} wrote not one line:\n{stderr}")
+            check(message in stderr and source in stderr,
+                  f"{what}: scripts/{name} said\n{stderr}expected {message!r} and the path")
+            check(not os.listdir(work), f"{what}: scripts/{name} wrote {os.listdir(work)}")
+
+
+# ---- mutated results files ----
+
+KEEP_STRINGS = {"mmbench", "mmbench-compare", "mmap", "pread", "ns"}  # hostile_all keeps
+ODD_VALUES = ["fast", "", [], {}, None, True, False, -1, 0, 1.5, [1, 2], {"a": 1}, "NaN",
+              "1e999", [[[]]]]
+HUGE_NUMBERS = [1e308, -1e308, 2 ** 64, 2 ** 64 + 1, -2 ** 63, 10 ** 30, 1e-308, 5e-324,
+                -0.0, 1.7976931348623157e308, 123456789012345678901234567890.5]
+
+
+def json_paths(doc, path=()):
+    """Every (path, value) in a JSON document, the document itself first."""
+    out = [(path, doc)]
+    items = doc.items() if isinstance(doc, dict) else \
+        enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in items:
+        out += json_paths(value, path + (key,))
+    return out
+
+
+def replace_at(doc, path, value):
+    if not path:
+        return value
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    return doc
+
+
+def mutants(data, rng, count):
+    """count mutants of a JSON file's bytes: byte flips, truncations, deleted fields,
+    changed types, hostile strings, huge numbers, NaN and Infinity tokens, repeated or
+    unwrapped lists. Yields (kind, bytes)."""
+    doc = json.loads(data)
+    paths = json_paths(doc)
+    # The fields the scripts read (of the parameters, those a sweep chart uses; of the
+    # runs, their identity and flush call).
+    read = [p for p in paths if p[0] and p[0][0] in ("config", "summaries", "comparisons",
+                                                     "context", "rows", "runs", "baseline")
+            and len(p[0]) <= 5 and ("params" not in p[0] or p[0][-1] in (
+                "params", "block_size_bytes", "stride_bytes", "pattern")) and
+            (p[0][0] != "runs" or len(p[0]) < 3 or p[0][2] in ("workload", "backend",
+                                                               "flush_call"))]
+    numbers = [p for p, v in paths if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    strings = [p for p, v in paths if isinstance(v, str)]
+    tokens = [m.span() for m in re.finditer(rb"(?<=: )-?[0-9][0-9.eE+-]*", data)]
+
+    def dumped(change):
+        copy = json.loads(data)
+        return json.dumps(change(copy)).encode()
+
+    def pick(choices):
+        return choices[rng.randrange(len(choices))]
+
+    kinds = ["flip"] * 5 + ["truncate"] * 3 + ["delete"] * 5 + ["retype"] * 5 + \
+        ["hostile_all"] * 3 + ["hostile_one"] * 2 + ["huge"] * 3 + ["nonfinite"] * 2 + \
+        ["structure"] * 2
+    for _ in range(count):
+        kind = pick(kinds)
+        if kind == "flip":
+            mutant = bytearray(data)
+            for _ in range(rng.randint(1, 3)):
+                mutant[rng.randrange(len(mutant))] ^= rng.randint(1, 255)
+            mutant = bytes(mutant)
+        elif kind == "truncate":
+            mutant = data[:rng.randrange(len(data))]
+        elif kind == "delete":
+            path = pick([p for p, _ in read if isinstance(p[-1], str)])
+
+            def delete(d):
+                del json_value(d, path[:-1])[path[-1]]
+                return d
+            mutant = dumped(delete)
+        elif kind == "retype":
+            path, value = pick(read)
+            mutant = dumped(lambda d: replace_at(d, path, pick(ODD_VALUES)))
+        elif kind == "hostile_all":
+            names = {}
+
+            def hostile(value):
+                if isinstance(value, str) and value not in KEEP_STRINGS:
+                    return names.setdefault(value, pick(HOSTILE))
+                if isinstance(value, dict):
+                    return {k: hostile(v) for k, v in value.items()}
+                if isinstance(value, list):
+                    return [hostile(v) for v in value]
+                return value
+            mutant = dumped(hostile)
+        elif kind == "hostile_one":
+            path = pick(strings)
+            mutant = dumped(lambda d: replace_at(d, path, pick(HOSTILE)))
+        elif kind == "huge":
+            if rng.random() < 0.3:
+                start, end = pick(tokens)
+                mutant = data[:start] + pick([b"1e999", b"-1e999", b"1" + b"0" * 400]) + \
+                    data[end:]
+            else:
+                path = pick(numbers)
+                mutant = dumped(lambda d: replace_at(d, path, pick(HUGE_NUMBERS)))
+        elif kind == "nonfinite":
+            start, end = pick(tokens)
+            mutant = data[:start] + pick([b"NaN", b"Infinity", b"-Infinity"]) + data[end:]
+        else:
+            path, value = pick([(p, v) for p, v in read if isinstance(v, list) and v])
+            mutant = dumped(lambda d: replace_at(d, path, pick(
+                [value + value[:1], value[0], [value], value[::-1]])))
+        yield kind, mutant
+
+
+def json_value(doc, path):
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
+def in_process(main, argv):
+    """(exit status, stdout, stderr) of a command line's main() run here; the exit
+    status is None and stderr the traceback when it raised anything but SystemExit."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    except BaseException:  # noqa: B036 -- a traceback is what the test looks for
+        return None, out.getvalue(), traceback.format_exc()
+    return code, out.getvalue(), err.getvalue()
+
+
+def files_under(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, names in os.walk(root) for f in names)
+
+
+def try_mutant(task):
+    """Runs scripts/plot and scripts/report (their main(), in this process) on one mutant in
+    a directory of its own, also their current directory; returns what went wrong, or
+    None, and the exit statuses."""
+    number, kind, source_kind, data, root = task
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    from mmcharts import plot as plot_cli, report as report_cli
+    here = os.path.join(root, f"m{number}")
+    source = os.path.join(here, "in")
+    os.makedirs(source)
+    name = "results.json" if source_kind == "results" else "compare.json"
+    with open(os.path.join(source, name), "wb") as f:
+        f.write(data)
+    out = os.path.join(here, "out")
+    os.chdir(here)
+    problems, codes = [], []
+    for prog, main in (("plot", plot_cli.main), ("report", report_cli.main)):
+        code, stdout, stderr = in_process(main, [source, "--output", out, "--size", "480x320"] +
+                                          (["--jobs", "1"] if prog == "plot" else []))
+        codes.append(code)
+        if code is None:
+            problems.append(f"scripts/{prog} raised:\n{stderr}")
+        elif code == 2:
+            if stderr.count("\n") != 1 or not stderr.startswith(f"scripts/{prog}: ") or \
+                    name not in stderr:
+                problems.append(f"scripts/{prog} exit 2 with:\n{stderr}")
+        elif code == 0:
+            odd = [line for line in stderr.splitlines()
+                   if not line.startswith(f"scripts/{prog}: warning: ")]
+            if odd:
+                problems.append(f"scripts/{prog} exit 0 with:\n{stderr}")
+        else:
+            problems.append(f"scripts/{prog} exit {code}:\n{stderr}")
+    os.chdir(root)
+    if codes[0] != codes[1]:
+        problems.append(f"scripts/plot exit {codes[0]}, scripts/report {codes[1]}")
+    outside = [f for f in files_under(here) if not f.startswith("out" + os.sep) and
+               f != os.path.join("in", name)]
+    if outside:
+        problems.append(f"files written outside the output directory: {outside}")
+    with open(os.path.join(source, name), "rb") as f:
+        if f.read() != data:
+            problems.append(f"{name} was changed")
+    if codes[0] == 2 and os.path.exists(out):
+        problems.append("the output directory was made for input that was refused")
+    if pwned(here):
+        problems.append(f"commands ran: {pwned(here)}")
+    shutil.rmtree(here, ignore_errors=True)
+    return number, kind, problems, codes
+
+
+MUTANTS = 170           # of results.json
+COMPARE_MUTANTS = 30    # of compare.json
+KEEP_MUTANTS = os.environ.get("MMBENCH_KEEP_MUTANTS")   # a directory for failing ones
+
+
+def test_mutated(tmp):
+    """Mutants of a real results.json (and of a compare.json), made with a fixed seed:
+    scripts/plot and scripts/report exit 0 or 2 on each, with a one-line message, never
+    a traceback; no command in them runs, nothing is written outside the output
+    directory. Some also run as the scripts themselves, to show main() is what they run."""
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    data_dir = os.path.join(tmp, "data")
+    os.mkdir(data_dir)
+    results = mmbench_run(tmp, "seed", tiny(
+        [{"name": "r", "block_size": ["4KiB", "8KiB"]},
+         {"name": "w", "op": "write", "sync": "fsync", "sync_every": 50}],
+        file_size="1MiB", ops=200, dir=data_dir))
+    compare = os.path.join(tmp, "compare")
+    write_compare(compare)
+    rng = random.Random(20261204)
+    with open(os.path.join(results, "results.json"), "rb") as f:
+        tasks = [(n, kind, "results", m) for n, (kind, m) in
+                 enumerate(mutants(f.read(), rng, MUTANTS))]
+    with open(os.path.join(compare, "compare.json"), "rb") as f:
+        tasks += [(MUTANTS + n, kind, "compare", m) for n, (kind, m) in
+                  enumerate(mutants(f.read(), rng, COMPARE_MUTANTS))]
+    root = os.path.join(tmp, "mutants")
+    os.mkdir(root)
+    before = files_under(tmp)
+    context = multiprocessing.get_context("spawn")   # fork in a threaded process may hang
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        outcomes = list(pool.map(try_mutant, [t + (root,) for t in tasks]))
+    failures = [f"mutant {n} ({kind}): " + "; ".join(problems)
+                for n, kind, problems, _ in outcomes if problems]
+    if failures and KEEP_MUTANTS:
+        os.makedirs(KEEP_MUTANTS, exist_ok=True)
+        for n, _, problems, _ in outcomes:
+            if problems:
+                with open(os.path.join(KEEP_MUTANTS, f"mutant-{n}.json"), "wb") as f:
+                    f.write(tasks[n][3])
+    elif failures:
+        failures.append("(set MMBENCH_KEEP_MUTANTS=DIR to keep the failing files)")
+    failed = sum(1 for outcome in outcomes if outcome[2])
+    check(not failed, f"{failed} of {len(tasks)} mutants failed:\n" +
+          "\n".join(failures[:5] + failures[-1:]))
+    check(files_under(tmp) == before, "files appeared outside the mutants' directories")
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    # The scripts themselves, on a few mutants: the same exit status as their main().
+    for n, kind, source_kind, data in tasks[::37]:
+        source = os.path.join(tmp, "again", "in")
+        os.makedirs(source)
+        name = "results.json" if source_kind == "results" else "compare.json"
+        with open(os.path.join(source, name), "wb") as f:
+            f.write(data)
+        for script, code in zip((PLOT, REPORT), outcomes[n][3]):
+            _, stderr = run([sys.executable, script, source, "--output",
+                             os.path.join(tmp, "again", "out"), "--size", "480x320"],
+                            cwd=os.path.join(tmp, "again"), expect=code)
+            check("Traceback" not in stderr, stderr)
+        shutil.rmtree(os.path.join(tmp, "again"))
+    by_kind = {}
+    for _, kind, _, codes in outcomes:
+        by_kind.setdefault(kind, []).append(codes[0])
+    print(f"{len(tasks)} mutants: " + ", ".join(
+        f"{kind} {codes.count(0)} drawn/{codes.count(2)} refused"
+        for kind, codes in sorted(by_kind.items())))
+
+
+NEEDS_GNUPLOT = {"run", "single", "compare", "many", "hostile", "backends", "gnuplot_facts",
+                 "readers", "mutated"}
 
 
 def main():

@@ -117,7 +117,8 @@ class Charts:
         has_ci = [int(any(mr.is_number(s[2][i][1]) for i in indexes)) for s in present]
         values = [s[2][i][0] for s in present for i in indexes]
         big = max((abs(v) for v in values if mr.is_number(v)), default=0) >= 100
-        return {"data": path, "nseries": len(present), "stitle": [layout.legend(s[0]) for s in present],
+        return {"data": path, "nseries": len(present),
+                "stitle": [layout.legend(s[0]) for s in present],
                 "scolor": [s[1] for s in present], "shasci": has_ci,
                 "anyci": int(any(has_ci)),
                 "showvalues": int(len(indexes) * len(present) <= 16),
@@ -167,9 +168,9 @@ class Charts:
                       for k in range(len(present))]
             variables = {
                 "data": path, "ngroups": len(indexes), "nseries": len(present),
-                "stitle": [layout.legend(s[0]) for s in present], "scolor": [s[1] for s in present],
-                "shasci": has_ci, "xlabel": xlabel, "ylabel": ylabel,
-                "anyci": int(any(has_ci)), "ymin": ymin, "ymax": ymax,
+                "stitle": [layout.legend(s[0]) for s in present],
+                "scolor": [s[1] for s in present], "shasci": has_ci, "xlabel": xlabel,
+                "ylabel": ylabel, "anyci": int(any(has_ci)), "ymin": ymin, "ymax": ymax,
                 "showseries": int(len(present) > 1),
                 "showvalues": int(len(indexes) * len(present) <= 24),
                 "keysig": int(POINT_SIGNIFICANT in markers),

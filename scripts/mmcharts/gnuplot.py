@@ -19,12 +19,21 @@ docs/charts.md and tests/test_plots.py 'gnuplot_facts'):
 So strings reach gnuplot only as values of variables, assigned at the top level of a
 driver script from quote(): single-quoted runs of printable characters other than the
 quote, joined by '.' to double-quoted constants that are "\\n" or octal escapes only (a
-quote, control characters). The templates (scripts/gnuplot/) use these variables as
-values and never in @ macros; data files hold numbers and our own number texts, with
-free text (a workload's label, for people reading the file) as the last column only.
+quote, control characters, the bytes of a file name that are not printable ASCII). The
+templates (scripts/gnuplot/) use these variables as values and never in @ macros; data
+files hold numbers and our own number texts, with free text (a workload's label, for
+people reading the file) as the last column only.
+
+What else breaks a chart, and is kept out of display text (literal(), text.clean()):
+control and format characters; ']]>' (the SVG terminal escapes < and & but not >, and
+']]>' ends the SVG document); characters no installed font has (pngcairo draws them as
+a box larger than the chart); a backslash in a multi-line tic label or legend entry
+(gnuplot sizes those with its enhanced-text parser even with noenhanced, and warns).
 """
 import bisect
+import functools
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -45,24 +54,26 @@ class Lines(str):
 
 def quote(value):
     """A gnuplot string expression that evaluates to value and does nothing else (see the
-    module's comment). Raises ValueError for a NUL or a lone surrogate, which no gnuplot
-    string can hold."""
+    module's comment): a Path to its bytes as the file system has them, other text to
+    UTF-8. Raises ValueError for a NUL, or a lone surrogate in text."""
+    if isinstance(value, Path):
+        units = [(bytes([b]), 0x20 <= b < 0x7f) for b in os.fsencode(value)]
+    else:
+        units = [(c.encode("utf-8"), c.isprintable()) for c in value]
     pieces, run = [], []
-    for char in value:
-        if char.isprintable() and char != "'":
-            run.append(char)
+    for unit, printable in units:
+        if printable and unit != b"'":
+            run.append(unit)
             continue
         if run:
-            pieces.append("'" + "".join(run) + "'")
+            pieces.append("'" + b"".join(run).decode("utf-8") + "'")
             run = []
-        if char == "\0":
+        if unit == b"\0":
             raise ValueError("a NUL character cannot be passed to gnuplot")
-        if char == "\n":
-            pieces.append('"\\n"')
-        else:
-            pieces.append('"' + "".join(f"\\{b:03o}" for b in char.encode("utf-8")) + '"')
+        pieces.append('"\\n"' if unit == b"\n" else
+                      '"' + "".join(f"\\{b:03o}" for b in unit) + '"')
     if run:
-        pieces.append("'" + "".join(run) + "'")
+        pieces.append("'" + b"".join(run).decode("utf-8") + "'")
     return " . ".join(pieces) or "''"
 
 
@@ -108,8 +119,8 @@ def drawable(text):
 
 def literal(value):
     """A Python value as a gnuplot expression: display text cleaned, made drawable and
-    quoted (on one line unless it is Lines), a Path quoted exactly, None and non-finite numbers NaN,
-    bools 0/1."""
+    quoted (on one line unless it is Lines), a Path quoted exactly, None and non-finite
+    numbers NaN, bools 0/1."""
     if isinstance(value, Path):
         return quote(value)
     if isinstance(value, str):
@@ -192,6 +203,7 @@ def driver_text(name, variables, template, formats):
     return "\n".join(script) + "\n"
 
 
+@functools.lru_cache(maxsize=1)
 def png_terminal():
     """'pngcairo' where this gnuplot has it, else 'png' (libgd)."""
     proc = subprocess.run(["gnuplot", "-e", "set terminal pngcairo"], capture_output=True,

@@ -18,7 +18,6 @@ OTHER_BACKENDS = (("#8c564b", 1, 15), ("#e377c2", 2, 4), ("#17becf", 4, 6),
 # Series that are not backends: runs of a comparison, combinations of swept parameters.
 SERIES = ("#1f77b4", "#e8731a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22", "#17becf")
-NEUTRAL = "#303030"
 
 
 class Palette:
