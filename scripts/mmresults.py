@@ -49,25 +49,33 @@ def data_file(path, kind):
 
 
 class _BadNumber:
-    """A number no results file holds (NaN, Infinity, beyond +-2^64), kept until the walk
-    over the document names its field."""
-    made = 0
+    """A number no results file holds (NaN, Infinity, beyond +-2^64), kept in the document
+    until the walk over it names its field."""
 
     def __init__(self, why):
         self.why = why
-        _BadNumber.made += 1
 
 
-def _constant(token):
-    return _BadNumber(f"{token} is not a number JSON allows (mmbench writes null for a "
-                      f"value it did not measure)")
+def _number_hooks(found):
+    """json.loads hooks for constants, floats and integers that put a _BadNumber in place
+    of a number no results file holds, and append it to found."""
+    def bad(why):
+        found.append(_BadNumber(why))
+        return found[-1]
 
+    def constant(token):
+        return bad(f"{token} is not a number JSON allows (mmbench writes null for a value "
+                   f"it did not measure)")
 
-def _number(text, kind):
-    value = kind(text)
-    if (kind is float and not math.isfinite(value)) or abs(value) > MAX_NUMBER:
-        return _BadNumber(f"{shown(text)} is out of range (beyond +-2^64)")
-    return value
+    def number(kind):
+        def parse(text):
+            value = kind(text)
+            if (kind is float and not math.isfinite(value)) or abs(value) > MAX_NUMBER:
+                return bad(f"{shown(text)} is out of range (beyond +-2^64)")
+            return value
+        return parse
+    return {"parse_constant": constant, "parse_float": number(float),
+            "parse_int": number(int)}
 
 
 def _no_duplicates(pairs):
@@ -117,9 +125,9 @@ def _near_key(text, pos):
 
 
 def _check_values(path, doc):
-    """Fails for the first number that is not finite and within +-2^64, or string that is
-    not valid Unicode (JSON's \\ud800 escapes can make lone surrogates); iterative:
-    nesting may be deep."""
+    """Raises ResultsError naming the field of a number the hooks refused (_BadNumber) or
+    of a string that is not valid Unicode (JSON's \\ud800 escapes can make lone
+    surrogates); iterative, as nesting may be deep."""
     stack = [("", doc)]
     while stack:
         where, value = stack.pop()
@@ -160,21 +168,20 @@ def load_json(path):
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise ResultsError(f"{path}: invalid UTF-8 at byte {e.start} (line {line})") from None
-    made = _BadNumber.made
+    bad_numbers = []
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_constant,
-                         parse_float=lambda t: _number(t, float),
-                         parse_int=lambda t: _number(t, int))
+        doc = json.loads(text, object_pairs_hook=_no_duplicates,
+                         **_number_hooks(bad_numbers))
     except json.JSONDecodeError as e:
         raise ResultsError(f"{path}: not valid JSON at line {e.lineno} column {e.colno}"
                            f"{_near_key(text, e.pos)}: {e.msg}") from None
-    except ValueError as e:   # from _no_duplicates
+    except ValueError as e:   # a duplicate key, an integer of more than 4300 digits
         raise ResultsError(f"{path}: not valid JSON: {e}") from None
     except RecursionError:
         raise ResultsError(f"{path}: nested deeper than a results file is") from None
     if not isinstance(doc, dict):
         raise ResultsError(f"{path}: the top level is {describe(doc)}, not an object")
-    if _BadNumber.made != made or re.search(r"\\u[dD][89a-fA-F]", text):
+    if bad_numbers or re.search(r"\\u[dD][89a-fA-F]", text):
         _check_values(path, doc)
     return doc
 
@@ -338,39 +345,39 @@ class Workload:
 @dataclass(frozen=True)
 class Summary:
     """A workload x backend over its measured repetitions (None: not recorded)."""
-    workload: str
+    workload: str       # the workload's name
     backend: str
-    repetitions_ok: int
+    repetitions_ok: int  # measured repetitions that succeeded
     repetitions_failed: int
-    tput: Estimate      # MiB/s
-    tput_cv: object
+    tput: Estimate      # median throughput, MiB/s
+    tput_cv: object     # coefficient of variation of the throughput (a fraction)
     latency_p50_ns: object
     latency_p99_ns: object
     latency_p999_ns: object
     flush_p50_ns: object
     flush_p99_ns: object
-    faults_per_op: object
-    dev_read_bytes_per_op: object
-    readahead_amplification: object
-    latency_histogram: Histogram
-    flush_histogram: Histogram
+    faults_per_op: object            # minor + major page faults per operation
+    dev_read_bytes_per_op: object    # bytes the block device read per operation
+    readahead_amplification: object  # device bytes read / bytes the workload read
+    latency_histogram: Histogram     # of the operations, ns
+    flush_histogram: Histogram       # of the flush calls, ns
 
 
 @dataclass(frozen=True)
 class Comparison:
     """The throughput of one backend (numerator) over another's (denominator, the
     baseline backend) for one workload, with the 95% interval of the ratio."""
-    workload: str
-    numerator: str
-    denominator: str
-    ratio: object       # float or None
-    ci_low: object
+    workload: str       # the workload's name
+    numerator: str      # a backend
+    denominator: str    # the baseline backend
+    ratio: object       # median throughputs' ratio, or None
+    ci_low: object      # its 95% interval, or None
     ci_high: object
-    verdict: object     # str or None
+    verdict: object     # str or None: 'mmap 2.31x faster [2.20, 2.45]', ...
     checksum: object    # str or None: the cross-backend checksum verification
 
 
-# The context fields: attribute of Context -> (path in the context object, kind).
+# The context fields: attribute of Results.context -> (path in the context object, kind).
 CONTEXT_FIELDS = {
     "date_utc": (("date_utc",), TEXT), "hostname": (("hostname",), TEXT),
     "mmbench_version": (("mmbench_version",), TEXT),
@@ -546,11 +553,8 @@ class Results:
     def has_summary(self, workload):
         return any(self.summary(workload, b) for b in self.backends)
 
-    def comparisons(self, workload):
-        """The Comparisons of workload's backends, in file order."""
-        return [c for key, c in self._comparisons.items() if key[0] == workload]
-
     def comparison(self, workload, numerator, denominator):
+        """The Comparison of workload's numerator backend with its denominator, or None."""
         return self._comparisons.get((workload, numerator, denominator))
 
     def comparison_pairs(self):
@@ -602,7 +606,7 @@ class Compare:
     """A comparison of runs (compare.json) and the accessors to it.
 
     path, file, baseline (a run label), fail_above_pct (None: no threshold)
-    runs             [Record]: label, and RUN_FIELDS (str or None), the baseline first
+    runs             [Record]: label, and RUN_FIELDS (a string, a number or None)
     differences      [(context key, [value per run])]
     not_comparable   [Record]: workload, runs [labels], reason
     regressions      [Record]: workload, backend, run, ratio

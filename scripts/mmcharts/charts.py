@@ -81,10 +81,12 @@ class Charts:
 
     def titles(self, title, lmargin_px=0):
         """The two title lines of a chart, laid out: what (at most 2 lines), and where
-        (at most 3). gnuplot centres them over the plot, which a wide left margin
-        (lmargin_px) moves to the right."""
+        (at most 3), fewer on a short chart. gnuplot centres them over the plot, which a
+        wide left margin (lmargin_px) moves to the right."""
         width = self.width - 80 - 2 * max(0, lmargin_px - 60)
-        return layout.fit(title, width, 2), layout.fit(self.subtitle, width, 3)
+        return layout.fit(title, width, 2 if self.height >= 480 else 1), \
+            layout.fit(self.subtitle, width, 3 if self.height >= 600 else
+                       2 if self.height >= 400 else 1)
 
     def title_lines(self, title):
         return sum(text.count("\n") + 1 for text in self.titles(title))
@@ -114,11 +116,12 @@ class Charts:
         path = self.write_data(name, ["group"] + [f"{s[0]} {c}" for s in present for c in
                                                   ("value", "ci_low", "ci_high", "label_y")] +
                                ["label"], [rows])
-        has_ci = [int(any(mr.is_number(s[2][i][1]) for i in indexes)) for s in present]
+        has_ci = [int(any(mr.is_number(s[2][i][1]) and mr.is_number(s[2][i][2])
+                          for i in indexes)) for s in present]
         values = [s[2][i][0] for s in present for i in indexes]
         big = max((abs(v) for v in values if mr.is_number(v)), default=0) >= 100
         return {"data": path, "nseries": len(present),
-                "stitle": [layout.legend(s[0]) for s in present],
+                "stitle": [layout.legend(s[0], self.width) for s in present],
                 "scolor": [s[1] for s in present], "shasci": has_ci,
                 "anyci": int(any(has_ci)),
                 "showvalues": int(len(indexes) * len(present) <= 16),
@@ -168,7 +171,7 @@ class Charts:
                       for k in range(len(present))]
             variables = {
                 "data": path, "ngroups": len(indexes), "nseries": len(present),
-                "stitle": [layout.legend(s[0]) for s in present],
+                "stitle": [layout.legend(s[0], self.width) for s in present],
                 "scolor": [s[1] for s in present], "shasci": has_ci, "xlabel": xlabel,
                 "ylabel": ylabel, "anyci": int(any(has_ci)), "ymin": ymin, "ymax": ymax,
                 "showseries": int(len(present) > 1),

@@ -13,7 +13,7 @@ from . import text as tx
 CHAR_WIDTH_PX = 6.5       # DejaVu Sans 10pt, for label layout
 CHAR_HEIGHT_PX = 15
 LABEL_MAX_CHARS = 44      # tic labels longer than this are shortened in the middle
-LEGEND_MAX_CHARS = 72     # legend entries longer than this are shortened in the middle
+LEGEND_MAX_PX = 470       # legend entries wider than this are shortened in the middle
 EM_PX = 12.6              # the font's size in pixels, for text_px
 # Advance widths of DejaVu Sans in ems (others: 0.65, east Asian wide ones 1).
 ADVANCE_EM = {c: w for chars, w in (
@@ -131,10 +131,12 @@ def shorten(label, width=LABEL_MAX_CHARS, measure=len):
     return label[:low] + "…" + (label[-low:] if low else "")
 
 
-def legend(text):
-    """A legend entry: one line, shortened to LEGEND_MAX_CHARS (gnuplot cannot fit a key
-    entry much wider than the plot)."""
-    return shorten(tx.clean(text), LEGEND_MAX_CHARS)
+def legend(text, width, below=True):
+    """A legend entry of a chart width pixels wide: one line, shortened to what gnuplot
+    can fit in the key (at most LEGEND_MAX_PX): two columns of a key below the plot, or
+    one inside it."""
+    return shorten(tx.clean(text), min(LEGEND_MAX_PX, width // 2 - 60 if below else
+                                       width - 200), text_px)
 
 
 def group_labels(groups):
