@@ -555,6 +555,41 @@ def test_hostile(tmp):
     check_hostile_report(out)
 
 
+def test_sent_output(tmp):
+    """An output directory someone prepared: a manifest naming files elsewhere, charts and
+    data files that are symlinks to files elsewhere. scripts/plot removes and writes only
+    its own files there (the symlinks are replaced, their targets kept), and refuses a
+    data/ that is a symlink."""
+    results_dir = mmbench_run(tmp, "sent", tiny([{"name": "r"}], ops=300, dir=tmp))
+    out = os.path.join(tmp, "out")
+    os.makedirs(os.path.join(out, "data"))
+    victims = {name: os.path.join(tmp, name) for name in ("v1", "v2", "v3", "v4", "v5")}
+    for path in victims.values():
+        with open(path, "w") as f:
+            f.write("keep me\n")
+    manifest = {"source": "x", "kind": "results", "size": [1, 1], "skipped": [], "notes": [],
+                "charts": [{"name": "a", "section": "s", "title": "t", "caption": "",
+                            "files": ["../v1", victims["v2"]], "script": "data/../../v3",
+                            "data": []}]}
+    with open(os.path.join(out, "charts.json"), "w") as f:
+        json.dump(manifest, f)
+    os.symlink(victims["v4"], os.path.join(out, "throughput.png"))
+    os.symlink(victims["v5"], os.path.join(out, "data", "throughput.tsv"))
+    run([sys.executable, REPORT, results_dir, "--output", out], cwd=tmp)
+    for name, path in victims.items():
+        with open(path) as f:
+            check(f.read() == "keep me\n", f"{name} outside the output directory changed")
+    for name in ("throughput.png", os.path.join("data", "throughput.tsv")):
+        check(not os.path.islink(os.path.join(out, name)), f"{name} is still a symlink")
+    size = os.path.getsize(os.path.join(out, "throughput.png"))
+    check(size > 8000, f"throughput.png: {size} bytes")
+    linked = os.path.join(tmp, "linked")
+    os.makedirs(linked)
+    os.symlink(tmp, os.path.join(linked, "data"))
+    _, stderr = run([sys.executable, PLOT, results_dir, "--output", linked], cwd=tmp, expect=2)
+    check("not a directory (a symlink or a file)" in stderr, stderr)
+
+
 # ---- more backends than mmap and pread ----
 
 def gp_array(script, name):
@@ -1131,8 +1166,8 @@ def test_mutated(tmp):
           "".join(f"\n  {line}" for line in sorted(warned)[:10]))
 
 
-NEEDS_GNUPLOT = {"run", "single", "compare", "many", "hostile", "backends", "gnuplot_facts",
-                 "readers", "mutated"}
+NEEDS_GNUPLOT = {"run", "single", "compare", "many", "hostile", "sent_output", "backends",
+                 "gnuplot_facts", "readers", "mutated"}
 
 
 def main():
