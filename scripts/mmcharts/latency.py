@@ -73,7 +73,8 @@ def chart_latency(charts, results, kind):
         charts.add(name, "latency.gp", kind,
                    f"{what} percentiles of {workload.name} (workload {n})", {
                        "data": path, "nseries": len(curves),
-                       "stitle": [layout.legend(c[0], charts.width, below=False) for c in curves],
+                       "stitle": [layout.legend(c[0], charts.width, below=False)
+                                  for c in curves],
                        "scolor": [c[1] for c in curves],
                        "sdash": [c[2] for c in curves], "xmin": xmin, "xmax": xmax,
                        **gp.tics("xtic", layout.latency_tics(xmin, xmax)), "ymax": ymax,

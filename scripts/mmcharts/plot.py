@@ -149,9 +149,28 @@ def say(text, stream=None):
     print(tx.printable(text), file=stream or sys.stdout)
 
 
-def error(text):
+def error(prog, text):
     """A one-line message on stderr, prefixed with the program's name."""
-    say(f"{PROG}: {' '.join(text.split(chr(10)))}", sys.stderr)
+    say(f"{prog}: {' '.join(text.split(chr(10)))}", sys.stderr)
+
+
+def guarded(prog, action, after_plot_error=None):
+    """action()'s exit status; 2 with a one-line message for input or output that cannot
+    be used, 1 with gnuplot's messages (and after_plot_error) when a chart failed."""
+    try:
+        return action()
+    except (mr.ResultsError, outdir.OutputError) as e:
+        error(prog, str(e))
+        return 2
+    except OSError as e:
+        error(prog, f"{e.filename}: {e.strerror}")
+        return 2
+    except PlotError as e:
+        for line in str(e).splitlines():
+            say(f"{prog}: {line}", sys.stderr)
+        if after_plot_error:
+            error(prog, after_plot_error)
+        return 1
 
 
 def tell(prog, charts, warnings, out_dir):
@@ -170,24 +189,16 @@ def tell(prog, charts, warnings, out_dir):
 def main(argv):
     args = parse_args(argv)
     if not shutil.which("gnuplot"):
-        error("gnuplot is not installed. Install it with 'sudo scripts/install-deps "
+        error(PROG, "gnuplot is not installed. Install it with 'sudo scripts/install-deps "
               "--test' (Debian/Ubuntu: apt-get install gnuplot-nox; Fedora: dnf install "
               "gnuplot-minimal), then run this again.")
         return 1
     source = os.path.normpath(args.dir)
     out_dir = args.output or default_output(source)
-    try:
+
+    def plot():
         charts, warnings = draw(source, out_dir, args.size[0], args.size[1], args.per_page,
                                 args.jobs, args.strict)
-    except (mr.ResultsError, outdir.OutputError) as e:
-        error(str(e))
-        return 2
-    except OSError as e:
-        error(f"{e.filename}: {e.strerror}")
-        return 2
-    except PlotError as e:
-        for line in str(e).splitlines():
-            say(f"{PROG}: {line}", sys.stderr)
-        return 1
-    tell(PROG, charts, warnings, out_dir)
-    return 0
+        tell(PROG, charts, warnings, out_dir)
+        return 0
+    return guarded(PROG, plot)

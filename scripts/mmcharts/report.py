@@ -28,7 +28,6 @@ import mmresults as mr
 from . import outdir
 from . import plot
 from . import text as tx
-from .charts import PlotError
 from .document import Code, Document
 from .throughput import pair_label
 
@@ -294,33 +293,30 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def error(text):
-    plot.say(f"{PROG}: {' '.join(text.split(chr(10)))}", sys.stderr)
-
-
 def main(argv):
     args = parse_args(argv)
     source = os.path.normpath(args.dir)
     out_dir = args.output or plot.default_output(source)
-    try:
-        kind, doc_data = mr.load(source)
+
+    def report():
+        kind, data = mr.load(source)
         manifest = None if args.replot else charts_current(source, out_dir, kind, args.size)
         if manifest is None:
             if not shutil.which("gnuplot"):
-                error("the charts need gnuplot, which is not installed: 'sudo "
-                      "scripts/install-deps --test'")
+                plot.error(PROG, "the charts need gnuplot, which is not installed: 'sudo "
+                           "scripts/install-deps --test'")
                 return 1
             width, height = args.size or (1280, 720)
             charts, warnings = plot.draw(source, out_dir, width, height, 20,
-                                         os.cpu_count() or 1, args.strict, (kind, doc_data))
+                                         os.cpu_count() or 1, args.strict, (kind, data))
             plot.tell(PROG, charts, warnings, out_dir)
             manifest = charts.manifest
         if kind == "results":
-            doc = Document(f"mmbench report: {doc_data.config_name}")
-            report_results(doc, doc_data, manifest, out_dir)
+            doc = Document(f"mmbench report: {data.config_name}")
+            report_results(doc, data, manifest, out_dir)
         else:
-            doc = Document("mmbench comparison: " + " vs ".join(r.label for r in doc_data.runs))
-            report_compare(doc, doc_data, manifest, out_dir)
+            doc = Document("mmbench comparison: " + " vs ".join(r.label for r in data.runs))
+            report_compare(doc, data, manifest, out_dir)
         written = []
         outputs = [("report.md", doc.markdown)] + ([] if args.no_html else
                                                    [("report.html", doc.html)])
@@ -328,16 +324,6 @@ def main(argv):
             path = os.path.join(out_dir, name)
             outdir.write(path, render())
             written.append(path)
-    except (mr.ResultsError, outdir.OutputError) as e:
-        error(str(e))
-        return 2
-    except OSError as e:
-        error(f"{e.filename}: {e.strerror}")
-        return 2
-    except PlotError as e:
-        for line in str(e).splitlines():
-            plot.say(f"{PROG}: {line}", sys.stderr)
-        error("the charts could not be drawn (see above)")
-        return 1
-    plot.say("report: " + ", ".join(written))
-    return 0
+        plot.say("report: " + ", ".join(written))
+        return 0
+    return plot.guarded(PROG, report, "the charts could not be drawn (see above)")

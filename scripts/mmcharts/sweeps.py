@@ -174,7 +174,8 @@ def sweep_draw(charts, name, lines, axis, yvars, title):
     path = charts.write_data(name, ["x", "y", "ci_low", "ci_high"],
                              [list(line[4]) for line in lines])
     variables = {"data": path, "nlines": len(lines),
-                 "ltitle": [layout.legend(l[0], charts.width) for l in lines], "lcolor": [l[1] for l in lines],
+                 "ltitle": [layout.legend(l[0], charts.width) for l in lines],
+                 "lcolor": [l[1] for l in lines],
                  "ldash": [l[2] for l in lines], "lpoint": [l[3] for l in lines],
                  "lhasci": [int(any(mr.is_number(p[2]) and mr.is_number(p[3])
                                     for p in l[4])) for l in lines],
