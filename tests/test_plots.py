@@ -6,14 +6,20 @@ Environment: MMBENCH (the binary), MMBENCH_SOURCE (the source tree).
 Exit status 0 = pass, 1 = fail, 77 = skipped (gnuplot is not installed).
 """
 import base64
+import concurrent.futures
+import contextlib
 import csv
+import io
 import json
+import multiprocessing
 import os
+import random
 import re
 import shutil
 import struct
 import subprocess
 import sys
+import traceback
 import xml.etree.ElementTree as ElementTree
 
 import mmtest
@@ -25,8 +31,6 @@ PLOT = os.path.join(SOURCE, "scripts", "plot")
 REPORT = os.path.join(SOURCE, "scripts", "report")
 WIDTH, HEIGHT = 1000, 600   # the chart size the tests ask for
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
 
 
 def run(command, cwd, expect=0, env=None, timeout=120):
@@ -115,6 +119,11 @@ def check_report(out, chart_count, texts):
     check("src=\"" not in page.replace("src=\"data:", ""), "report.html refers to outside files")
 
 
+def md_escaped(text):
+    """text as report.md writes it outside code spans (Markdown's specials escaped)."""
+    return "".join("\\" + c if c in "\\`*[]<>|~&#!" else c for c in text)
+
+
 def tiny(workloads, **defaults):
     return mmtest.tiny("plots", workloads, **{"repetitions": 3, **defaults})
 
@@ -151,8 +160,9 @@ def test_run(tmp):
     medians = {(s["workload"], s["backend"]): s["tput_median_mib_s"]
                for s in results["summaries"]}
     for row, name in zip(read_tsv(os.path.join(out, "data", "throughput.tsv")), names):
-        check(close(float(row[2]), medians[(name, "mmap")]), f"{name}: mmap median {row[2]}")
-        check(close(float(row[6]), medians[(name, "pread")]), f"{name}: pread median {row[6]}")
+        check(close(float(row[1]), medians[(name, "mmap")]), f"{name}: mmap median {row[1]}")
+        check(close(float(row[5]), medians[(name, "pread")]), f"{name}: pread median {row[5]}")
+        check(row[-1] == name, f"throughput.tsv labels {row[-1]!r}, not {name!r}")
     sweep = read_tsv(os.path.join(out, "data", "sweep-randread-block_size.tsv"))
     check([float(r[0]) for r in sweep] == [4096, 16384, 65536] * 2,
           f"sweep x values {[r[0] for r in sweep]}")
@@ -172,7 +182,8 @@ def test_run(tmp):
     check_report(out, len(expected), [
         "## Where it ran", results["context"]["kernel"]["release"],
         results["context"]["targets"][0]["fs_type"], "THP", "governor",
-        ratios["seqwrite"]["verdict"], results["warnings"][0] if results["warnings"] else "",
+        md_escaped(ratios["seqwrite"]["verdict"]),
+        md_escaped(results["warnings"][0]) if results["warnings"] else "",
         "`randread/block_size=16KiB`"])
     # Plotting again replaces the charts, and leaves nothing of the previous ones.
     plot(tmp, results_dir, out, "--per-page", "2")
@@ -194,19 +205,19 @@ def test_single(tmp):
     check({"sweeps", "flush"} <= skipped, f"skipped sections {skipped}")
     check("skipped sweeps" in stdout and "skipped flush" in stdout, stdout)
     row = read_tsv(os.path.join(out, "data", "throughput.tsv"))[0]
-    check(row[3] == "NaN" and row[4] == "NaN", f"an interval was drawn from nothing: {row}")
+    check(row[2] == "NaN" and row[3] == "NaN", f"an interval was drawn from nothing: {row}")
     with open(os.path.join(out, "data", "throughput.gp")) as f:
         script = f.read()
     check("shasci[2] = [0, 0]" in script and "anyci = 0" in script,
           "error bars requested without intervals")
 
 
-def write_compare(path):
+def write_compare(path, labels=("6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"),
+                  workloads=("randread", "randwrite", "r/block_size=4KiB,threads=2")):
     """A comparison directory as docs/compare.md describes it: three runs, the second
     with too few repetitions for intervals, one workload not comparable."""
     os.makedirs(path)
-    labels = ["6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"]
-    workloads = ["randread", "randwrite", "r/block_size=4KiB,threads=2"]
+    labels, workloads = list(labels), list(workloads)
     columns = ["workload", "backend", "run", "run_index", "run_dir", "tput_median_mib_s",
                "tput_ci_low_mib_s", "tput_ci_high_mib_s", "repetitions", "ratio_to_baseline",
                "ratio_ci_low", "ratio_ci_high", "change_pct", "significant", "regressed",
@@ -240,8 +251,8 @@ def write_compare(path):
     compare = {
         "schema_version": 1, "tool": "mmbench-compare", "baseline": labels[0],
         "fail_above_pct": 10,
-        "runs": [{"label": label, "dir": f"results/run{i}", "kernel_release": label.split()[0],
-                  "fs_type": label.split()[1], "mount_options": "rw,relatime",
+        "runs": [{"label": label, "dir": f"results/run{i}", "kernel_release": label[:5],
+                  "fs_type": label[6:], "mount_options": "rw,relatime",
                   "cpu": "AMD EPYC", "hostname": "vm", "mmbench_version": "1.0",
                   "date_utc": f"2026-11-2{i}T10:00:00Z", "config": "random_4k"}
                  for i, label in enumerate(labels)],
@@ -313,7 +324,7 @@ def test_many(tmp):
     for page in pages("throughput", 3):
         rows = read_tsv(os.path.join(out, "data", page + ".tsv"))
         check(len(rows) == 20, f"{page}: {len(rows)} workloads, expected 20")
-    labels = [r[1] for r in read_tsv(os.path.join(out, "data", "throughput-1.tsv"))]
+    labels = [r[-1] for r in read_tsv(os.path.join(out, "data", "throughput-1.tsv"))]
     check(labels[:2] == ["512B, 1, random", "512B, 1, sequential"],
           f"sweep points not labelled by their values: {labels[:2]}")
     check("pattern (not a number) drawn as series" in stdout, stdout)
@@ -341,7 +352,822 @@ def test_errors(tmp):
     check("usage: scripts/plot DIR" in stdout, stdout)
 
 
-NEEDS_GNUPLOT = {"run", "single", "compare", "many"}
+# ---- hostile strings ----
+
+# Strings a shell, gnuplot, HTML or Markdown could read as code. The commands in them
+# create PWNED_* files in the directory they run in (the current directory of gnuplot and
+# of its shell: the tests run the scripts in a directory of their own).
+HOSTILE = [
+    "wr `touch${IFS}PWNED_1` then flush it x",
+    'sys system("touch PWNED_2") "`touch${IFS}PWNED_3`"',
+    "q'uote''s \"dq\" '`touch${IFS}PWNED_4`' \"",
+    "nl\nsystem('touch PWNED_5')\n`touch${IFS}PWNED_6`",
+    "@m @xticspec `@m` $(touch PWNED_7) @",
+    "'''leading quotes, a trailing backslash \\",
+    "<script>alert('x')</script> & <img src=x onerror=alert(1)> ]]> &amp;",
+    "| a | b | [link](javascript:alert(1)) ![i](x.png) **b** # h",
+    "long " + "x" * 300 + " `touch${IFS}PWNED_8`",
+    "ünï cødé 中文 ✓ \u202eRTL \x1b[31mred\x07 \ufeff",
+    "tab\there\rcr \\\n`touch${IFS}PWNED_9` \\",
+]
+OLD_COMMIT = "1f9f58ecc6a9aea68e6274a1f8db3d15fa77fffb"   # the last plot without quoting
+
+
+def pwned(root):
+    """The PWNED_* files anywhere under root: commands that ran."""
+    return sorted(os.path.join(d, f) for d, _, files in os.walk(root)
+                  for f in files if f.startswith("PWNED"))
+
+
+def safe(text):
+    """A chart's file name part, as scripts/plot makes it."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
+
+
+def gnuplot_strings_checked(out):
+    """Every driver and variables script in out/data: outside single-quoted strings no
+    backquote, @, hash or control character; double-quoted strings hold only \\n and
+    octal escapes. (What scripts/mmcharts/gnuplot.py promises.)"""
+    for name in os.listdir(os.path.join(out, "data")):
+        if not name.endswith(".gp"):
+            continue
+        with open(os.path.join(out, "data", name), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        for number, line in enumerate(lines[1:], 2):   # line 1 is our comment
+            where = f"{name} line {number}"
+            check(all(c.isprintable() for c in line), f"{where}: a control character")
+            rest = re.sub(r"'[^']*'", "", line)   # single-quoted: gnuplot reads nothing
+            for quoted in re.findall(r'"([^"]*)"', rest):
+                check(re.fullmatch(r"(\\n|\\[0-7]{3})+", quoted),
+                      f"{where}: a double-quoted string {quoted!r}")
+            rest = re.sub(r'"[^"]*"', "", rest)
+            check(not re.search(r"[`@#'\\]", rest), f"{where}: {rest[:200]!r} outside strings")
+
+
+def hostile_run(tmp):
+    """A real run whose workload names, parameters, context, warnings and verdicts hold
+    the hostile strings: the write workload is named so in its config (mmbench takes
+    that name), the rest is renamed in results.json afterwards."""
+    data = os.path.join(tmp, "data")
+    os.makedirs(data, exist_ok=True)
+    plain = len(HOSTILE) - 2
+    results_dir = mmbench_run(tmp, "hostile", tiny(
+        [{"name": "sw", "block_size": ["4KiB", "8KiB"], "pattern": ["random", "sequential"]},
+         {"name": HOSTILE[0], "op": "write", "sync": "fsync", "sync_every": 100}] +
+        [{"name": f"r{i}"} for i in range(plain)], file_size="1MiB", ops=300, dir=data))
+    path = os.path.join(results_dir, "results.json")
+    with open(path) as f:
+        doc = json.load(f)
+    names = {f"r{i}": HOSTILE[2 + i] for i in range(plain)}
+    names["sw"] = HOSTILE[1]
+
+    def rename(name):
+        base, sep, labels = name.partition("/")
+        return names.get(base, base) + sep + labels
+
+    for w in doc["config"]["workloads"]:
+        if w["base_name"] == "sw" and w["params"]["pattern"] == "sequential":
+            w["params"]["pattern"] = HOSTILE[3]
+        w["name"], w["base_name"] = rename(w["name"]), rename(w["base_name"])
+        w["params"]["dir"] = HOSTILE[7]
+    for item in doc["runs"] + doc["summaries"]:
+        item["workload"], item["base_name"] = rename(item["workload"]), rename(item["base_name"])
+    for item in doc["runs"]:
+        if item["flush_call"] not in (None, "none"):
+            item["flush_call"] = HOSTILE[3]
+    for c in doc["comparisons"]:
+        c.update(workload=rename(c["workload"]), verdict=HOSTILE[6], checksum=HOSTILE[7])
+    doc["config"].update(name=HOSTILE[4], description=HOSTILE[8], source=HOSTILE[1])
+    context = doc["context"]
+    context.update(hostname=HOSTILE[5], command_line=HOSTILE[2], date_utc=HOSTILE[3])
+    context["kernel"]["release"] = HOSTILE[6]
+    context["cpu"]["brand"] = HOSTILE[7]
+    for target in context["targets"]:
+        target.update(fs_type=HOSTILE[9], block_device=HOSTILE[10], mount_options=HOSTILE[1])
+    doc["warnings"] += HOSTILE
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return results_dir, doc
+
+
+def old_plot(tmp):
+    """scripts/plot as it was before strings were quoted (OLD_COMMIT), or None where the
+    source is not a git checkout that has it."""
+    old = os.path.join(tmp, "old")
+    names = ["scripts/plot", "scripts/mmresults.py"] + \
+        [f"scripts/gnuplot/{n}.gp" for n in ("bars-panel", "bars", "common", "kernel",
+                                             "latency", "ratio", "sweep")]
+    for name in names:
+        try:
+            proc = subprocess.run(["git", "-C", SOURCE, "show", f"{OLD_COMMIT}:{name}"],
+                                  capture_output=True, timeout=60)
+        except OSError:
+            return None
+        if proc.returncode != 0:
+            return None
+        os.makedirs(os.path.dirname(os.path.join(old, name)), exist_ok=True)
+        with open(os.path.join(old, name), "wb") as f:
+            f.write(proc.stdout)
+    return os.path.join(old, "scripts", "plot")
+
+
+def check_hostile_charts(out, expected):
+    """The charts are there and drawn (PNG of the size asked and not near-empty, SVG
+    well-formed), and every gnuplot script holds strings only as gnuplot.py quotes them."""
+    check_charts(out, expected)
+    for name in expected:
+        size = os.path.getsize(os.path.join(out, name + ".png"))
+        check(size > 8000, f"{name}.png: {size} bytes, too small to hold a chart")
+    gnuplot_strings_checked(out)
+
+
+def check_hostile_report(out):
+    """report.md: every table row has as many cells as its header and nothing leaves its
+    line; report.html: no markup from the names, only their escaped text."""
+    with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+        markdown = f.read()
+    cells = None
+    for line in markdown.split("\n"):
+        if not line.startswith("|"):
+            cells = None
+            continue
+        count = len(re.findall(r"(?<!\\)\|", line))
+        cells = cells or count
+        check(count == cells, f"report.md: a table row with {count - 1} cells, not "
+              f"{cells - 1}: {line[:200]!r}")
+    # Code spans show their text as it is (no markup inside); outside them, nothing.
+    prose = re.sub(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", "", markdown)
+    for bad in ("<script", "<img", "](javascript", "![i]"):
+        check(not re.search(r"(?<!\\)" + re.escape(bad), prose),
+              f"report.md holds {bad!r} unescaped")
+    check(not re.search("[\x00-\x09\x0b-\x1f\u2028\u2029]", markdown),
+          "report.md holds control characters")
+    with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+        page = f.read()
+    check("&lt;script&gt;alert(" in page, "report.html lacks the escaped hostile name")
+    for bad in ("<script", "<img src=x", "onerror=alert(1)>", "\x1b"):
+        check(bad not in page, f"report.html holds {bad!r} unescaped")
+
+
+def test_hostile(tmp):
+    """Hostile strings everywhere in a real run and in a comparison: the old plot ran the
+    commands in them; now nothing runs, every chart is drawn, and the reports escape them."""
+    results_dir, doc = hostile_run(tmp)
+    work = os.path.join(tmp, "work")
+    os.mkdir(work)
+    old = old_plot(tmp)
+    if old:
+        run([sys.executable, old, results_dir, "--output", os.path.join(work, "old"),
+             "--size", f"{WIDTH}x{HEIGHT}"], cwd=work, expect=None)
+        ran = pwned(work)
+        check(ran, "the old scripts/plot ran no command: this test would not see one")
+        print(f"the old scripts/plot ran {len(ran)} commands: "
+              f"{' '.join(os.path.basename(p) for p in ran)}")
+        for path in ran:
+            os.remove(path)
+    else:
+        print(f"note: {SOURCE} is not a git checkout holding {OLD_COMMIT[:7]}: the old "
+              f"scripts/plot was not run")
+    # The output directory's name is hostile too: gnuplot gets it as a file name.
+    out = os.path.join(work, os.fsdecode(b"out `touch${IFS}PWNED_D` '$(touch PWNED_E)'\n\"x"
+                                         b" \xff\xfe (not UTF-8)"))
+    run([sys.executable, REPORT, results_dir, "--output", out, "--strict",
+         "--size", f"{WIDTH}x{HEIGHT}"], cwd=work)
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    workloads = doc["config"]["workloads"]
+    flushed = next(w for w in workloads if w["name"] == HOSTILE[0])
+    sweep = f"sweep-{safe(HOSTILE[1])}-block_size"
+    expected = ["throughput", "ratio", "kernel", f"flush-{workloads.index(flushed) + 1}",
+                sweep, sweep + "-ratio"] + \
+        [f"latency-{n}" for n in range(1, len(workloads) + 1)]
+    check_hostile_charts(out, expected)
+    check_hostile_report(out)
+    with open(os.path.join(out, "data", sweep + ".gp"), encoding="utf-8") as f:
+        check("pattern=nl system(" in f.read(), "the sweep's series lost their parameter values")
+    # A comparison with hostile run labels and workload names.
+    source = os.path.join(tmp, "compare-hostile")
+    write_compare(source, labels=HOSTILE[:3], workloads=HOSTILE[3:])
+    out = os.path.join(work, "compare")
+    run([sys.executable, REPORT, source, "--output", out, "--strict",
+         "--size", f"{WIDTH}x{HEIGHT}"], cwd=work)
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    check_hostile_charts(out, ["throughput", "ratio-to-baseline", "mmap-pread"])
+    check_hostile_report(out)
+
+
+def test_sent_output(tmp):
+    """An output directory someone prepared: a manifest naming files elsewhere, charts and
+    data files that are symlinks to files elsewhere. scripts/plot removes and writes only
+    its own files there (the symlinks are replaced, their targets kept), and refuses a
+    data/ that is a symlink."""
+    results_dir = mmbench_run(tmp, "sent", tiny([{"name": "r"}], ops=300, dir=tmp))
+    out = os.path.join(tmp, "out")
+    os.makedirs(os.path.join(out, "data"))
+    victims = {name: os.path.join(tmp, name) for name in ("v1", "v2", "v3", "v4", "v5")}
+    for path in victims.values():
+        with open(path, "w") as f:
+            f.write("keep me\n")
+    manifest = {"source": "x", "kind": "results", "size": [1, 1], "skipped": [], "notes": [],
+                "charts": [{"name": "a", "section": "s", "title": "t", "caption": "",
+                            "files": ["../v1", victims["v2"]], "script": "data/../../v3",
+                            "data": []}]}
+    with open(os.path.join(out, "charts.json"), "w") as f:
+        json.dump(manifest, f)
+    os.symlink(victims["v4"], os.path.join(out, "throughput.png"))
+    os.symlink(victims["v5"], os.path.join(out, "data", "throughput.tsv"))
+    run([sys.executable, REPORT, results_dir, "--output", out], cwd=tmp)
+    for name, path in victims.items():
+        with open(path) as f:
+            check(f.read() == "keep me\n", f"{name} outside the output directory changed")
+    for name in ("throughput.png", os.path.join("data", "throughput.tsv")):
+        check(not os.path.islink(os.path.join(out, name)), f"{name} is still a symlink")
+    size = os.path.getsize(os.path.join(out, "throughput.png"))
+    check(size > 8000, f"throughput.png: {size} bytes")
+    linked = os.path.join(tmp, "linked")
+    os.makedirs(linked)
+    os.symlink(tmp, os.path.join(linked, "data"))
+    _, stderr = run([sys.executable, PLOT, results_dir, "--output", linked], cwd=tmp, expect=2)
+    check("not a directory (a symlink or a file)" in stderr, stderr)
+
+
+# ---- more backends than mmap and pread ----
+
+def gp_array(script, name):
+    """The items of 'array name[n] = [...]' in a driver script (single-quoted strings
+    without quotes in them, or numbers)."""
+    match = re.search(rf"^array {name}\[\d+\] = \[(.*)\]$", script, re.M)
+    check(match, f"no array {name}")
+    return re.findall(r"'([^']*)'|([-0-9.e]+)", match.group(1))
+
+
+def texts(script, name):
+    return [text for text, _ in gp_array(script, name)]
+
+
+def add_backends(results_dir):
+    """Adds to a real results.json the backends read (pread's rows, 0.8 times the
+    throughput), xfer and zcopy (mmap's, 1.2 and 0.6 times), each compared with pread.
+    Returns {backend: factor on the original backend's throughput}."""
+    path = os.path.join(results_dir, "results.json")
+    with open(path) as f:
+        doc = json.load(f)
+    added = {"read": ("pread", 0.8), "xfer": ("mmap", 1.2), "zcopy": ("mmap", 0.6)}
+    tput = ("tput_median_mib_s", "tput_ci_low_mib_s", "tput_ci_high_mib_s")
+    for name, (source, factor) in added.items():
+        for s in [s for s in doc["summaries"] if s["backend"] == source]:
+            copy = dict(s, backend=name)
+            copy.update({k: s[k] * factor for k in tput if s[k] is not None})
+            doc["summaries"].append(copy)
+        doc["runs"] += [dict(r, backend=name) for r in doc["runs"] if r["backend"] == source]
+        for c in [c for c in doc["comparisons"] if c["numerator"] == "mmap"]:
+            scale = factor if source == "pread" else factor * c["ratio"]
+            copy = dict(c, numerator=name, ratio=scale,
+                        verdict=f"{name} {scale:.2f}x as fast as pread")
+            if source == "mmap" and c["ci_low"] is not None:
+                copy.update(ci_low=c["ci_low"] * factor, ci_high=c["ci_high"] * factor)
+            elif source == "pread":
+                copy.update(ci_low=factor * 0.95, ci_high=factor * 1.05)
+            doc["comparisons"].append(copy)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return doc
+
+
+def test_backends(tmp):
+    """Five backends (mmap, pread, read, and xfer, zcopy that no palette knows): each
+    keeps one colour on every chart, the known ones theirs, the unknown ones the next
+    palette colours in order; the ratio chart has one series per backend over pread."""
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    from mmcharts import palette
+    results_dir = mmbench_run(tmp, "backends", tiny(
+        [{"name": "sw", "block_size": ["4KiB", "16KiB"]},
+         {"name": "w", "op": "write", "sync": "fsync", "sync_every": 100}], ops=500, dir=tmp))
+    doc = add_backends(results_dir)
+    out = os.path.join(tmp, "charts")
+    run([sys.executable, REPORT, results_dir, "--output", out, "--strict",
+         "--size", f"{WIDTH}x{HEIGHT}"], cwd=tmp)
+    check_charts(out, ["throughput", "ratio", "sweep-sw-block_size",
+                       "sweep-sw-block_size-ratio", "latency-1", "latency-2", "latency-3",
+                       "flush-3", "kernel"])
+    backends = ["mmap", "pread", "read", "xfer", "zcopy"]
+    expected = {b: palette.KNOWN_BACKENDS[b][0] for b in backends[:3]}
+    expected.update(xfer=palette.OTHER_BACKENDS[0][0], zcopy=palette.OTHER_BACKENDS[1][0])
+    seen = {}
+    data = os.path.join(out, "data")
+    for name in sorted(os.listdir(data)):
+        if not name.endswith(".gp"):
+            continue
+        with open(os.path.join(data, name)) as f:
+            script = f.read()
+        for titles, colors in (("stitle", "scolor"), ("ltitle", "lcolor")):
+            if f"array {titles}[" not in script:
+                continue
+            for title, color in zip(texts(script, titles), texts(script, colors)):
+                backend = re.split(r"[ ,]", title)[0]
+                seen.setdefault(backend, set()).add(color)
+    check(set(seen) == set(backends), f"backends on the charts: {sorted(seen)}")
+    for backend, colors in seen.items():
+        check(colors == {expected[backend]},
+              f"{backend} drawn in {sorted(colors)}, expected {expected[backend]}")
+    with open(os.path.join(data, "ratio.gp")) as f:
+        script = f.read()
+    pairs = [f"{b} / pread" for b in ("mmap", "read", "xfer", "zcopy")]
+    check(texts(script, "stitle") == pairs, f"ratio series {texts(script, 'stitle')}")
+    ratios = {(c["workload"], c["numerator"]): c["ratio"] for c in doc["comparisons"]}
+    names = [w["name"] for w in doc["config"]["workloads"]]
+    for row, name in zip(read_tsv(os.path.join(data, "ratio.tsv")), names):
+        for k, backend in enumerate(("mmap", "read", "xfer", "zcopy")):
+            check(close(float(row[1 + 5 * k]), ratios[(name, backend)]),
+                  f"{name}: {backend}/pread ratio {row[1 + 5 * k]}")
+    with open(os.path.join(out, "report.md")) as f:
+        markdown = f.read()
+    for text in ["read MiB/s", "zcopy MiB/s", "| read/pread |", "xfer / pread: xfer "]:
+        check(text in markdown, f"report.md lacks {text!r}")
+
+
+# ---- what gnuplot evaluates ----
+
+# (what, a gnuplot script (CANARY: a file to create), what gnuplot does: 'runs' the
+# command, 'inert', or 'fails' with an error).
+GNUPLOT_FACTS = [
+    ("backquotes in a double-quoted string", 'print "`touch CANARY`"', "runs"),
+    ("backquotes in a single-quoted string", "print '`touch CANARY`'", "inert"),
+    ("an @ macro", "m = 'system(\"touch CANARY\")'\n@m", "runs"),
+    ("backquotes in a double-quoted string that a macro put there",
+     "s = '\"`touch CANARY`\"'\nprint @s", "runs"),
+    ("@ inside quotes", "m = 'system(\"touch CANARY\")'\nprint '@m'\nprint \"@m\"", "inert"),
+    ("a newline inside a quoted string", "x = 'a\nsystem(\"touch CANARY\")\n'", "runs"),
+    ("a backslash before a newline, in a comment (the next line is joined to it)",
+     "# a comment \\\nsystem(\"touch CANARY\")", "inert"),
+    ("the same line without the comment", "system(\"touch CANARY\")", "runs"),
+    ("string variables used as values",
+     "s = '`touch CANARY`' . \"\"\nset title s\nset xtics add (s 1)\nset label 1 s\n"
+     "plot [0:1] x title s", "inert"),
+    ("a doubled quote at the start of a single-quoted string", "x = '''a'", "fails"),
+]
+
+
+def gnuplot(script, cwd, timeout=60):
+    return subprocess.run(["gnuplot"], input=script.encode("utf-8"), capture_output=True,
+                          cwd=cwd, timeout=timeout)
+
+
+def test_gnuplot_facts(tmp):
+    """What gnuplot evaluates, tried for real (docs/charts.md lists it), and quote() of
+    gnuplot.py against it: every hostile and random string comes back from gnuplot
+    exactly as it was, and no command in one runs."""
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    from mmcharts import gnuplot as gp
+    canary = os.path.join(tmp, "canary")
+    for what, script, expected in GNUPLOT_FACTS:
+        proc = gnuplot("set terminal dumb\nset output '/dev/null'\n" +
+                       script.replace("CANARY", canary) + "\n", tmp)
+        ran = os.path.exists(canary)
+        found = "runs" if ran else "fails" if proc.returncode else "inert"
+        check(found == expected, f"gnuplot on {what}: {found}, expected {expected}\n"
+              f"{proc.stderr.decode(errors='replace')}")
+        if ran:
+            os.remove(canary)
+    # In data files a field that opens with " runs to the next one, across separators:
+    # the numbers after it are lost. Free text goes last for that reason.
+    with open(os.path.join(tmp, "d.tsv"), "w") as f:
+        f.write('1\t"text\t5\n2\ttext\t6\n3\t7\t"text\n')
+    table = os.path.join(tmp, "table")
+    gnuplot(f"set datafile separator \"\\t\"\nset table '{table}'\n"
+            f"plot '{tmp}/d.tsv' using 1:3 with table, '' using 1:2 with table\n", tmp)
+    with open(table) as f:
+        rows = [line.split() for line in f if line.strip() and not line.startswith("#")]
+    check(["1", "5"] not in rows and ["2", "6"] in rows and ["3", "7"] in rows,
+          f"gnuplot's data fields: {rows}")
+    # quote(): exact for any string, inert for every one.
+    rng = random.Random(7)
+    alphabet = list("'\"`@$(){}[]\\;#|&<>%!~^*?=+-_.,:/ \t\r\n\v\f") + \
+        ["\x01", "\x1b", "\x7f", "\x85", "é", "中", "\u2028", "\ufeff", "\u202e",
+         "\U0001f600", "a", "Z", "0", "''", "\\\n", "@m", "`touch CANARY`", "system("]
+    strings = [h.replace("PWNED", canary) for h in HOSTILE] + \
+        ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+         for _ in range(300)]
+    strings = [s.replace("CANARY", canary) for s in strings]
+    script = "m = 'system(\"touch " + canary + "\")'\n" + "".join(
+        f"print {gp.quote(s)}\nprint '<<{i}>>'\n" for i, s in enumerate(strings))
+    proc = gnuplot(script, tmp)
+    check(proc.returncode == 0, f"gnuplot failed on quoted strings:\n{proc.stderr[-2000:]}")
+    output = proc.stderr.decode("utf-8")
+    for i, s in enumerate(strings):
+        value, _, output = output.partition(f"\n<<{i}>>\n")
+        check(value == s, f"quote({s!r}) came back as {value!r}")
+    check(not pwned(tmp) and not os.path.exists(canary), "a quoted string ran a command")
+    # A file name: its bytes as they are, also those that are not UTF-8.
+    name = b"/x/\xff\xfe'`touch " + canary.encode() + b"`\n\x01\\ \xc3\xa9"
+    proc = gnuplot(f"print {gp.quote(gp.Path(os.fsdecode(name)))}\n", tmp)
+    check(proc.stderr == name + b"\n", f"a Path came back as {proc.stderr!r}")
+    check(not os.path.exists(canary), "a quoted file name ran a command")
+    try:
+        gp.quote("a\0b")
+        raise Failure("quote() took a NUL")
+    except ValueError:
+        pass
+
+
+# ---- invalid input ----
+
+def edit_json(path, change):
+    with open(path) as f:
+        doc = json.load(f)
+    change(doc)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def edit_text(path, change):
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(change(data))
+
+
+def set_path(doc, path, value):
+    for key in path[:-1]:
+        doc = doc[key]
+    doc[path[-1]] = value
+
+
+def delete_path(doc, path):
+    for key in path[:-1]:
+        doc = doc[key]
+    del doc[path[-1]]
+
+
+def sparse(path, size):
+    with open(path, "r+b") as f:
+        f.truncate(size)
+
+
+# (name, kind of directory, how to break its file (given its path), what the message
+# must say). Every one: exit 2, one line on stderr naming the file, nothing written.
+BAD_INPUTS = [
+    ("invalid JSON", "results", lambda p: edit_text(p, lambda d: d[:-40] + b"}"),
+     "not valid JSON at line"),
+    ("invalid UTF-8", "results",
+     lambda p: edit_text(p, lambda d: d.replace(b'"tool"', b'"to\xffol"', 1)),
+     "invalid UTF-8 at byte"),
+    ("runs a string", "results", lambda p: edit_json(p, lambda d: d.update(runs="many")),
+     "runs: expected a list, found the string 'many'"),
+    ("throughput 'fast'", "results",
+     lambda p: edit_json(p, lambda d: d["summaries"][1].update(tput_median_mib_s="fast")),
+     "summaries[1].tput_median_mib_s: expected a number >= 0 or null, found the string "
+     "'fast'"),
+    ("a missing key", "results",
+     lambda p: edit_json(p, lambda d: delete_path(d, ["summaries", 0, "backend"])),
+     "summaries[0]: no 'backend' key"),
+    ("a missing section", "results", lambda p: edit_json(p, lambda d: d.pop("config")),
+     "top level: no 'config' key"),
+    ("NaN", "results", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"ratio": [0-9.e+-]+', b'"ratio": NaN', d, count=1)),
+     "comparisons[0].ratio: NaN is not a number JSON allows"),
+    ("-Infinity", "results", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"faults_per_op": [0-9.e+-]+', b'"faults_per_op": -Infinity',
+                            d, count=1)),
+     ".faults_per_op: -Infinity is not a number"),
+    ("a number too large for a double", "results", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"ops": [0-9]+', b'"ops": 1e999', d, count=1)),
+     "'1e999' is out of range"),
+    ("an integer beyond 2^64", "results", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"repetitions_ok": [0-9]+', b'"repetitions_ok": ' +
+                            str(2 ** 70).encode(), d, count=1)),
+     "summaries[0].repetitions_ok: '1180591620717411303424' is out of range"),
+    ("workloads an object", "results",
+     lambda p: edit_json(p, lambda d: d["config"].update(workloads={"a": 1})),
+     "config.workloads: expected a list, found an object"),
+    ("a histogram bucket of two", "results", lambda p: edit_json(
+        p, lambda d: d["summaries"][0]["latency_histogram"]["buckets"].__setitem__(0, [1, 2])),
+     "summaries[0].latency_histogram.buckets[0]: expected [lower_ns, upper_ns, count]"),
+    ("a summary of no workload", "results", lambda p: edit_json(
+        p, lambda d: d["summaries"][0].update(workload="nowhere")),
+     "summaries[0].workload: 'nowhere' is not a workload of config.workloads"),
+    ("a lone surrogate", "results", lambda p: edit_text(
+        p, lambda d: d.replace(b'"hostname": "', b'"hostname": "\\ud800', 1)),
+     "context.hostname: a string holding a lone surrogate"),
+    ("a duplicate key", "results",
+     lambda p: edit_text(p, lambda d: d.replace(b'"schema_version": 1,',
+                                                b'"schema_version": 1, "schema_version": 1,')),
+     "duplicate key 'schema_version'"),
+    ("an array at the top", "results", lambda p: edit_text(p, lambda d: b"[" + d + b"]"),
+     "the top level is a list, not an object"),
+    ("nested too deep", "results", lambda p: edit_text(p, lambda d: b"[" * 100000),
+     "nested deeper than a results file is"),
+    ("an empty file", "results", lambda p: edit_text(p, lambda d: b""), "empty file"),
+    ("a file too large", "results", lambda p: sparse(p, 257 * 2 ** 20),
+     "257 MiB, more than the 256 MiB these scripts read"),
+    ("another schema", "results", lambda p: edit_json(p, lambda d: d.update(schema_version=2)),
+     "schema_version: version 2; these scripts read version 1"),
+    ("no results.json", "results", os.remove, "holds neither results.json"),
+    ("compare: rows a string", "compare", lambda p: edit_json(p, lambda d: d.update(rows="x")),
+     "rows: expected a list, found the string 'x'"),
+    ("compare: throughput 'fast'", "compare",
+     lambda p: edit_json(p, lambda d: d["rows"][2].update(tput_median_mib_s="fast")),
+     "rows[2].tput_median_mib_s: expected a number >= 0 or null"),
+    ("compare: a row of no run", "compare",
+     lambda p: edit_json(p, lambda d: d["rows"][0].update(run="elsewhere")),
+     "rows[0].run: 'elsewhere' is not the label of a run"),
+    ("compare: no label", "compare",
+     lambda p: edit_json(p, lambda d: delete_path(d, ["runs", 1, "label"])),
+     "runs[1]: no 'label' key"),
+    ("compare: Infinity", "compare", lambda p: edit_text(
+        p, lambda d: re.sub(rb'"ratio_to_baseline": [0-9.e+-]+',
+                            b'"ratio_to_baseline": Infinity', d, count=1)),
+     "rows[0].ratio_to_baseline: Infinity is not a number"),
+    ("compare: truncated", "compare", lambda p: edit_text(p, lambda d: d[:len(d) // 2]),
+     "not valid JSON at line"),
+]
+
+
+def test_readers(tmp):
+    """Invalid results and comparisons: scripts/plot and scripts/report exit 2 with one
+    line naming the file and the field, no traceback, and write nothing."""
+    results = mmbench_run(tmp, "good", tiny([{"name": "r"}], ops=300, dir=tmp))
+    compare = os.path.join(tmp, "compare-good")
+    write_compare(compare)
+    work = os.path.join(tmp, "work")
+    os.mkdir(work)
+    for number, (what, kind, breaks, message) in enumerate(BAD_INPUTS):
+        source = os.path.join(tmp, f"bad{number}")
+        shutil.copytree(results if kind == "results" else compare, source)
+        breaks(os.path.join(source, "results.json" if kind == "results" else "compare.json"))
+        for script in (PLOT, REPORT):
+            out = os.path.join(work, "out")
+            _, stderr = run([sys.executable, script, source, "--output", out], cwd=work,
+                            expect=2)
+            name = os.path.basename(script)
+            check(stderr.count("\n") == 1 and stderr.startswith(f"scripts/{name}: "),
+                  f"{what}: scripts/{name} wrote not one line:\n{stderr}")
+            check(message in stderr and source in stderr,
+                  f"{what}: scripts/{name} said\n{stderr}expected {message!r} and the path")
+            check(not os.listdir(work), f"{what}: scripts/{name} wrote {os.listdir(work)}")
+
+
+# ---- mutated results files ----
+
+KEEP_STRINGS = {"mmbench", "mmbench-compare", "mmap", "pread", "ns"}  # hostile_all keeps
+ODD_VALUES = ["fast", "", [], {}, None, True, False, -1, 0, 1.5, [1, 2], {"a": 1}, "NaN",
+              "1e999", [[[]]]]
+HUGE_NUMBERS = [1e308, -1e308, 2 ** 64, 2 ** 64 + 1, -2 ** 63, 10 ** 30, 1e-308, 5e-324,
+                -0.0, 1.7976931348623157e308, 123456789012345678901234567890.5]
+
+
+def json_paths(doc, path=()):
+    """Every (path, value) in a JSON document, the document itself first."""
+    out = [(path, doc)]
+    items = doc.items() if isinstance(doc, dict) else \
+        enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in items:
+        out += json_paths(value, path + (key,))
+    return out
+
+
+def replace_at(doc, path, value):
+    if not path:
+        return value
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    return doc
+
+
+def mutants(data, rng, count):
+    """count mutants of a JSON file's bytes: byte flips, truncations, deleted fields,
+    changed types, hostile strings, huge numbers, NaN and Infinity tokens, repeated or
+    unwrapped lists. Yields (kind, bytes)."""
+    doc = json.loads(data)
+    paths = json_paths(doc)
+    # The fields the scripts read (of the parameters, those a sweep chart uses; of the
+    # runs, their identity and flush call).
+    read = [p for p in paths if p[0] and p[0][0] in ("config", "summaries", "comparisons",
+                                                     "context", "rows", "runs", "baseline")
+            and len(p[0]) <= 5 and ("params" not in p[0] or p[0][-1] in (
+                "params", "block_size_bytes", "stride_bytes", "pattern")) and
+            (p[0][0] != "runs" or len(p[0]) < 3 or p[0][2] in ("workload", "backend",
+                                                               "flush_call"))]
+    numbers = [p for p, v in paths if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    strings = [p for p, v in paths if isinstance(v, str)]
+    tokens = [m.span() for m in re.finditer(rb"(?<=: )-?[0-9][0-9.eE+-]*", data)]
+
+    def dumped(change):
+        copy = json.loads(data)
+        return json.dumps(change(copy)).encode()
+
+    def pick(choices):
+        return choices[rng.randrange(len(choices))]
+
+    kinds = ["flip"] * 5 + ["truncate"] * 3 + ["delete"] * 3 + ["retype"] * 4 + \
+        ["hostile_all"] * 3 + ["hostile_one"] * 2 + ["huge"] * 3 + ["nonfinite"] * 2 + \
+        ["structure"] * 2
+    for _ in range(count):
+        kind = pick(kinds)
+        if kind == "flip":
+            mutant = bytearray(data)
+            for _ in range(rng.randint(1, 3)):
+                mutant[rng.randrange(len(mutant))] ^= rng.randint(1, 255)
+            mutant = bytes(mutant)
+        elif kind == "truncate":
+            mutant = data[:rng.randrange(len(data))]
+        elif kind == "delete":
+            path = pick([p for p, _ in read if isinstance(p[-1], str)])
+
+            def delete(d):
+                del json_value(d, path[:-1])[path[-1]]
+                return d
+            mutant = dumped(delete)
+        elif kind == "retype":
+            path, value = pick(read)
+            mutant = dumped(lambda d: replace_at(d, path, pick(ODD_VALUES)))
+        elif kind == "hostile_all":
+            names = {}
+
+            def hostile(value):
+                if isinstance(value, str) and value not in KEEP_STRINGS:
+                    return names.setdefault(value, pick(HOSTILE))
+                if isinstance(value, dict):
+                    return {k: hostile(v) for k, v in value.items()}
+                if isinstance(value, list):
+                    return [hostile(v) for v in value]
+                return value
+            mutant = dumped(hostile)
+        elif kind == "hostile_one":
+            path = pick(strings)
+            mutant = dumped(lambda d: replace_at(d, path, pick(HOSTILE)))
+        elif kind == "huge":
+            if rng.random() < 0.3:
+                start, end = pick(tokens)
+                mutant = data[:start] + pick([b"1e999", b"-1e999", b"1" + b"0" * 400]) + \
+                    data[end:]
+            else:
+                path = pick(numbers)
+                mutant = dumped(lambda d: replace_at(d, path, pick(HUGE_NUMBERS)))
+        elif kind == "nonfinite":
+            start, end = pick(tokens)
+            mutant = data[:start] + pick([b"NaN", b"Infinity", b"-Infinity"]) + data[end:]
+        else:
+            path, value = pick([(p, v) for p, v in read if isinstance(v, list) and v])
+            mutant = dumped(lambda d: replace_at(d, path, pick(
+                [value + value[:1], value[0], [value], value[::-1]])))
+        yield kind, mutant
+
+
+def json_value(doc, path):
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
+def in_process(main, argv):
+    """(exit status, stdout, stderr) of a command line's main() run here; the exit
+    status is None and stderr the traceback when it raised anything but SystemExit."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    except BaseException:  # noqa: B036 -- a traceback is what the test looks for
+        return None, out.getvalue(), traceback.format_exc()
+    return code, out.getvalue(), err.getvalue()
+
+
+def files_under(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, names in os.walk(root) for f in names)
+
+
+def try_mutant(task):
+    """Runs scripts/plot and scripts/report (their main(), in this process) on one mutant in
+    a directory of its own, also their current directory; returns what went wrong, or
+    None, and the exit statuses."""
+    number, kind, source_kind, data, root = task
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    from mmcharts import plot as plot_cli, report as report_cli
+    here = os.path.join(root, f"m{number}")
+    source = os.path.join(here, "in")
+    os.makedirs(source)
+    name = "results.json" if source_kind == "results" else "compare.json"
+    with open(os.path.join(source, name), "wb") as f:
+        f.write(data)
+    out = os.path.join(here, "out")
+    os.chdir(here)
+    problems, codes, warned = [], [], []
+    for prog, main in (("plot", plot_cli.main), ("report", report_cli.main)):
+        code, stdout, stderr = in_process(main, [source, "--output", out, "--size", "480x320"] +
+                                          (["--jobs", "1"] if prog == "plot" else []))
+        codes.append(code)
+        if code is None:
+            problems.append(f"scripts/{prog} raised:\n{stderr}")
+        elif code == 2:
+            if stderr.count("\n") != 1 or not stderr.startswith(f"scripts/{prog}: ") or \
+                    name not in stderr:
+                problems.append(f"scripts/{prog} exit 2 with:\n{stderr}")
+        elif code == 0:
+            odd = [line for line in stderr.splitlines()
+                   if not line.startswith(f"scripts/{prog}: warning: ")]
+            warned += [line for line in stderr.splitlines() if line not in odd]
+            if odd:
+                problems.append(f"scripts/{prog} exit 0 with:\n{stderr}")
+        else:
+            problems.append(f"scripts/{prog} exit {code}:\n{stderr}")
+    os.chdir(root)
+    if codes[0] != codes[1]:
+        problems.append(f"scripts/plot exit {codes[0]}, scripts/report {codes[1]}")
+    outside = [f for f in files_under(here) if not f.startswith("out" + os.sep) and
+               f != os.path.join("in", name)]
+    if outside:
+        problems.append(f"files written outside the output directory: {outside}")
+    with open(os.path.join(source, name), "rb") as f:
+        if f.read() != data:
+            problems.append(f"{name} was changed")
+    if codes[0] == 2 and os.path.exists(out):
+        problems.append("the output directory was made for input that was refused")
+    if pwned(here):
+        problems.append(f"commands ran: {pwned(here)}")
+    shutil.rmtree(here, ignore_errors=True)
+    return number, kind, problems, codes, warned
+
+
+MUTANTS = 170           # of results.json
+COMPARE_MUTANTS = 30    # of compare.json
+KEEP_MUTANTS = os.environ.get("MMBENCH_KEEP_MUTANTS")   # a directory for failing ones
+# MMBENCH_MUTANTS_SEED=N draws other mutants (the default seed is fixed).
+
+
+def test_mutated(tmp):
+    """Mutants of a real results.json (and of a compare.json), made with a fixed seed:
+    scripts/plot and scripts/report exit 0 or 2 on each, with a one-line message, never
+    a traceback; no command in them runs, nothing is written outside the output
+    directory. Some also run as the scripts themselves, to show main() is what they run."""
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    data_dir = os.path.join(tmp, "data")
+    os.mkdir(data_dir)
+    results = mmbench_run(tmp, "seed", tiny(
+        [{"name": "r", "block_size": ["4KiB", "8KiB"]},
+         {"name": "w", "op": "write", "sync": "fsync", "sync_every": 50}],
+        file_size="1MiB", ops=200, dir=data_dir))
+    compare = os.path.join(tmp, "compare")
+    write_compare(compare)
+    rng = random.Random(int(os.environ.get("MMBENCH_MUTANTS_SEED", "20261204")))
+    with open(os.path.join(results, "results.json"), "rb") as f:
+        tasks = [(n, kind, "results", m) for n, (kind, m) in
+                 enumerate(mutants(f.read(), rng, MUTANTS))]
+    with open(os.path.join(compare, "compare.json"), "rb") as f:
+        tasks += [(MUTANTS + n, kind, "compare", m) for n, (kind, m) in
+                  enumerate(mutants(f.read(), rng, COMPARE_MUTANTS))]
+    root = os.path.join(tmp, "mutants")
+    os.mkdir(root)
+    before = files_under(tmp)
+    context = multiprocessing.get_context("spawn")   # fork in a threaded process may hang
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        outcomes = list(pool.map(try_mutant, [t + (root,) for t in tasks]))
+    failures = [f"mutant {n} ({kind}): " + "; ".join(problems)
+                for n, kind, problems, _, _ in outcomes if problems]
+    if failures and KEEP_MUTANTS:
+        os.makedirs(KEEP_MUTANTS, exist_ok=True)
+        for n, _, problems, _, _ in outcomes:
+            if problems:
+                with open(os.path.join(KEEP_MUTANTS, f"mutant-{n}.json"), "wb") as f:
+                    f.write(tasks[n][3])
+    elif failures:
+        failures.append("(set MMBENCH_KEEP_MUTANTS=DIR to keep the failing files)")
+    failed = sum(1 for outcome in outcomes if outcome[2])
+    check(not failed, f"{failed} of {len(tasks)} mutants failed:\n" +
+          "\n".join(failures[:5] + failures[-1:]))
+    check(files_under(tmp) == before, "files appeared outside the mutants' directories")
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    # The scripts themselves, on a few mutants: the same exit status as their main().
+    for n, kind, source_kind, data in tasks[::37]:
+        source = os.path.join(tmp, "again", "in")
+        os.makedirs(source)
+        name = "results.json" if source_kind == "results" else "compare.json"
+        with open(os.path.join(source, name), "wb") as f:
+            f.write(data)
+        for script, code in zip((PLOT, REPORT), outcomes[n][3]):
+            _, stderr = run([sys.executable, script, source, "--output",
+                             os.path.join(tmp, "again", "out"), "--size", "480x320"],
+                            cwd=os.path.join(tmp, "again"), expect=code)
+            check("Traceback" not in stderr, stderr)
+        shutil.rmtree(os.path.join(tmp, "again"))
+    by_kind = {}
+    for _, kind, _, codes, _ in outcomes:
+        by_kind.setdefault(kind, []).append(codes[0])
+    print(f"{len(tasks)} mutants: " + ", ".join(
+        f"{kind} {codes.count(0)} drawn/{codes.count(2)} refused"
+        for kind, codes in sorted(by_kind.items())))
+    # The warnings themselves, not the lines naming the script gnuplot warned about.
+    warned = {line for outcome in outcomes for line in outcome[4]
+              if not re.match(r"scripts/\w+: warning: gnuplot /", line)}
+    print(f"{sum(1 for o in outcomes if o[4])} drawn with gnuplot warnings" +
+          "".join(f"\n  {line}" for line in sorted(warned)[:10]))
+
+
+NEEDS_GNUPLOT = {"run", "single", "compare", "many", "hostile", "sent_output", "backends",
+                 "gnuplot_facts", "readers", "mutated"}
 
 
 def main():

@@ -1,14 +1,15 @@
 # Grouped bars with 95% confidence-interval error bars: one group per workload (xtics),
 # one bar per series (backend or run). Used alone (bars.gp) or as a panel (kernel.gp).
 #
-#   data        tab-separated: group number (1..ngroups), label, then for each series
-#               four columns: value, CI low, CI high (NaN where not recorded), and where
-#               its value label goes (above the error bar)
+#   data        tab-separated: group number (1..ngroups), then for each series four
+#               columns: value, CI low, CI high (NaN where not recorded), and where its
+#               value label goes (above the error bar); the group's label last (for
+#               people reading the file: tic labels come from the variables)
 #   ngroups     groups on this page
 #   nseries     bars per group
 #   stitle[s]   series names, scolor[s] their colours
 #   shasci[s]   1 if series s has confidence intervals to draw, else 0
-#   xticspec    the tic labels: ("label" 1, "label" 2, ...)
+#   nxtic, xticlabel[i], xticpos[i]  the tic labels (label i at group xticpos[i])
 #   xrotate     1: labels at 45 degrees (long labels or many groups)
 #   ticlines    lines of the tallest tic label (labels may be wrapped)
 #   showxtics   0 hides the labels (upper panels of a multi-panel chart)
@@ -18,7 +19,7 @@
 #   showvalues  1: each bar's value printed above it (few bars), with gprintf(valueformat)
 #   paneltitle  text in the upper left corner ('' for none); showkey 0 hides the legend
 barwidth = 0.8 / nseries
-col(s, k) = 2 + 4 * (s - 1) + k
+col(s, k) = 1 + 4 * (s - 1) + k
 offset(s) = (s - (nseries + 1) / 2.0) * barwidth
 set boxwidth barwidth * 0.95 absolute
 set style fill solid 0.85 border rgb '#505050'
@@ -30,7 +31,8 @@ if (ylog) { set logscale y; set mytics 10 } else { unset logscale y; set mytics 
 set yrange [ymin : ymax]
 set format y (valueformat eq '%.0f' ? '%.0f' : '%g')   # no 1e+06 on throughput axes
 if (showxtics) {
-    set xtics scale 0 @xticspec
+    set xtics scale 0 ()
+    do for [i=1:nxtic] { set xtics add (xticlabel[i] xticpos[i]) }
     if (xrotate) { set xtics rotate by 45 right } else { set xtics norotate center }
 } else {
     set xtics scale 0 1 format ''

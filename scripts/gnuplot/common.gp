@@ -1,6 +1,11 @@
 # Set-up shared by every chart template. scripts/plot writes a driver script per chart that
 # sets the variables below and loads a template once for each output format.
 #
+# Text from results files (workload names, labels, titles, paths) arrives only as the
+# values of string variables, which gnuplot never evaluates: never use such a variable
+# in an @ macro, and write no text of a results file into a template (see
+# scripts/mmcharts/gnuplot.py for what gnuplot evaluates).
+#
 #   fmt       'png' or 'svg'
 #   pngterm   'pngcairo', or 'png' (libgd) where gnuplot lacks cairo
 #   outbase   output path without the extension
@@ -11,6 +16,8 @@
 #
 # Text is not "enhanced": workload names hold underscores that would become subscripts.
 reset
+# Strings are UTF-8: sized by characters, not bytes.
+set encoding utf8
 if (fmt eq 'svg') {
     set terminal svg noenhanced size width, height font 'DejaVu Sans,10' background '#ffffff'
 } else {

@@ -4,8 +4,8 @@
 #   npanels     panels; panelvars . '-' . p . '.gp' sets each panel's variables for
 #               bars-panel.gp (data, ylabel, ylog, ymin, ymax, nseries, stitle, ...,
 #               paneltitle); the first panel holds the legend
-#   xticspec, xrotate, ticlines, ngroups  shared by the panels (only the lowest panel
-#               shows the labels, and panelxlabel under them)
+#   nxtic, xticlabel[i], xticpos[i], xrotate, ticlines, ngroups  shared by the panels
+#               (only the lowest panel shows the labels, and panelxlabel under them)
 #   mleft, mright, mbottom, mtop  panel area, in screen fractions
 load tpldir . 'common.gp'
 unset title

@@ -5,17 +5,19 @@
 #
 #   data        tab-separated, one block per curve: latency_ns, percentile
 #   nseries, stitle[s], scolor[s], sdash[s]
-#   xmin, xmax  x range in ns; xticspec its tics, ("1us" 1000, ...)
-#   ymax        highest percentile shown (99, 99.9, ...); yticspec its tics
+#   xmin, xmax  x range in ns; nxtic, xticlabel[i], xticpos[i] its tics ('1us' at 1000)
+#   ymax        highest percentile shown (99, 99.9, ...); nytic, yticlabel[i], yticpos[i]
 #   xlabel, ylabel
 load tpldir . 'common.gp'
 set logscale x
 set xrange [xmin : xmax]
-set xtics @xticspec
+set xtics ()
+do for [i=1:nxtic] { set xtics add (xticlabel[i] xticpos[i]) }
 set mxtics 10
 set nonlinear y via -log10(1 - y / 100) inverse 100 * (1 - 10**(-y))
 set yrange [0 : ymax]
-set ytics @yticspec
+set ytics ()
+do for [i=1:nytic] { set ytics add (yticlabel[i] yticpos[i]) }
 set grid xtics ytics mxtics
 set xlabel xlabel
 set ylabel ylabel

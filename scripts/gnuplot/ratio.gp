@@ -5,10 +5,10 @@
 #
 #   data        tab-separated: group number, then for each series five columns: ratio,
 #               CI low, CI high (NaN where there is none), point type (7, 6 or 2), and
-#               the ratio as text ("1.76x")
-#   ngroups, nseries, stitle[s], scolor[s], shasci[s], anyci, xticspec, xrotate,
-#   ticlines, xlabel, ylabel  as in bars-panel.gp
-#   ymin, ymax  y range; yticspec its tics: ("0.5x" 0.5, "1x" 1, ...)
+#               the ratio as text ("1.76x"); the group's label last (not read here)
+#   ngroups, nseries, stitle[s], scolor[s], shasci[s], anyci, nxtic, xticlabel[i],
+#   xticpos[i], xrotate, ticlines, xlabel, ylabel  as in bars-panel.gp
+#   ymin, ymax  y range; nytic, yticlabel[i], yticpos[i] its tics ('0.5x' at 0.5, ...)
 #   showvalues  1: print each ratio beside its point (few points)
 #   keysig, keynonsig, keynoci  1 when the legend needs that marker
 #   nocitext    legend text of the marker without an interval
@@ -23,9 +23,11 @@ xpad = ngroups < 3 ? (3 - ngroups) / 2.0 : 0
 set xrange [0.4 - xpad : ngroups + 0.6 + xpad]
 set logscale y
 set yrange [ymin : ymax]
-set ytics @yticspec
+set ytics ()
+do for [i=1:nytic] { set ytics add (yticlabel[i] yticpos[i]) }
 set mytics default
-set xtics scale 0 @xticspec
+set xtics scale 0 ()
+do for [i=1:nxtic] { set xtics add (xticlabel[i] xticpos[i]) }
 if (xrotate) { set xtics rotate by 45 right } else { set xtics norotate center }
 # Turned labels reach left of the plot: room for the first one (0: automatic).
 if (lmarginpx > 0) { set lmargin at screen lmarginpx / (width * 1.0) }

@@ -9,8 +9,10 @@
 #               lines side by side (jitter apart)
 #   jitter      x shift between lines of a categorical chart
 #   logx        1: log2 x axis
-#   xmin, xmax  x range; xticspec its tics, ("4KiB" 4096, ...) or '' for automatic ones
-#   ylog        1: log y axis; ymin, ymax its range; yticspec as xticspec
+#   xmin, xmax  x range; nxtic, xticlabel[i], xticpos[i] its tics ('4KiB' at 4096, ...),
+#               nxtic 0 for automatic ones
+#   ylog        1: log y axis; ymin, ymax its range; nytic, yticlabel[i], yticpos[i] as
+#               for x
 #   ratioline   1: a dashed line at 1.0 (ratio charts)
 #   xlabel, ylabel
 load tpldir . 'common.gp'
@@ -18,10 +20,16 @@ shift(i) = categorical ? (i - (nlines + 1) / 2.0) * jitter : 0
 # Scales before ranges: a range from 0 on a log scale is refused.
 if (logx) { set logscale x 2 } else { unset logscale x }
 set xrange [xmin : xmax]
-set xtics @xticspec
+if (nxtic > 0) {
+    set xtics ()
+    do for [i=1:nxtic] { set xtics add (xticlabel[i] xticpos[i]) }
+}
 if (ylog) { set logscale y; set mytics default } else { unset logscale y }
 set yrange [ymin : ymax]
-set ytics @yticspec
+if (nytic > 0) {
+    set ytics ()
+    do for [i=1:nytic] { set ytics add (yticlabel[i] yticpos[i]) }
+}
 set grid xtics ytics
 set xlabel xlabel
 # A legend entry is sized even when its iteration is empty: give those an empty title.

@@ -1,0 +1,15 @@
+"""The charts and reports of mmbench runs and comparisons (scripts/plot, scripts/report).
+
+  plot, report     the command lines (scripts/plot and scripts/report call their main)
+  throughput, sweeps, latency, kernel, compare
+                   one module per chart family: the data of each chart
+  charts           a set of charts being made: data files, driver scripts, the manifest
+  gnuplot          everything gnuplot is given (quoting, variables, data files), running it
+  layout           scales, tics, pages and labels; palette: colours of backends and series
+  document         Markdown and HTML output, escaped
+  outdir           the output directory: writing files, the manifest, the previous charts
+  text             cleaning text from results files, number formats
+
+The results themselves are read by scripts/mmresults.py, the only code that knows the
+layout of results.json and compare.json.
+"""

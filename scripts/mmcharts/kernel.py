@@ -1,0 +1,105 @@
+"""The kernel chart of a run: stacked panels of page faults, device bytes read and
+readahead amplification per operation, per workload and backend."""
+import mmresults as mr
+
+from . import layout
+from .throughput import groups_of, summarised_workloads
+
+PANELS = (
+    # Summary attribute, y label, panel title, what it is called in notes, why it can be
+    # empty.
+    ("faults_per_op", "faults / op", "page faults per operation (minor + major)",
+     "page faults", "getrusage failed"),
+    ("dev_read_bytes_per_op", "device {unit} read / op",
+     "bytes the block device read per operation (system-wide counter)", "device reads",
+     "no block device behind the data directory, e.g. tmpfs"),
+    ("readahead_amplification", "amplification",
+     "readahead amplification: device bytes read / bytes the workload read",
+     "readahead amplification", "no workload reads, or no block device behind the data "
+     "directory"),
+)
+TITLE = "Kernel behaviour per operation, per workload and backend"
+
+
+def panels_of(charts, results, workloads):
+    """[(y label, panel title, series, y axis variables)] of the panels with values."""
+    panels = []
+    for field, ylabel, panel_title, what, why_empty in PANELS:
+        series, gaps = [], []
+        for backend in results.backends:
+            summaries = [results.summary(w.name, backend) for w in workloads]
+            values = [getattr(s, field) if s else None for s in summaries]
+            if not any(mr.is_number(v) for v in values):
+                continue
+            missing = [w.name for w, s, v in zip(workloads, summaries, values)
+                       if s and not mr.is_number(v)]
+            if missing:
+                gaps.append(f"{what} not recorded for {backend} on {len(missing)} "
+                            f"workload(s) ({', '.join(missing[:5])}"
+                            f"{', ...' if len(missing) > 5 else ''}): no bar drawn, not 0")
+            series.append((backend, charts.palette.color(backend), values))
+        recorded = [v for s in series for v in s[2] if mr.is_number(v)]
+        if not series:
+            charts.skip("kernel", f"{what}: not recorded by this run (empty in summary.csv: "
+                        f"{why_empty})")
+            continue
+        if not any(recorded):
+            charts.note("kernel", f"{what}: 0 for every workload and backend (nothing read "
+                        f"from the device: a warm cache?), no panel drawn")
+            continue
+        scale, unit = 1, "bytes"
+        if field == "dev_read_bytes_per_op":
+            for scale, unit in ((2 ** 20, "MiB"), (2 ** 10, "KiB"), (1, "bytes")):
+                if max(recorded) >= scale:
+                    break
+        series = [(b, c, [(v / scale if mr.is_number(v) else None, None, None)
+                          for v in values]) for b, c, values in series]
+        for gap in gaps:
+            charts.note("kernel", gap)
+        # One y axis for the panel on every page.
+        scaled = [p[0] for s in series for p in s[2]]
+        ymin, ymax, log = layout.value_range(scaled, layout.wants_log(scaled, 100), 1.3)
+        panels.append((ylabel.format(unit=unit) + (" (log)" if log else ""), panel_title,
+                       series, {"ylog": int(log), "ymin": ymin, "ymax": ymax}))
+    return panels
+
+
+def chart_kernel(charts, results):
+    """Stacked panels per page. A panel or a series with nothing recorded is left out,
+    and said so."""
+    workloads = summarised_workloads(charts, results, "kernel")
+    panels = panels_of(charts, results, workloads)
+    if not panels:
+        charts.skip("kernel", "no kernel counter to draw (see the notes)")
+        return
+    groups = groups_of(workloads)
+    all_pages = layout.pages(list(range(len(groups))), charts.per_page)
+    for number, indexes in enumerate(all_pages, 1):
+        chart = layout.page_name("kernel", number, len(all_pages))
+        labels, xlabel = layout.group_labels([groups[i] for i in indexes])
+        ticvars, bmargin = layout.xtic_variables(labels, charts.width, charts.height)
+        panel_scripts = []
+        for ylabel, panel_title, series, yaxis in panels:
+            if not any(mr.is_number(s[2][i][0]) for s in series for i in indexes):
+                continue
+            number_in_page = len(panel_scripts) + 1
+            variables = charts.bar_page(f"{chart}-{number_in_page}", series, indexes, labels)
+            variables.update(yaxis)
+            variables.update({"ylabel": ylabel, "paneltitle": panel_title})
+            panel_scripts.append(charts.write_variables(f"{chart}-vars-{number_in_page}",
+                                                        variables))
+        if not panel_scripts:
+            continue
+        bottom = (bmargin + 1) * layout.CHAR_HEIGHT_PX / charts.height
+        charts.add(chart, "kernel.gp", "kernel",
+                   layout.page_title(TITLE, number, len(all_pages)), {
+                       # The multiplot's title is centred on the chart: no lmarginpx.
+                       **{k: v for k, v in ticvars.items() if k != "lmarginpx"},
+                       "npanels": len(panel_scripts),
+                       "panelvars": charts.data_path(f"{chart}-vars", ""),
+                       "ngroups": len(indexes), "panelxlabel": xlabel,
+                       "mleft": max(110, ticvars["lmarginpx"]) / charts.width,
+                       "mright": 1 - 30 / charts.width, "mbottom": min(bottom, 0.45),
+                       "mtop": 1 - (charts.title_lines(TITLE) + 1.2) *
+                       layout.CHAR_HEIGHT_PX / charts.height},
+                   extra_scripts=panel_scripts)
