@@ -73,15 +73,19 @@ def list_keys(mmbench):
 
 def workload_blocks(results, out_dir):
     """The workload blocks of a results.json document: inline, or (while the run lasts, or
-    after SIGKILL) the files in its workload_files directory."""
+    after SIGKILL) the records of its workload_files block file, a JSON text sequence
+    (RFC 7464) whose last record may be incomplete."""
     if not results.get("workload_files"):
         return results["workloads"]
+    with open(os.path.join(out_dir, results["workload_files"]), encoding="utf-8") as f:
+        records = f.read().split("\x1e")
+    check(records[0] == "", "the block file does not start with RS")
     blocks = []
-    folder = os.path.join(out_dir, results["workload_files"])
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".json"):
-            with open(os.path.join(folder, name)) as f:
-                blocks.append(json.load(f))
+    for i, text in enumerate(records[1:]):
+        try:
+            blocks.append(json.loads(text))
+        except json.JSONDecodeError:
+            check(i == len(records) - 2, f"block record {i} of {len(records) - 1} is broken")
     return blocks
 
 

@@ -2,7 +2,7 @@
 """mmbench compare on synthetic result directories with known differences.
 
 Usage: test_compare.py SUBTEST (regression, noise, missing, schema, validation, interrupted,
-                               mutants, labels, usage)
+                               killed, mutants, labels, usage)
 """
 import csv
 import json
@@ -183,7 +183,8 @@ def test_validation(tmp):
         ("negative", lambda d: d["workloads"][0]["runs"][0].update(tput_mib_s=-5),
          "is negative"),
         ("complete", lambda d: d.update(complete="yes"), "complete: expected true/false"),
-        ("blocks-dir", lambda d: d.update(workload_files="../etc"), "is not a directory name"),
+        ("blocks-file", lambda d: d.update(workload_files="../etc/passwd"),
+         "is not a file name in the results directory"),
     ]
     for name, change, message in cases:
         bad = mutated(tmp, name, change)
@@ -213,6 +214,35 @@ def test_interrupted(tmp):
           out["runs"])
     listed = {m["workload"]: m["reason"] for m in out["not_comparable"]}
     check(list(listed) == ["w2"] and "not in the baseline" in listed["w2"], listed)
+
+
+def test_killed(tmp):
+    """A killed run's blocks are records of its block file (a JSON text sequence); the last
+    may be cut off by the kill and is left out with a warning; a broken record before it, or
+    a file that is not a sequence, is refused (exit 2)."""
+    doc = results(workloads={"w1": {"mmap": (1000, 0.02)}, "w2": {"mmap": (1000, 0.02)},
+                             "w3": {"mmap": (1000, 0.02)}}, complete=False)
+    records = [json.dumps(b) for b in doc["workloads"]]
+    doc["workloads"], doc["workload_files"] = [], "workloads.json-seq"
+    other = write_run(tmp, "full", results(workloads={"w1": {"mmap": (1000, 0.02)},
+                                                      "w2": {"mmap": (1000, 0.02)},
+                                                      "w3": {"mmap": (1000, 0.02)}}))
+    cases = [("whole", "".join(f"\x1e{r}\n" for r in records), 0, {"w1", "w2", "w3"}, None),
+             ("torn", "".join(f"\x1e{r}\n" for r in records[:2]) + "\x1e" + records[2][:40],
+              0, {"w1", "w2"}, "record 2 is incomplete"),
+             ("broken", f"\x1e{records[0][:40]}\n\x1e{records[1]}\n", 2, None,
+              "record 0: not a JSON object"),
+             ("no-rs", records[0], 2, None, "not a JSON text sequence")]
+    for name, text, status, workloads, message in cases:
+        path = write_run(tmp, name, doc)
+        with open(os.path.join(path, "workloads.json-seq"), "w") as f:
+            f.write(text)
+        proc, out, _ = compare(tmp, [path, other], expect=status)
+        if message:
+            check(message in proc.stderr, f"{name}: stderr lacks {message!r}: {proc.stderr}")
+        if workloads:
+            compared = {row["workload"] for row in out["rows"]}
+            check(compared == workloads, f"{name}: compared {compared}, expected {workloads}")
 
 
 def test_mutants(tmp):

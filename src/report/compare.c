@@ -169,12 +169,12 @@ static cJSON *parse(const char *file, const char *text)
     return root;
 }
 
-/* Reads a results file (results.json or a block) of at most RESULTS_MAX_BYTES. */
-static cJSON *read_json(int dir_fd, const char *name, const char *shown)
+/* Reads a results file (results.json or the block file) of at most RESULTS_MAX_BYTES into
+ * *text (NUL-terminated, to free). Returns 0 or -errno after logging. */
+static int read_text(int dir_fd, const char *name, const char *shown, char **text)
 {
-    char *text = NULL;
     size_t len;
-    int ret = textfile_read(dir_fd, name, RESULTS_MAX_BYTES, &text, &len);
+    int ret = textfile_read(dir_fd, name, RESULTS_MAX_BYTES, text, &len);
     if (ret < 0) {
         if (ret == -EFBIG)
             log_error("%s: larger than %u MiB, the limit for a results file", shown,
@@ -184,8 +184,15 @@ static cJSON *read_json(int dir_fd, const char *name, const char *shown)
         else
             log_error("cannot read %s: %s (give directories written by mmbench)", shown,
                       strerror(-ret));
-        return NULL;
     }
+    return ret;
+}
+
+static cJSON *read_json(int dir_fd, const char *name, const char *shown)
+{
+    char *text = NULL;
+    if (read_text(dir_fd, name, shown, &text) < 0)
+        return NULL;
     cJSON *root = parse(shown, text);
     free(text);
     return root;
@@ -242,8 +249,67 @@ static int load_block(struct run *r, const cJSON *block, const char *file, const
     return rd.failed ? -EINVAL : 0;
 }
 
-/* The blocks of r: inline in "workloads", or, for a run still going on or killed, one file
- * each in the "workload_files" directory. */
+/* Adds block to r and checks it. Takes block. */
+static int add_block(struct run *r, cJSON *block, const char *shown, const char *here)
+{
+    cJSON **grown = realloc(r->blocks, (r->n_blocks + 1) * sizeof(*grown));
+    if (!grown) {
+        cJSON_Delete(block);
+        return -ENOMEM;
+    }
+    r->blocks = grown;
+    r->blocks[r->n_blocks++] = block;
+    return load_block(r, block, shown, here);
+}
+
+/* The records of a block file (a JSON text sequence: RS, a block, LF, each). Only the last
+ * may be incomplete: the run was killed while appending it, and it is dropped. */
+static int load_block_file(struct run *r, int dir_fd, const char *name)
+{
+    char shown[PATH_MAX + 64];
+    snprintf(shown, sizeof(shown), "%s/%s", r->dir, name);
+    char *text = NULL;
+    int ret = read_text(dir_fd, name, shown, &text);
+    if (ret < 0)
+        return ret;
+    r->blocks_owned = true;
+    char *p = text;
+    if (*p && *p != REPORT_RECORD_SEPARATOR) {
+        log_error("%s: not a JSON text sequence (records start with RS, 0x1e)", shown);
+        ret = -EINVAL;
+    }
+    for (size_t i = 0; ret == 0 && *p; i++) {
+        char *start = p + 1;
+        char *end = strchr(start, REPORT_RECORD_SEPARATOR);
+        bool last = !end;
+        if (end)
+            *end = '\0';
+        char here[48];
+        snprintf(here, sizeof(here), "record %zu", i);
+        cJSON *block = cJSON_Parse(start);
+        if (!block && last) {
+            log_warn("%s: %s is incomplete (the run was killed while writing it): left out", shown,
+                     here);
+            break;
+        }
+        if (!block || !cJSON_IsObject(block)) {
+            log_error("%s: %s: not a JSON object (a cut copy, or edited?)", shown, here);
+            cJSON_Delete(block);
+            ret = -EINVAL;
+            break;
+        }
+        ret = add_block(r, block, shown, here);
+        if (last)
+            break;
+        p = end;
+        *p = REPORT_RECORD_SEPARATOR;
+    }
+    free(text);
+    return ret;
+}
+
+/* The blocks of r: inline in "workloads", or, for a run still going on or killed, the
+ * records of the "workload_files" block file. */
 static int load_blocks(struct run *r, int dir_fd, const char *path)
 {
     struct reader rd = {path, false};
@@ -254,35 +320,11 @@ static int load_blocks(struct run *r, int dir_fd, const char *path)
     if (files && !cJSON_IsNull(files)) {
         const char *name = need_string(&rd, r->root, "", "workload_files");
         if (rd.failed || strchr(name, '/') || name[0] == '.' || !name[0]) {
-            log_error("%s: workload_files: \"%.40s\" is not a directory name", path, name);
+            log_error("%s: workload_files: \"%.40s\" is not a file name in the results directory",
+                      path, name ? name : "");
             return -EINVAL;
         }
-        int blocks_fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (blocks_fd < 0) {
-            log_error("%s: workload_files %s: %s", path, name, strerror(errno));
-            return -errno;
-        }
-        r->blocks_owned = true;
-        int ret = 0;
-        for (size_t i = 0; ret == 0; i++) {
-            char file[32], shown[PATH_MAX + 64];
-            snprintf(file, sizeof(file), "%06zu.json", i);
-            if (faccessat(blocks_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-                break;
-            snprintf(shown, sizeof(shown), "%s/%s/%s", r->dir, name, file);
-            cJSON *block = read_json(blocks_fd, file, shown);
-            cJSON **grown = block ? realloc(r->blocks, (r->n_blocks + 1) * sizeof(*grown)) : NULL;
-            if (!grown) {
-                cJSON_Delete(block);
-                ret = block ? -ENOMEM : -EINVAL;
-                break;
-            }
-            r->blocks = grown;
-            r->blocks[r->n_blocks++] = block;
-            ret = load_block(r, block, shown, "");
-        }
-        close(blocks_fd);
-        return ret;
+        return load_block_file(r, dir_fd, name);
     }
     size_t n = (size_t)cJSON_GetArraySize(inline_blocks);
     r->blocks = calloc(n ? n : 1, sizeof(*r->blocks));

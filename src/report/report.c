@@ -12,18 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct report_files {
     const struct outdir *od;    /* the results directory, held: nothing is opened by path */
-    struct outdir blocks_dir;   /* its workloads/ directory, while the run lasts */
-    char blocks_name[32];       /* that directory's name in od */
+    int blocks_fd;              /* workloads.json-seq, appended to while the run lasts */
+    char blocks_name[32];       /* its name in od */
+    uint64_t blocks_bytes;      /* its length: where the next record goes */
     struct outdir profiles_dir; /* profiles/, made for the first profile */
     int runs_fd;                /* runs.csv, summary.csv and timeline.csv, appended to */
     int summary_fd;
     int timeline_fd;
-    size_t blocks; /* workload blocks written */
+    size_t blocks;               /* workload blocks written */
+    uint64_t opened_ns;          /* CLOCK_MONOTONIC at report_files_open */
+    uint64_t workload_writes_ns; /* spent in report_files_add */
+    uint64_t final_start_ns;     /* when the final results.json was begun */
 };
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 void report_emergency_cleanup(void)
 {
@@ -62,7 +74,9 @@ static int write_atomically(const struct outdir *od, const char *name, producer_
     return outdir_file_commit(&of, fn(of.f, arg));
 }
 
-/* Appends what fn produces to fd with one write, so a reader sees whole rows. */
+/* Appends what fn produces to fd with one write, so a reader sees whole rows. A write
+ * that fails part-way (ENOSPC, EDQUOT) is cut off again: the file keeps whole rows or
+ * records only. */
 static int append(int fd, const struct outdir *od, const char *name, producer_fn fn, void *arg)
 {
     char *buf = NULL;
@@ -71,8 +85,14 @@ static int append(int fd, const struct outdir *od, const char *name, producer_fn
     int ret = f ? fn(f, arg) : -errno;
     if (f && fclose(f) != 0 && ret == 0)
         ret = -ENOMEM;
-    if (ret == 0)
+    off_t end = lseek(fd, 0, SEEK_END);
+    if (ret == 0 && end < 0)
+        ret = -errno;
+    if (ret == 0) {
         ret = write_all(fd, buf, len);
+        if (ret < 0 && ftruncate(fd, end) == 0)
+            lseek(fd, end, SEEK_SET);
+    }
     if (ret < 0)
         log_error("writing %s/%s: %s", od->path, name, strerror(-ret));
     free(buf);
@@ -121,50 +141,57 @@ static int summary_rows(FILE *f, void *arg)
     return report_csv_summary_rows(f, p->in, p->wr);
 }
 
-static int block(FILE *f, void *arg)
+/* One record of the block file: RS, the workload's block, LF. */
+static int block_record(FILE *f, void *arg)
 {
     struct piece *p = arg;
-    return report_json_workload(f, p->in, p->wr);
+    fputc(REPORT_RECORD_SEPARATOR, f);
+    int ret = report_json_workload(f, p->in, p->wr);
+    fputc('\n', f);
+    return ret;
 }
 
-/* results.json while the run lasts: no blocks inline, the directory named. */
+/* results.json while the run lasts: no blocks inline, the block file named. */
 static int json_in_progress(FILE *f, void *arg)
 {
     struct piece *p = arg;
     int ret = report_json_head(f, p->in, p->files->blocks_name);
-    return ret ? ret : report_json_tail(f, p->in, false);
+    return ret ? ret : report_json_tail(f, p->in, false, NULL);
 }
 
-static void block_name(size_t index, char *buf, size_t len)
+/* Copies the records of the block file to f as the elements of an array: each record is
+ * RS, a JSON document, LF (RFC 7464); RS never occurs inside one (json_writer escapes
+ * every control character), so the elements are what lies between them. */
+static int copy_blocks(FILE *f, struct report_files *files)
 {
-    snprintf(buf, len, "%06zu.json", index);
-}
-
-/* Copies workload block index from the workload directory to f. */
-static int copy_block(FILE *f, struct report_files *files, size_t index)
-{
-    char name[32];
-    block_name(index, name, sizeof(name));
-    int fd = openat(files->blocks_dir.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
     char buf[65536];
-    ssize_t n;
-    int ret = 0;
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            ret = -errno;
-            break;
+    uint64_t offset = 0;
+    bool first = true;
+    while (offset < files->blocks_bytes) {
+        size_t want = sizeof(buf);
+        if (files->blocks_bytes - offset < want)
+            want = (size_t)(files->blocks_bytes - offset);
+        ssize_t n = pread(files->blocks_fd, buf, want, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        const char *p = buf, *end = buf + n;
+        while (p < end) {
+            const char *rs = memchr(p, REPORT_RECORD_SEPARATOR, (size_t)(end - p));
+            const char *stop = rs ? rs : end;
+            fwrite(p, 1, (size_t)(stop - p), f);
+            if (rs) {
+                if (!first)
+                    fputc(',', f);
+                first = false;
+                stop++;
+            }
+            p = stop;
         }
-        if (fwrite(buf, 1, (size_t)n, f) != (size_t)n) {
-            ret = -EIO;
-            break;
-        }
+        offset += (uint64_t)n;
     }
-    close(fd);
-    return ret;
+    return ferror(f) ? -EIO : 0;
 }
 
 /* The final results.json: every block inline. */
@@ -172,12 +199,17 @@ static int json_final(FILE *f, void *arg)
 {
     struct piece *p = arg;
     int ret = report_json_head(f, p->in, NULL);
-    for (size_t i = 0; i < p->files->blocks && ret == 0; i++) {
-        if (i)
-            fputc(',', f);
-        ret = copy_block(f, p->files, i);
-    }
-    return ret ? ret : report_json_tail(f, p->in, p->files->blocks > 0);
+    if (ret == 0)
+        ret = copy_blocks(f, p->files);
+    if (ret)
+        return ret;
+    uint64_t now = monotonic_ns();
+    struct report_timing timing = {
+        .run_ns = now - p->files->opened_ns,
+        .workload_writes_ns = p->files->workload_writes_ns,
+        .final_ns = now - p->files->final_start_ns,
+    };
+    return report_json_tail(f, p->in, p->files->blocks > 0, &timing);
 }
 
 static void close_files(struct report_files *f)
@@ -188,29 +220,32 @@ static void close_files(struct report_files *f)
         close(f->summary_fd);
     if (f->timeline_fd >= 0)
         close(f->timeline_fd);
-    outdir_close(&f->blocks_dir);
+    if (f->blocks_fd >= 0)
+        close(f->blocks_fd);
     outdir_close(&f->profiles_dir);
     free(f);
 }
 
-/* Makes the block directory: workloads/, or workloads-N/ when an earlier run's is there
- * (--replace); results.json names the one used. */
-static int make_blocks_dir(struct report_files *f)
+/* Creates the block file: workloads.json-seq, or workloads-N.json-seq when an earlier
+ * run's is there (--replace); results.json names the one used. */
+static int make_blocks_file(struct report_files *f)
 {
     for (int n = 1; n < 100; n++) {
         if (n == 1)
-            snprintf(f->blocks_name, sizeof(f->blocks_name), "%s", REPORT_WORKLOAD_DIR);
+            snprintf(f->blocks_name, sizeof(f->blocks_name), "%s%s", REPORT_WORKLOAD_FILE,
+                     REPORT_WORKLOAD_SUFFIX);
         else
-            snprintf(f->blocks_name, sizeof(f->blocks_name), "%s-%d", REPORT_WORKLOAD_DIR, n);
-        if (mkdirat(f->od->fd, f->blocks_name, 0755) == 0)
-            break;
-        if (errno != EEXIST)
-            return -errno;
+            snprintf(f->blocks_name, sizeof(f->blocks_name), "%s-%d%s", REPORT_WORKLOAD_FILE, n,
+                     REPORT_WORKLOAD_SUFFIX);
+        int fd = outdir_create_file(f->od, f->blocks_name, O_RDWR, 0644);
+        if (fd >= 0) {
+            f->blocks_fd = fd;
+            return 0;
+        }
+        if (fd != -EEXIST)
+            return fd;
     }
-    snprintf(f->blocks_dir.path, sizeof(f->blocks_dir.path), "%s/%s", f->od->path, f->blocks_name);
-    f->blocks_dir.fd =
-        openat(f->od->fd, f->blocks_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    return f->blocks_dir.fd < 0 ? -errno : 0;
+    return -EEXIST;
 }
 
 /* Creates a CSV file with its header: a new file (outdir_file), renamed over name
@@ -246,8 +281,8 @@ static void remove_files(struct report_files *f)
         outdir_unlink(f->od, "summary.csv");
     if (f->timeline_fd >= 0)
         outdir_unlink(f->od, "timeline.csv");
-    if (f->blocks_dir.fd >= 0)
-        unlinkat(f->od->fd, f->blocks_name, AT_REMOVEDIR);
+    if (f->blocks_fd >= 0)
+        outdir_unlink(f->od, f->blocks_name);
 }
 
 int report_files_open(const struct outdir *od, const struct report_input *in,
@@ -257,10 +292,11 @@ int report_files_open(const struct outdir *od, const struct report_input *in,
     if (!f)
         return -ENOMEM;
     f->od = od;
-    f->runs_fd = f->summary_fd = f->timeline_fd = f->blocks_dir.fd = f->profiles_dir.fd = -1;
-    int ret = make_blocks_dir(f);
+    f->opened_ns = monotonic_ns();
+    f->runs_fd = f->summary_fd = f->timeline_fd = f->blocks_fd = f->profiles_dir.fd = -1;
+    int ret = make_blocks_file(f);
     if (ret < 0)
-        log_error("creating %s in %s: %s", REPORT_WORKLOAD_DIR, od->path, strerror(-ret));
+        log_error("creating %s in %s: %s", f->blocks_name, od->path, strerror(-ret));
     if (ret == 0)
         ret = open_csv(f, "runs.csv", runs_header, &f->runs_fd);
     if (ret == 0)
@@ -324,12 +360,14 @@ static int write_profiles(struct report_files *f, const struct workload_result *
 int report_files_add(struct report_files *f, const struct report_input *in,
                      const struct workload_result *wr)
 {
+    uint64_t start_ns = monotonic_ns();
     struct piece p = {in, wr, f};
-    char name[32];
-    block_name(f->blocks, name, sizeof(name));
-    int ret = write_atomically(&f->blocks_dir, name, block, &p, false);
-    if (ret == 0)
+    int ret = append(f->blocks_fd, f->od, f->blocks_name, block_record, &p);
+    if (ret == 0) {
+        off_t end = lseek(f->blocks_fd, 0, SEEK_CUR);
         f->blocks++;
+        f->blocks_bytes = end > 0 ? (uint64_t)end : f->blocks_bytes;
+    }
     int r = append(f->runs_fd, f->od, "runs.csv", runs_rows, &p);
     ret = ret ? ret : r;
     r = append(f->summary_fd, f->od, "summary.csv", summary_rows, &p);
@@ -337,22 +375,20 @@ int report_files_add(struct report_files *f, const struct report_input *in,
     r = append(f->timeline_fd, f->od, "timeline.csv", timeline_rows, &p);
     ret = ret ? ret : r;
     r = write_profiles(f, wr);
+    f->workload_writes_ns += monotonic_ns() - start_ns;
     return ret ? ret : r;
 }
 
 int report_files_finish(struct report_files *f, const struct report_input *in)
 {
     struct piece p = {in, NULL, f};
+    f->final_start_ns = monotonic_ns();
     int ret = write_atomically(f->od, "results.json", json_final, &p, true);
     if (ret == 0) {
-        /* Every block is inline now: the directory's files are copies. */
-        for (size_t i = 0; i < f->blocks; i++) {
-            char name[32];
-            block_name(i, name, sizeof(name));
-            outdir_unlink(&f->blocks_dir, name);
-        }
-        if (unlinkat(f->od->fd, f->blocks_name, AT_REMOVEDIR) < 0)
-            log_warn("removing %s: %s", f->blocks_dir.path, strerror(errno));
+        /* Every block is inline now: the block file is a copy. */
+        int r = outdir_unlink(f->od, f->blocks_name);
+        if (r < 0)
+            log_warn("removing %s/%s: %s", f->od->path, f->blocks_name, strerror(-r));
     }
     close_files(f);
     return ret;

@@ -3,13 +3,14 @@
  *
  * Files grow as the run goes, at a cost proportional to what each workload adds: the CSV
  * files get the workload's rows appended (one write each), and the workload's results.json
- * block is written once, atomically (a new file, then a rename), as workloads/NNNNNN.json.
- * While the run lasts, results.json holds the context and the config and names that
- * directory ("workload_files"); at the end (also after Ctrl-C, SIGTERM or SIGHUP) it is
- * rewritten once with every block inline and the directory removed. A run killed with
- * SIGKILL leaves a valid results.json that still points at the blocks of every finished
- * workload, each of them valid. Every file is created new (O_EXCL, never through a
- * symlink) in the results directory. */
+ * block is appended, also with one write, to workloads.json-seq: a JSON text sequence
+ * (RFC 7464), one record (RS, the block, LF) per finished workload. While the run lasts,
+ * results.json holds the context and the config and names that file ("workload_files");
+ * at the end (also after Ctrl-C, SIGTERM or SIGHUP) it is rewritten once with every block
+ * inline and the file removed. A run killed with SIGKILL leaves a valid results.json that
+ * names the block file, whose records are the blocks of the finished workloads (only the
+ * last can be incomplete, when the kill came during its write; readers drop it). Every file
+ * is created new (O_EXCL, never through a symlink) in the results directory. */
 #ifndef MMBENCH_REPORT_H
 #define MMBENCH_REPORT_H
 
@@ -22,8 +23,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define REPORT_SCHEMA_VERSION 2           /* results.json */
-#define REPORT_WORKLOAD_DIR   "workloads" /* the blocks of finished workloads, while running */
+#define REPORT_SCHEMA_VERSION   2           /* results.json */
+#define REPORT_WORKLOAD_FILE    "workloads" /* the blocks of finished workloads, while running */
+#define REPORT_WORKLOAD_SUFFIX  ".json-seq"
+#define REPORT_RECORD_SEPARATOR '\x1e' /* RS, before each record of a JSON text sequence */
 
 struct report_input {
     const char *config_name;
@@ -88,12 +91,21 @@ int report_csv_timeline_rows(FILE *f, const struct report_input *in,
                              const struct workload_result *wr);
 int report_csv_summary_rows(FILE *f, const struct report_input *in,
                             const struct workload_result *wr);
-/* results.json: everything before the workloads ("workload_files" names the directory
+/* results.json: everything before the workloads ("workload_files" names the block file
  * when the blocks are not inline), one workload's block (an element of the "workloads"
  * array, and a JSON document of its own), and everything after (after_blocks: the array
  * holds blocks, so the tail starts with a separator's worth of context). */
 int report_json_head(FILE *f, const struct report_input *in, const char *workload_files);
 int report_json_workload(FILE *f, const struct report_input *in, const struct workload_result *wr);
-int report_json_tail(FILE *f, const struct report_input *in, bool after_blocks);
+/* What writing the results cost the harness, for results.json's "harness" object. */
+struct report_timing {
+    uint64_t run_ns;             /* the results' opening to the writing of this object */
+    uint64_t workload_writes_ns; /* writing each finished workload: CSV rows, its block */
+    uint64_t final_ns;           /* the final results.json up to this object */
+};
+
+/* timing may be NULL (results.json while the run lasts). */
+int report_json_tail(FILE *f, const struct report_input *in, bool after_blocks,
+                     const struct report_timing *timing);
 
 #endif

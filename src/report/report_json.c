@@ -421,7 +421,8 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
     return ferror(f) ? -EIO : 0;
 }
 
-int report_json_tail(FILE *f, const struct report_input *in, bool after_blocks)
+int report_json_tail(FILE *f, const struct report_input *in, bool after_blocks,
+                     const struct report_timing *timing)
 {
     const struct results *res = in->res;
     struct json_writer jw;
@@ -440,6 +441,11 @@ int report_json_tail(FILE *f, const struct report_input *in, bool after_blocks)
     jw_object_begin(&jw, "harness");
     jw_int(&jw, "rss_anon_max_kib", res->rss_anon_max_kib);
     jw_int(&jw, "bootstrap_resamples", STATS_BOOTSTRAP_RESAMPLES);
+    if (timing) {
+        jw_u64(&jw, "run_ns", timing->run_ns);
+        jw_u64(&jw, "result_write_ns", timing->workload_writes_ns + timing->final_ns);
+        jw_u64(&jw, "final_write_ns", timing->final_ns);
+    }
     jw_object_end(&jw);
     jw_object_end(&jw);
     return ferror(f) ? -EIO : 0;
