@@ -38,29 +38,59 @@ def load_json(path):
         raise ResultsError(f"{path}: malformed JSON at line {e.lineno}: {e.msg}") from e
 
 
-def load_checked(path, name, tool, keys):
-    """path/name written by tool (schema version 1), checked for the keys the charts use."""
+RESULTS_VERSION = 2  # results.json: the runs, summaries and comparisons in workload blocks
+COMPARE_VERSION = 2  # compare.json
+
+
+def load_checked(path, name, tool, version, keys):
+    """path/name written by tool (schema version), checked for the keys the charts use."""
     doc = load_json(os.path.join(path, name))
     if doc.get("tool") != tool:
         raise ResultsError(f"{path}/{name}: not written by {tool} (tool is {doc.get('tool')!r})")
-    if doc.get("schema_version") != 1:
+    if doc.get("schema_version") != version:
         raise ResultsError(f"{path}/{name}: schema_version {doc.get('schema_version')}, these "
-                           f"scripts read version 1")
+                           f"scripts read version {version}")
     for key in keys:
         if key not in doc:
             raise ResultsError(f"{path}/{name}: no {key!r} key")
     return doc
 
 
+def workload_blocks(path, doc):
+    """The workload blocks: inline, or (a run still going on, or killed) one file each in
+    the workload_files directory."""
+    folder = doc.get("workload_files")
+    if not folder:
+        return doc["workloads"]
+    if "/" in folder or folder.startswith("."):
+        raise ResultsError(f"{path}/results.json: workload_files {folder!r} is not a directory "
+                           f"name")
+    directory = os.path.join(path, folder)
+    try:
+        names = sorted(n for n in os.listdir(directory) if re.fullmatch(r"[0-9]{6}\.json", n))
+    except OSError as e:
+        raise ResultsError(f"cannot read {directory}: {e.strerror}") from e
+    return [load_json(os.path.join(directory, n)) for n in names]
+
+
 def load_results(path):
-    """The results.json of a results directory."""
-    return load_checked(path, "results.json", "mmbench",
-                        ("context", "config", "summaries", "comparisons"))
+    """The results.json of a results directory, with its blocks' runs, summaries and
+    comparisons also as flat lists ("runs", "summaries", "comparisons"), each item carrying
+    its "workload" name."""
+    doc = load_checked(path, "results.json", "mmbench", RESULTS_VERSION,
+                       ("context", "config", "workloads"))
+    flat = {"runs": [], "summaries": [], "comparisons": []}
+    for block in workload_blocks(path, doc):
+        for key, items in flat.items():
+            items.extend(dict(item, workload=block["name"]) for item in block.get(key) or [])
+    doc.update(flat)
+    return doc
 
 
 def load_compare(path):
     """The compare.json of a comparison directory."""
-    return load_checked(path, "compare.json", "mmbench-compare", ("runs", "rows"))
+    return load_checked(path, "compare.json", "mmbench-compare", COMPARE_VERSION,
+                        ("runs", "rows"))
 
 
 def is_number(value):
@@ -119,7 +149,7 @@ def sweep_label_keys(name):
     ['block_size', 'threads']); empty for a workload that is not a sweep point."""
     if "/" not in name:
         return []
-    return re.findall(r"(?:^|,)([a-z_]+)=", name.split("/", 1)[1])
+    return re.findall(r"(?:^|,)([a-z0-9_.]+)=", name.split("/", 1)[1])
 
 
 def context_line(context):
