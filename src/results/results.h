@@ -10,6 +10,7 @@
 #ifndef MMBENCH_RESULTS_H
 #define MMBENCH_RESULTS_H
 
+#include "folios.h"
 #include "hist.h"
 #include "kcounters.h"
 #include "metrics.h"
@@ -26,15 +27,16 @@ enum run_status { RUN_STATUS_LIST(WORKLOAD_ENUM_VALUE) };
 extern const char *const run_status_names[];
 
 #define RESULTS_TEXT_MAX         256 /* the error and note of a run; BACKEND_NOTE_MAX fits */
+#define RESULTS_SETTINGS_MAX     512 /* the kernel settings a run records */
 #define RESULTS_BACKEND_COUNTERS 4   /* BACKEND_COUNTERS_MAX */
 
 /* One point of a phase's time series (cumulative since the gate opened, so that any two
  * points give the rates between them). */
 struct timeline_point {
-    uint64_t t_ns;            /* since the gate opened */
-    uint64_t ops;             /* operations the workers completed (whole batches) */
-    uint64_t minflt, majflt;  /* page faults of the process */
-    uint64_t dev_read_bytes;  /* of the block device (system-wide) */
+    uint64_t t_ns;           /* since the gate opened */
+    uint64_t ops;            /* operations the workers completed (whole batches) */
+    uint64_t minflt, majflt; /* page faults of the process */
+    uint64_t dev_read_bytes; /* of the block device (system-wide) */
     uint64_t dev_write_bytes;
     uint64_t tlb_shootdowns; /* all CPUs */
     double resident_pct;     /* of the file in the page cache; NAN when unknown */
@@ -108,8 +110,8 @@ struct run_record {
     uint64_t perf[PERF_COUNT]; /* summed over threads */
     bool perf_have[PERF_COUNT];
 
-    size_t timeline_first;  /* its points in workload_result.points */
-    size_t timeline_points; /* 0 without a time series */
+    size_t timeline_first;                            /* its points in workload_result.points */
+    size_t timeline_points;                           /* 0 without a time series */
     struct timeline_level levels[RESULTS_MAX_LEVELS]; /* of its throughput series */
     unsigned n_levels;                                /* 1: steady; 0: no series */
 
@@ -117,6 +119,12 @@ struct run_record {
     double thread_tput_max_mib_s;
     double thread_ops_cv; /* spread of operations between threads */
     bool in_cgroup;
+
+    char kernel_settings[RESULTS_SETTINGS_MAX]; /* applied for the phase, as found then and
+                                                   as set: "thp: madvise -> never"; "" */
+    struct folios_census folios; /* the file's cached pages by folio size, before the phase */
+    bool have_folios;            /* folios was taken (it needs root) */
+    uint64_t folio_census_ns;    /* the time it took (before the phase, not in it) */
 };
 
 #define RESULTS_CHECKPOINTS 48 /* checksums after 2^8 ... 2^55 operations per thread */
@@ -129,7 +137,6 @@ struct run_check {
     uint64_t checkpoint[RESULTS_CHECKPOINTS];
     unsigned n_checkpoints;
 };
-
 
 /* Aggregate of the measured runs of one workload x backend. */
 struct results_summary {
@@ -146,9 +153,9 @@ struct results_summary {
     const struct hist *flush_hist;
     /* Levels within the phase, of the measured run with the median throughput. */
     struct timeline_level levels[RESULTS_MAX_LEVELS];
-    unsigned n_levels;         /* 0: no time series */
-    char level_change[256];    /* what changed with the first change of level, measured */
-    size_t runs_with_levels;   /* measured runs whose throughput changed level */
+    unsigned n_levels;       /* 0: no time series */
+    char level_change[256];  /* what changed with the first change of level, measured */
+    size_t runs_with_levels; /* measured runs whose throughput changed level */
 };
 
 /* One backend compared with another (the baseline) over a workload's measured runs. */
