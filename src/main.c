@@ -10,6 +10,7 @@
 #include "config.h"
 #include "datafile.h"
 #include "expand.h"
+#include "knobs.h"
 #include "log.h"
 #include "outdir.h"
 #include "params.h"
@@ -17,6 +18,7 @@
 #include "report.h"
 #include "results.h"
 #include "runner.h"
+#include "settings.h"
 #include "signals.h"
 #include "sysinfo.h"
 #include "timer.h"
@@ -289,6 +291,14 @@ static void dry_run(const struct config *config, const struct workload *list, si
             param_format_config(params_at(p), &list[i], text, sizeof(text));
             printf("  %-22s %s\n", params_at(p)->name, text);
         }
+        char changes[4096];
+        settings_describe(&list[i], changes, sizeof(changes));
+        if (changes[0]) {
+            printf("  kernel settings for each phase (restored after it):\n");
+            for (char *save = NULL, *line = strtok_r(changes, "\n", &save); line;
+                 line = strtok_r(NULL, "\n", &save))
+                printf("    %s\n", line);
+        }
     }
     char describe[4096], est[32], disk[32];
     datafile_describe(files, describe, sizeof(describe));
@@ -319,6 +329,7 @@ static void on_workload_done(void *arg, const struct workload_result *wr)
 
 static void emergency_cleanup(void)
 {
+    knobs_emergency_restore();
     cache_cgroup_emergency_leave();
     datafile_emergency_cleanup();
     report_emergency_cleanup();
@@ -413,10 +424,14 @@ static int run_main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    /* A dead run's settings first: the checks below then see the kernel's own values. */
+    settings_recover_dead_runs(opt.dry_run);
     struct datafile_set *files = NULL;
     if (runner_preflight(list, n, why, sizeof(why)) < 0 ||
-        datafile_plan(list, n, !opt.dry_run, &files, why, sizeof(why)) < 0) {
+        datafile_plan(list, n, !opt.dry_run, &files, why, sizeof(why)) < 0 ||
+        settings_check(list, n, why, sizeof(why)) < 0) {
         log_error("%s", why);
+        datafile_finish(files, true);
         free(list);
         config_free(config);
         return EXIT_USAGE;
@@ -498,7 +513,9 @@ static int run_main(int argc, char **argv)
     if (opt.json)
         print_file(&od, "results.json");
     if (status < 0)
-        status = res.interrupted ? EXIT_INTERRUPTED : res.any_failed ? EXIT_RUN_FAILED : 0;
+        status = res.interrupted                               ? EXIT_INTERRUPTED
+                 : res.any_failed || settings_restore_failed() ? EXIT_RUN_FAILED
+                                                               : 0;
 out:
     datafile_finish(files, opt.keep_files);
     results_free(&res);

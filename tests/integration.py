@@ -108,7 +108,7 @@ def documented_names(section):
     text = open(os.path.join(SOURCE, "docs", "results.md")).read()
     match = re.search(r"^## " + re.escape(section) + r"\n(.*?)(?=^## |\Z)", text, re.S | re.M)
     check(match, f"docs/results.md has no section {section!r}")
-    return [m.group(1) for m in re.finditer(r"^\| `([a-z0-9_]+)`", match.group(1), re.M)]
+    return [m.group(1) for m in re.finditer(r"^\| `([a-z0-9_.]+)`", match.group(1), re.M)]
 
 
 def test_result_fields(tmp):

@@ -2,7 +2,7 @@
 """mmbench compare on synthetic result directories with known differences.
 
 Usage: test_compare.py SUBTEST (regression, noise, missing, schema, validation, interrupted,
-                               killed, mutants, labels, usage)
+                               killed, mutants, labels, settings, usage)
 """
 import csv
 import json
@@ -323,6 +323,40 @@ def test_labels(tmp):
     check("kernel_release" in proc.stdout and "fs_type" in proc.stdout, proc.stdout)
     _, doc, _ = compare(tmp, dirs, ["--label", "x", "--label", "y", "--label", "z"])
     check([r["label"] for r in doc["runs"]] == ["x", "y", "z"], "given labels")
+
+
+def test_settings(tmp):
+    """Kernel settings label runs: those of the contexts (the kernel's at start), and those
+    a run's config set for all its workloads, which do not make the workloads
+    incomparable; settings one run could not read (n/a) tell nothing apart."""
+    def run(name, settings, read_ahead_kb, params):
+        data = results(workloads={"w": {"mmap": (1, 0.01), "_params": dict(params)},
+                                  "v": {"mmap": (1, 0.01), "_params": dict(params)}})
+        data["context"]["kernel_settings"] = settings
+        data["context"]["targets"][0].update(read_ahead_kb=read_ahead_kb,
+                                             large_folios="yes (512p 2.0 MiB in 1)")
+        return write_run(tmp, name, data)
+    base = {"thp": "madvise", "vm.dirty_ratio": "20", "fault_around_bytes": "65536"}
+    dirs = [run("a", base, 8192, {"read_ahead_kb": "unset", "thp": "unset"}),
+            run("b", dict(base, thp="never"), 8192, {"read_ahead_kb": "unset"}),
+            run("c", dict(base, fault_around_bytes="n/a (needs root)"), 8192,
+                {"read_ahead_kb": "128", "sysctl": "vm.swappiness=10"})]
+    proc, doc, rows = compare(tmp, dirs)
+    labels = [r["label"] for r in doc["runs"]]
+    check(labels == ["read_ahead_kb=8192 thp=madvise vm.swappiness=n/a",
+                     "read_ahead_kb=8192 thp=never vm.swappiness=n/a",
+                     "read_ahead_kb=128 thp=madvise vm.swappiness=10"], labels)
+    check(set(doc["differences"]) == {"read_ahead_kb", "thp", "vm.swappiness"},
+          doc["differences"])
+    check(doc["differences"]["read_ahead_kb"] == ["8192", "8192", "128"], doc["differences"])
+    check(not doc["not_comparable"], f"settings made workloads incomparable: "
+                                     f"{doc['not_comparable']}")
+    check(len(rows) == 6, f"{len(rows)} rows")
+    check("read_ahead_kb: [0] 8192 | [1] 8192 | [2] 128" in proc.stdout, proc.stdout)
+    # A parameter that is not a setting still makes a workload incomparable.
+    other = run("d", base, 8192, {"block_size_bytes": 8192})
+    _, doc, _ = compare(tmp, [dirs[0], other])
+    check({m["workload"] for m in doc["not_comparable"]} == {"w", "v"}, doc["not_comparable"])
 
 
 def test_usage(tmp):

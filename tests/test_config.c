@@ -1,6 +1,7 @@
 /* Config validation: every error names the JSON path and the reason. */
 #include "config.h"
 #include "expand.h"
+#include "knobs.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -122,6 +123,31 @@ static const struct error_case parse_errors[] = {
      "workloads[1].name: key given twice"},
     {"{\"$schema\": {\"a\": {\"b\": 1, \"b\": 2}}, \"workloads\": [{\"name\": \"w\"}]}", NULL,
      "$schema.a.b: key given twice"},
+    /* Kernel settings: the syntax here, the kernel's own checks before the run. */
+    {W("\"thp\": true"), NULL, "workloads[0].thp: expected a word or a whole number, got true"},
+    {W("\"read_ahead_kb\": -4"), NULL, "workloads[0].read_ahead_kb: -4: expected a whole number"},
+    {W("\"read_ahead_kb\": 1.5"), NULL, "read_ahead_kb: 1.5: expected a whole number"},
+    {W("\"thp\": \"\""), NULL, "workloads[0].thp: \"\": a kernel setting's value must not be"},
+    {W("\"thp\": \" never\""), NULL, "must not be empty or begin or end with a space"},
+    {W("\"thp\": \"a=b\""), NULL, "must not hold '=' or '+'"},
+    {W("\"thp\": \"n\\u0001\""), NULL, "printable ASCII only"},
+    {W("\"thp\": [[\"never\"]]"), NULL, "workloads[0].thp[0]: expected a word or a whole number"},
+    {W("\"thp\": {\"a\": 1}"), NULL, "workloads[0].thp: expected a word or a whole number"},
+    {W("\"sysctl\": 5"), NULL, "workloads[0].sysctl: expected an object of kernel settings"},
+    {W("\"sysctl\": [{}, 5]"), NULL, "workloads[0].sysctl[1]: expected an object"},
+    {W("\"sysctl\": {\"vm swappiness\": 1}"), NULL,
+     "workloads[0].sysctl: \"vm swappiness\" is not the name of a kernel setting"},
+    {W("\"sysctl\": {\"vm.swappiness\": [1]}"), NULL,
+     "workloads[0].sysctl.vm.swappiness: expected a word or a whole number, got a list"},
+    {W("\"sysctl\": {\"vm.swappiness\": \"unset\"}"), NULL,
+     "leave the key out to keep the kernel's value"},
+    {W("\"sysctl\": {\"vm.x\": \"1+2\"}"), NULL, "sysctl.vm.x: \"1+2\": a kernel setting's"},
+    {W("\"sysctl\": {\"vm.min_free_kbytes\": 1.5}"), NULL, "1.5: expected a whole number"},
+    {W("\"warm_fill\": \"mmap\""), NULL,
+     "workloads[0].warm_fill: unknown value \"mmap\" (expected keep, read, fault, fault_random or "
+     "write)"},
+    {W("\"op\": \"read\""), "sysctl=vm.swappiness",
+     "--set sysctl: expected an object of kernel settings"},
     /* Nesting: refused with the limit, not as malformed JSON. */
     {"{\"workloads\": [{\"name\": \"w\", \"seed\": "
      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]"
@@ -168,6 +194,12 @@ static const struct error_case check_errors[] = {
      "hotset_fraction and hotset_access_fraction must be above 0"},
     {"{\"workloads\": [{\"name\": \"w\", \"block_size\": [4096, 4096]}]}", NULL,
      "two workloads are named \"w/block_size=4KiB\""},
+    {W("\"cache\": \"cold\", \"warm_fill\": \"read\""), NULL,
+     "warm_fill read applies to cache warm only (cache is cold)"},
+    {W("\"file\": \"/etc/hostname\", \"warm_fill\": \"write\""), NULL,
+     "warm_fill write rewrites the file"},
+    {W("\"sysctl\": [{\"vm.a\": 1, \"vm.b\": 2}, {\"vm.b\": 2, \"vm.a\": 1}]"), NULL,
+     "two workloads are named \"w/sysctl=vm.a=1+vm.b=2\""},
 };
 
 static void test_check_errors(void **state)
@@ -218,6 +250,76 @@ static void test_inheritance(void **state)
     assert_int_equal(list[1].backend_mask, 3);
     free(list);
     config_free(config);
+}
+
+/* The kernel-setting keys as the runner gets them: text (numbers in decimal), NULL for
+ * "unset", the sysctl object sorted by key, sweeps of objects, --set of an object. */
+static void test_kernel_settings(void **state)
+{
+    (void)state;
+    const char *json = "{\"defaults\": {\"read_ahead_kb\": 128, \"thp\": \"never\"},"
+                       "\"workloads\": [{\"name\": \"a\", \"thp\": \"unset\", "
+                       "\"sysctl\": [{}, {\"vm.swappiness\": 10, \"thp_64kB\": \"always\", "
+                       "\"vm.lowmem_reserve_ratio\": \"256 256 32 0 0\"}]}, {\"name\": \"b\"}]}";
+    const char *sets[] = {"vm.dirty_ratio=15", "warm_fill=fault_random"};
+    char err[CONFIG_ERROR_MAX];
+    struct config *config = NULL;
+    if (config_parse(json, "test", sets, 2, &config, err) < 0)
+        fail_msg("%s", err);
+    struct workload *list = NULL;
+    size_t n = 0;
+    if (expand_workloads(config, &list, &n, err) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(n, 3);
+    assert_string_equal(list[0].name, "a/sysctl={}");
+    assert_string_equal(list[0].settings.read_ahead_kb, "128");
+    assert_null(list[0].settings.thp);
+    assert_null(list[0].settings.sysctl);
+    assert_string_equal(list[0].settings.dirty_ratio, "15");
+    assert_int_equal(list[0].warm_fill, WARM_FILL_FAULT_RANDOM);
+    assert_string_equal(list[1].settings.sysctl,
+                        "thp_64kB=always+vm.lowmem_reserve_ratio=256 256 32 0 0+vm.swappiness=10");
+    assert_string_equal(list[2].settings.thp, "never");
+    assert_null(list[2].settings.lru_gen);
+    char text[256];
+    assert_string_equal(param_format_column(param_find("thp"), &list[0], text, sizeof(text)),
+                        "unset");
+    assert_string_equal(param_format_column(param_find("sysctl"), &list[0], text, sizeof(text)),
+                        "");
+    assert_false(param_is_set(param_find("sysctl"), &list[0]));
+    assert_true(param_is_set(param_find("sysctl"), &list[1]));
+    free(list);
+    config_free(config);
+
+    const char *object_set[] = {"sysctl=[{\"vm.swappiness\": 5}, {\"vm.swappiness\": 6}]"};
+    assert_int_equal(
+        config_parse("{\"workloads\": [{\"name\": \"w\"}]}", "test", object_set, 1, &config, err),
+        0);
+    assert_int_equal(expand_workloads(config, &list, &n, err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[1].name, "w/sysctl=vm.swappiness=6");
+    free(list);
+    config_free(config);
+}
+
+/* Each kernel-setting key is a setting of the knobs table, under the same name. */
+static void test_setting_rows_are_knobs(void **state)
+{
+    (void)state;
+    size_t rows = 0;
+    for (size_t i = 0; i < params_count(); i++) {
+        const struct param_def *d = params_at(i);
+        if (d->type != PARAM_KERNEL_SETTING)
+            continue;
+        bool found = false;
+        for (size_t k = 0; k < knobs_key_count() && !found; k++)
+            found = strcmp(knobs_key(k)->key, d->name) == 0;
+        if (!found)
+            fail_msg("key %s is not a kernel setting knobs.c knows", d->name);
+        assert_string_equal(d->column, d->name); /* compare tells them by their names */
+        rows++;
+    }
+    assert_true(rows >= 12);
 }
 
 static void test_name_from_file(void **state)
@@ -317,9 +419,10 @@ static void test_load_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_check_errors),
-        cmocka_unit_test(test_inheritance),  cmocka_unit_test(test_name_from_file),
-        cmocka_unit_test(test_missing_file), cmocka_unit_test(test_load_limits),
+        cmocka_unit_test(test_parse_errors),    cmocka_unit_test(test_check_errors),
+        cmocka_unit_test(test_inheritance),     cmocka_unit_test(test_name_from_file),
+        cmocka_unit_test(test_missing_file),    cmocka_unit_test(test_load_limits),
+        cmocka_unit_test(test_kernel_settings), cmocka_unit_test(test_setting_rows_are_knobs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,8 +147,7 @@ def test_run(tmp):
                 "sweep-randread-block_size-ratio", "latency-1", "latency-2", "latency-3",
                 "latency-4", "flush-4", "kernel"]
     check_charts(out, expected)
-    with open(os.path.join(results_dir, "results.json")) as f:
-        results = json.load(f)
+    results = mmtest.load_results(results_dir)
     # The data behind the charts is the data of the run.
     ratios = {c["workload"]: c for c in results["comparisons"]}
     names = [w["name"] for w in results["config"]["workloads"]]
@@ -249,7 +248,7 @@ def write_compare(path, labels=("6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"),
             writer.writerow({k: "" if v is None else str(v).lower() if isinstance(v, bool)
                              else v for k, v in row.items()})
     compare = {
-        "schema_version": 1, "tool": "mmbench-compare", "baseline": labels[0],
+        "schema_version": 2, "tool": "mmbench-compare", "baseline": labels[0],
         "fail_above_pct": 10,
         "runs": [{"label": label, "dir": f"results/run{i}", "kernel_release": label[:5],
                   "fs_type": label[6:], "mount_options": "rw,relatime",
@@ -312,7 +311,7 @@ def test_many(tmp):
         [{"name": "r", "block_size": ["512", "1KiB", "2KiB", "4KiB", "8KiB", "16KiB",
                                       "32KiB", "64KiB", "128KiB", "256KiB"],
           "threads": [1, 2, 4], "pattern": ["random", "sequential"]}],
-        file_size="1MiB", ops=200, repetitions=1, dir=tmp))
+        file_size="1MiB", ops=200, repetitions=1, latency="all", dir=tmp))
     out = os.path.join(tmp, "charts")
     stdout = plot(tmp, results_dir, out)
     pages = lambda stem, n: [f"{stem}-{i}" for i in range(1, n + 1)]  # noqa: E731

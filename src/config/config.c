@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,9 @@
 struct config_private {
     cJSON *roots[MAX_ROOTS]; /* parsed documents; every string of the config points here */
     size_t n_roots;
-    char *name; /* derived config name, when the config has none */
+    char *name;     /* derived config name, when the config has none */
+    char **strings; /* texts made while parsing (kernel settings), freed with the config */
+    size_t n_strings;
 };
 
 static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -126,6 +129,10 @@ static const char *type_expectation(const struct param_def *d)
         return "a backend name";
     case PARAM_PIN:
         return "true, false or a CPU list such as \"0-3\"";
+    case PARAM_KERNEL_SETTING:
+        return "a word or a whole number (or \"unset\")";
+    case PARAM_KERNEL_SETTINGS:
+        return "an object of kernel settings such as {\"vm.swappiness\": 10}";
     }
     return "a value";
 }
@@ -143,10 +150,130 @@ static void enum_choices(const struct param_def *d, char *buf, size_t len)
     }
 }
 
-/* Parses one JSON scalar for d into v. */
-static int parse_scalar(const struct param_def *d, const cJSON *item, const char *path,
-                        bool from_command_line, struct param_value *v, char *err)
+/* Keeps a copy of text as long as the config lives. Returns it, or NULL (out of memory). */
+static const char *keep_string(struct config_private *priv, const char *text)
 {
+    char **grown = realloc(priv->strings, (priv->n_strings + 1) * sizeof(*grown));
+    if (!grown)
+        return NULL;
+    priv->strings = grown;
+    char *copy = strdup(text);
+    if (copy)
+        priv->strings[priv->n_strings++] = copy;
+    return copy;
+}
+
+/* The text of one kernel setting's value: a string as it is, a whole number in decimal
+ * (negative only inside the sysctl object, whose settings may take one). */
+static int setting_value_text(struct config_private *priv, const cJSON *item, const char *path,
+                              bool signed_ok, const char **text, char *err)
+{
+    if (cJSON_IsString(item)) {
+        *text = item->valuestring;
+        return 0;
+    }
+    if (!cJSON_IsNumber(item))
+        return fail(err, "%s: expected a word or a whole number, got %s", path,
+                    json_type_name(item));
+    double x = item->valuedouble;
+    if (x != floor(x) || fabs(x) > 9007199254740992.0 || (x < 0 && !signed_ok))
+        return fail(err, "%s: %g: expected a whole number%s", path, x,
+                    signed_ok ? " (at most 2^53)" : " from 0 to 2^53");
+    char number[32];
+    snprintf(number, sizeof(number), "%.0f", x);
+    *text = keep_string(priv, number);
+    return *text ? 0 : -ENOMEM;
+}
+
+static int compare_items(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* The sysctl object as "key=value+key=value", its keys sorted (so that the same settings in
+ * another order are the same value), "{}" when empty. Keys must look like kernel setting
+ * names; whether the kernel has them is checked before the run (src/run/settings.c). */
+static int settings_object_text(struct config_private *priv, const cJSON *obj, const char *path,
+                                const char **text, char *err)
+{
+    if (!cJSON_IsObject(obj))
+        return fail(err,
+                    "%s: expected an object of kernel settings such as "
+                    "{\"vm.swappiness\": 10}, got %s",
+                    path, json_type_name(obj));
+    size_t n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        n++;
+    if (n == 0) {
+        *text = "{}";
+        return 0;
+    }
+    const cJSON **items = malloc(n * sizeof(*items));
+    char *buf = malloc(PARAM_SETTINGS_TEXT_MAX + 2);
+    int ret = items && buf ? 0 : -ENOMEM;
+    size_t i = 0, used = 0;
+    for (const cJSON *c = obj->child; c && ret == 0; c = c->next)
+        items[i++] = c;
+    if (ret == 0)
+        qsort(items, n, sizeof(*items), compare_items);
+    for (i = 0; i < n && ret == 0; i++) {
+        char item_path[CONFIG_PATH_MAX];
+        snprintf(item_path, sizeof(item_path), "%s.%s", path, items[i]->string);
+        const char *key = items[i]->string, *value = NULL, *why = NULL;
+        if (!key[0] || key[strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789_.-")])
+            ret = fail(err,
+                       "%s: \"%s\" is not the name of a kernel setting (vm.NAME, thp_NkB, "
+                       "thp_shmem_NkB)",
+                       path, key);
+        if (ret == 0)
+            ret = setting_value_text(priv, items[i], item_path, true, &value, err);
+        if (ret == 0 && strcmp(value, "unset") == 0)
+            ret =
+                fail(err, "%s: \"unset\": leave the key out to keep the kernel's value", item_path);
+        if (ret == 0 && param_check_setting(value, &why) < 0)
+            ret = fail(err, "%s: \"%s\": %s", item_path, value, why);
+        if (ret == 0) {
+            int len = snprintf(buf + used, PARAM_SETTINGS_TEXT_MAX + 2 - used, "%s%s=%s",
+                               used ? "+" : "", key, value);
+            used += (size_t)len;
+            if (used > PARAM_SETTINGS_TEXT_MAX)
+                ret = fail(err,
+                           "%s: too many settings: more than %d characters as key=value "
+                           "pairs",
+                           path, PARAM_SETTINGS_TEXT_MAX);
+        }
+    }
+    if (ret == 0) {
+        *text = keep_string(priv, buf);
+        ret = *text ? 0 : -ENOMEM;
+    }
+    free(items);
+    free(buf);
+    return ret;
+}
+
+/* A kernel setting (a word, a number or "unset") or the sysctl object, into v. */
+static int parse_setting(struct config_private *priv, const struct param_def *d, const cJSON *item,
+                         const char *path, struct param_value *v, char *err)
+{
+    const char *text = NULL, *why = NULL;
+    int ret = d->type == PARAM_KERNEL_SETTINGS
+                  ? settings_object_text(priv, item, path, &text, err)
+                  : setting_value_text(priv, item, path, false, &text, err);
+    if (ret < 0)
+        return ret;
+    if (param_parse_text(d, text, v, &why) < 0)
+        return fail(err, "%s: \"%s\": %s", path, text, why);
+    return 0;
+}
+
+/* Parses one JSON scalar for d into v (for the sysctl object: the object). */
+static int parse_scalar(struct config_private *priv, const struct param_def *d, const cJSON *item,
+                        const char *path, bool from_command_line, struct param_value *v, char *err)
+{
+    if (d->type == PARAM_KERNEL_SETTING || d->type == PARAM_KERNEL_SETTINGS)
+        return parse_setting(priv, d, item, path, v, err);
     /* A config file must use JSON's types; only a bare word from --set is text to parse. */
     bool wants_number = d->type == PARAM_COUNT || d->type == PARAM_COUNT32 ||
                         d->type == PARAM_FRACTION || d->type == PARAM_REAL;
@@ -188,8 +315,8 @@ static int parse_scalar(const struct param_def *d, const cJSON *item, const char
 }
 
 /* Parses a key's value (a scalar, or a list that makes a sweep) into p. */
-static int parse_param(const struct param_def *d, const cJSON *item, const char *path,
-                       bool from_command_line, struct config_param *p, char *err)
+static int parse_param(struct config_private *priv, const struct param_def *d, const cJSON *item,
+                       const char *path, bool from_command_line, struct config_param *p, char *err)
 {
     memset(p, 0, sizeof(*p));
     p->def = d;
@@ -202,7 +329,7 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
         p->n_values = 1;
         const cJSON *names = item;
         if (cJSON_IsString(item)) {
-            return parse_scalar(d, item, path, from_command_line, &p->values[0], err);
+            return parse_scalar(priv, d, item, path, from_command_line, &p->values[0], err);
         }
         if (!cJSON_IsArray(names))
             return fail(err, "%s: expected %s, got %s", path, type_expectation(d),
@@ -219,7 +346,7 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
             if (!cJSON_IsString(name))
                 return fail(err, "%s: expected a backend name, got %s", elem_path,
                             json_type_name(name));
-            int ret = parse_scalar(d, name, elem_path, from_command_line, &one, err);
+            int ret = parse_scalar(priv, d, name, elem_path, from_command_line, &one, err);
             if (ret < 0)
                 return ret;
             if (p->values[0].u & one.u)
@@ -250,10 +377,10 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
         {
             char elem_path[CONFIG_PATH_MAX + 16];
             snprintf(elem_path, sizeof(elem_path), "%s[%d]", path, i);
-            if (cJSON_IsArray(elem) || cJSON_IsObject(elem))
+            if (cJSON_IsArray(elem) || (cJSON_IsObject(elem) && d->type != PARAM_KERNEL_SETTINGS))
                 return fail(err, "%s: expected %s, got %s (lists do not nest)", elem_path,
                             type_expectation(d), json_type_name(elem));
-            int ret = parse_scalar(d, elem, elem_path, from_command_line, &p->values[i], err);
+            int ret = parse_scalar(priv, d, elem, elem_path, from_command_line, &p->values[i], err);
             if (ret < 0)
                 return ret;
             i++;
@@ -264,7 +391,7 @@ static int parse_param(const struct param_def *d, const cJSON *item, const char 
     if (!p->values)
         return -ENOMEM;
     p->n_values = 1;
-    return parse_scalar(d, item, path, from_command_line, &p->values[0], err);
+    return parse_scalar(priv, d, item, path, from_command_line, &p->values[0], err);
 }
 
 static void free_params(struct config_param *params, size_t n)
@@ -311,8 +438,8 @@ static const char *const *structure_names(enum structure_place place)
 
 /* Parses the parameter keys of one object (defaults or a workload); with is_workload,
  * "name" and "description" are skipped for the caller. */
-static int parse_object(const cJSON *obj, const char *path, bool is_workload,
-                        struct config_param **out, size_t *n_out, char *err)
+static int parse_object(struct config_private *priv, const cJSON *obj, const char *path,
+                        bool is_workload, struct config_param **out, size_t *n_out, char *err)
 {
     size_t n = (size_t)cJSON_GetArraySize(obj);
     struct config_param *params = calloc(n ? n : 1, sizeof(*params));
@@ -335,7 +462,7 @@ static int parse_object(const cJSON *obj, const char *path, bool is_workload,
         }
         char key_path[CONFIG_PATH_MAX];
         snprintf(key_path, sizeof(key_path), "%s.%s", path, item->string);
-        ret = parse_param(d, item, key_path, false, &params[used], err);
+        ret = parse_param(priv, d, item, key_path, false, &params[used], err);
         used++;
         if (ret < 0)
             goto out;
@@ -554,7 +681,7 @@ static int parse_override(struct config_private *priv, const char *text, struct 
     /* The whole value must be JSON: "64MiB" is a bare word, not the number 64. */
     const char *end = NULL;
     cJSON *doc = cJSON_ParseWithOpts(value, &end, 1);
-    if (!doc || cJSON_IsObject(doc) || cJSON_IsNull(doc)) {
+    if (!doc || (cJSON_IsObject(doc) && d->type != PARAM_KERNEL_SETTINGS) || cJSON_IsNull(doc)) {
         cJSON_Delete(doc);
         doc = cJSON_CreateString(value); /* a bare word: "random", "4k", "/mnt/x" */
         if (!doc)
@@ -564,7 +691,7 @@ static int parse_override(struct config_private *priv, const char *text, struct 
     if (ret < 0)
         return fail(err, "too many --set options (at most %d)", MAX_OVERRIDES);
     ret = check_tree(doc, path, err);
-    return ret < 0 ? ret : parse_param(d, doc, path, true, param, err);
+    return ret < 0 ? ret : parse_param(priv, d, doc, path, true, param, err);
 }
 
 static const char *string_member(const cJSON *obj, const char *key, const char *path, int *ret,
@@ -617,7 +744,7 @@ static int parse_workload(const cJSON *wobj, const struct config *config,
         return fail(err, "%s: expected an object, got %s", cw->path, json_type_name(wobj));
     struct config_param *own = NULL;
     size_t n_own = 0;
-    int ret = parse_object(wobj, cw->path, true, &own, &n_own, err);
+    int ret = parse_object(config->priv, wobj, cw->path, true, &own, &n_own, err);
     if (ret < 0)
         return ret;
     cw->name = string_member(wobj, "name", cw->path, &ret, err);
@@ -771,7 +898,7 @@ int config_parse(const char *text, const char *source, const char *const *overri
             ret = fail(err, "defaults: expected an object, got %s", json_type_name(defaults_obj));
             goto out;
         }
-        ret = parse_object(defaults_obj, "defaults", false, &defaults, &n_defaults, err);
+        ret = parse_object(priv, defaults_obj, "defaults", false, &defaults, &n_defaults, err);
         if (ret < 0)
             goto out;
     }
@@ -876,6 +1003,9 @@ void config_free(struct config *config)
         for (size_t i = 0; i < config->priv->n_roots; i++)
             cJSON_Delete(config->priv->roots[i]);
         free(config->priv->name);
+        for (size_t i = 0; i < config->priv->n_strings; i++)
+            free(config->priv->strings[i]);
+        free(config->priv->strings);
         free(config->priv);
     }
     free(config);

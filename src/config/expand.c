@@ -174,6 +174,14 @@ int workload_check(struct workload *w, char *err, size_t len)
                           "file %s: mmbench never writes to a file it did not create: op must "
                           "be read (use dir for write workloads)",
                           w->file);
+    if (w->warm_fill != WARM_FILL_KEEP && w->cache != CACHE_WARM)
+        return check_fail(err, len, "warm_fill %s applies to cache warm only (cache is %s)",
+                          warm_fill_names[w->warm_fill], cache_names[w->cache]);
+    if (w->warm_fill == WARM_FILL_WRITE && w->file)
+        return check_fail(err, len,
+                          "warm_fill write rewrites the file, and mmbench never writes to a file "
+                          "it did not create (%s): use read, fault or fault_random",
+                          w->file);
     if (w->backend_mask == 0)
         return check_fail(err, len, "backends: name at least one backend");
     if (w->file_size_bytes % 8 != 0) /* an existing file's size, rounded by datafile */
@@ -236,7 +244,7 @@ int workload_check(struct workload *w, char *err, size_t len)
 /* Appends ",key=value" (or "/key=value" for the first) to the name. */
 static int append_label(struct workload *w, const struct param_def *d, bool first)
 {
-    char value[64];
+    char value[PARAM_SETTINGS_TEXT_MAX + 16]; /* the longest: a sysctl object */
     param_format_config(d, w, value, sizeof(value));
     size_t used = strlen(w->name);
     int n = snprintf(w->name + used, sizeof(w->name) - used, "%s%s=%s", first ? "/" : ",", d->name,

@@ -26,6 +26,7 @@ const char *const share_names[] = {SHARE_LIST(WORKLOAD_ENUM_NAME) NULL};
 const char *const distribution_names[] = {DISTRIBUTION_LIST(WORKLOAD_ENUM_NAME) NULL};
 const char *const latency_names[] = {LATENCY_LIST(WORKLOAD_ENUM_NAME) NULL};
 const char *const workers_names[] = {WORKERS_LIST(WORKLOAD_ENUM_NAME) NULL};
+const char *const warm_fill_names[] = {WARM_FILL_LIST(WORKLOAD_ENUM_NAME) NULL};
 
 #define GROUP_PATTERN "Access pattern"
 #define GROUP_LENGTH  "Length and repetitions"
@@ -33,9 +34,12 @@ const char *const workers_names[] = {WORKERS_LIST(WORKLOAD_ENUM_NAME) NULL};
 #define GROUP_CACHE   "Page cache"
 #define GROUP_BACKEND "Backends"
 #define GROUP_PLACE   "Placement and measurement"
+#define GROUP_KERNEL  "Kernel settings"
 
 /* clang-format off */
 #define F(field) offsetof(struct workload, field)
+#define SETTING(field) offsetof(struct workload, settings.field)
+#define UNSET_OR(text) "`unset`, or " text
 #define MAX_SIZE 9.2e18
 /* clang-format on */
 
@@ -310,6 +314,21 @@ static const struct param_def core_table[] = {
      .group = GROUP_CACHE,
      .doc = "run each phase in a memory cgroup with this limit (root; 0 = no limit, else at "
             "least 32MiB, since the cgroup also holds mmbench's own memory)"},
+    {.name = "warm_fill",
+     .column = "warm_fill",
+     .type = PARAM_ENUM,
+     .offset = F(warm_fill),
+     .enum_names = warm_fill_names,
+     .default_text = "keep",
+     .group = GROUP_CACHE,
+     .doc = "how `cache: warm` fills the cache, which decides the folios the file's pages sit "
+            "in: `keep` reads (1 MiB read() calls) only what is not cached, so cached pages keep "
+            "their folios (after creation, its writes'); the others drop the file's cache first, "
+            "then `read` reads it by 1 MiB read() calls, `fault` touches every page through a "
+            "shared mapping in order (readahead sizes the folios), `fault_random` does so under "
+            "MADV_RANDOM (one page per fault, single-page folios), and `write` rewrites the "
+            "data file's content by 1 MiB write() calls, as its creation did, and writes it back "
+            "(not with `file`)"},
 
     {.name = "backends",
      .column = "backends",
@@ -424,6 +443,123 @@ static const struct param_def core_table[] = {
      .default_text = "999",
      .group = GROUP_PLACE,
      .doc = "with `profile`: stack samples per second of each worker's on-CPU time"},
+
+    {.name = "read_ahead_kb",
+     .column = "read_ahead_kb",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(read_ahead_kb),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("KiB, a multiple of the page size"),
+     .doc = "readahead of the block device behind `dir` (/sys/block/DISK/queue/read_ahead_kb; a "
+            "partition's disk, a loop device itself): how much a cold read or mapping fault "
+            "reads; refused on tmpfs"},
+    {.name = "thp",
+     .column = "thp",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(thp),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("`always`, `madvise`, `never`"),
+     .doc = "transparent huge pages (/sys/kernel/mm/transparent_hugepage/enabled)"},
+    {.name = "thp_defrag",
+     .column = "thp_defrag",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(thp_defrag),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("a choice of transparent_hugepage/defrag"),
+     .doc = "how hard a huge page allocation compacts memory"},
+    {.name = "thp_shmem",
+     .column = "thp_shmem",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(thp_shmem),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("a choice of transparent_hugepage/shmem_enabled"),
+     .doc = "huge pages for shmem and tmpfs, where the kernel has the setting: the folios of a "
+            "data file in a tmpfs `dir`"},
+    {.name = "fault_around_bytes",
+     .column = "fault_around_bytes",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(fault_around_bytes),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("bytes, a power of two from the page size to 512 pages"),
+     .doc = "cached pages a read fault maps around itself (debugfs, mounted for each access and "
+            "unmounted after when it was not mounted; refused where kernel lockdown restricts "
+            "debugfs)"},
+    {.name = "lru_gen",
+     .column = "lru_gen",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(lru_gen),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("`y`, `n` or a capability mask such as `0x0007`"),
+     .doc = "the multi-gen LRU (MGLRU, /sys/kernel/mm/lru_gen/enabled): which pages reclaim "
+            "takes; refused on kernels without it"},
+    {.name = "vm.dirty_ratio",
+     .column = "vm.dirty_ratio",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(dirty_ratio),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("percent of available memory"),
+     .doc = "dirty memory at which writers are throttled into writeback; not with "
+            "`vm.dirty_bytes` (writing one zeroes the other; both come back after)"},
+    {.name = "vm.dirty_bytes",
+     .column = "vm.dirty_bytes",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(dirty_bytes),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("bytes, at least two pages"),
+     .doc = "the same limit in bytes"},
+    {.name = "vm.dirty_background_ratio",
+     .column = "vm.dirty_background_ratio",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(dirty_background_ratio),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("percent of available memory"),
+     .doc = "dirty memory at which the flusher threads start writeback; not with "
+            "`vm.dirty_background_bytes`"},
+    {.name = "vm.dirty_background_bytes",
+     .column = "vm.dirty_background_bytes",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(dirty_background_bytes),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("bytes"),
+     .doc = "the same threshold in bytes"},
+    {.name = "vm.dirty_expire_centisecs",
+     .column = "vm.dirty_expire_centisecs",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(dirty_expire_centisecs),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("centiseconds"),
+     .doc = "age at which dirty data is written back"},
+    {.name = "vm.dirty_writeback_centisecs",
+     .column = "vm.dirty_writeback_centisecs",
+     .type = PARAM_KERNEL_SETTING,
+     .offset = SETTING(dirty_writeback_centisecs),
+     .default_text = "unset",
+     .group = GROUP_KERNEL,
+     .values = UNSET_OR("centiseconds"),
+     .doc = "how often the flusher threads wake"},
+    {.name = "sysctl",
+     .column = "sysctl",
+     .type = PARAM_KERNEL_SETTINGS,
+     .offset = SETTING(sysctl),
+     .default_text = "{}",
+     .group = GROUP_KERNEL,
+     .values = "an object of settings: `{\"vm.swappiness\": 10, \"thp_64kB\": \"always\"}`",
+     .doc = "the settings whose names depend on the kernel: any /proc/sys/vm setting "
+            "(`vm.NAME`, checked against /proc/sys/vm) and the per-size huge page settings "
+            "(`thp_NkB` and `thp_shmem_NkB` for transparent_hugepage/hugepages-NkB/enabled and "
+            "shmem_enabled); each value a string or a whole number; a list of objects sweeps; "
+            "the keys of their own (`thp`, `vm.dirty_ratio`, ...) do not go here"},
 };
 
 const struct structure_key structure_keys[] = {
@@ -695,6 +831,52 @@ int param_parse_cpulist(const char *text, uint64_t mask[16], const char **why)
     return 0;
 }
 
+/* A kernel setting's value as text: printable, no space at either end, and short enough
+ * for a results column. In an object's "key=value+key=value" text every pair needs a key
+ * and a value, and neither may hold '=' or '+' (they join the pairs). What the kernel
+ * accepts is checked later, against the kernel (src/run/settings.c). */
+static int parse_setting_text(const char *text, bool object, struct param_value *v,
+                              const char **why)
+{
+    size_t len = strlen(text);
+    if (len == 0 || text[0] == ' ' || text[len - 1] == ' ') {
+        *why = "a kernel setting's value must not be empty or begin or end with a space";
+        return -EINVAL;
+    }
+    if (len > PARAM_SETTINGS_TEXT_MAX) {
+        *why = "too long for a kernel setting (at most 240 characters)";
+        return -EINVAL;
+    }
+    for (const char *p = text; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || (unsigned char)*p >= 0x80) {
+            *why = "a kernel setting holds printable ASCII only";
+            return -EINVAL;
+        }
+        if (!object && (*p == '+' || *p == '=')) {
+            *why = "a kernel setting's value must not hold '=' or '+'";
+            return -EINVAL;
+        }
+    }
+    for (const char *pair = text; object && *pair;) {
+        size_t pair_len = strcspn(pair, "+");
+        const char *eq = memchr(pair, '=', pair_len);
+        if (!eq || eq == pair || eq + 1 == pair + pair_len ||
+            memchr(eq + 1, '=', (size_t)(pair + pair_len - eq - 1))) {
+            *why = "expected key=value pairs joined by '+'";
+            return -EINVAL;
+        }
+        pair += pair_len + (pair[pair_len] == '+');
+    }
+    v->s = text;
+    return 0;
+}
+
+int param_check_setting(const char *text, const char **why)
+{
+    struct param_value v;
+    return parse_setting_text(text, false, &v, why);
+}
+
 int param_parse_text(const struct param_def *d, const char *text, struct param_value *v,
                      const char **why)
 {
@@ -778,6 +960,14 @@ int param_parse_text(const struct param_def *d, const char *text, struct param_v
         v->s = text;
         return 0;
     }
+    case PARAM_KERNEL_SETTING:
+        if (strcmp(text, "unset") == 0)
+            return 0; /* NULL: the kernel's own value */
+        return parse_setting_text(text, false, v, why);
+    case PARAM_KERNEL_SETTINGS:
+        if (strcmp(text, "{}") == 0 || text[0] == '\0')
+            return 0;
+        return parse_setting_text(text, true, v, why);
     }
     *why = "internal error: unknown parameter type";
     return -EINVAL;
@@ -867,6 +1057,8 @@ void param_apply(const struct param_def *d, const struct param_value *v, struct 
     switch (d->type) {
     case PARAM_STRING:
     case PARAM_PIN:
+    case PARAM_KERNEL_SETTING:
+    case PARAM_KERNEL_SETTINGS:
         memcpy(field, &v->s, sizeof(v->s));
         break;
     case PARAM_SIZE:
@@ -1001,6 +1193,9 @@ char *param_format_config(const struct param_def *d, const struct workload *w, c
         return buf;
     case PARAM_BACKENDS:
         return format_backends(w->backend_mask, buf, len, "+");
+    case PARAM_KERNEL_SETTINGS:
+        snprintf(buf, len, "%s", get_string(w, d) ? get_string(w, d) : "{}");
+        return buf;
     default:
         return param_format_column(d, w, buf, len);
     }
@@ -1015,6 +1210,12 @@ char *param_format_column(const struct param_def *d, const struct workload *w, c
         break;
     case PARAM_PIN:
         snprintf(buf, len, "%s", get_string(w, d) ? get_string(w, d) : "false");
+        break;
+    case PARAM_KERNEL_SETTING:
+        snprintf(buf, len, "%s", get_string(w, d) ? get_string(w, d) : "unset");
+        break;
+    case PARAM_KERNEL_SETTINGS:
+        snprintf(buf, len, "%s", get_string(w, d) ? get_string(w, d) : "");
         break;
     case PARAM_SIZE:
     case PARAM_DURATION:
@@ -1125,6 +1326,8 @@ static const char *const type_names[] = {
     [PARAM_BACKENDS] = "backend_list",
     [PARAM_BACKEND] = "backend",
     [PARAM_PIN] = "pin",
+    [PARAM_KERNEL_SETTING] = "kernel_setting",
+    [PARAM_KERNEL_SETTINGS] = "kernel_settings",
 };
 
 const char *param_type_name(const struct param_def *d)

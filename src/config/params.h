@@ -18,20 +18,27 @@
 #include <stdio.h>
 
 enum param_type {
-    PARAM_STRING,     /* const char * */
-    PARAM_SIZE,       /* uint64_t bytes: 4096, "4k", "4KiB" */
-    PARAM_DURATION,   /* uint64_t nanoseconds: "500ms", "5s", or a number of seconds */
-    PARAM_COUNT,      /* uint64_t */
-    PARAM_COUNT32,    /* uint32_t */
-    PARAM_FRACTION,   /* double in [0, 1] */
-    PARAM_REAL,       /* double */
-    PARAM_ENUM,       /* an enum, stored as int */
-    PARAM_BOOL,       /* bool */
-    PARAM_SYNC_EVERY, /* N operations, a size in bytes ("1MiB"), or "end" */
-    PARAM_BACKENDS,   /* list of backend names -> bit mask (uint32_t) */
-    PARAM_BACKEND,    /* one backend name -> registry index (int) */
-    PARAM_PIN,        /* false, true (round robin over allowed CPUs) or "0-3,8" */
+    PARAM_STRING,          /* const char * */
+    PARAM_SIZE,            /* uint64_t bytes: 4096, "4k", "4KiB" */
+    PARAM_DURATION,        /* uint64_t nanoseconds: "500ms", "5s", or a number of seconds */
+    PARAM_COUNT,           /* uint64_t */
+    PARAM_COUNT32,         /* uint32_t */
+    PARAM_FRACTION,        /* double in [0, 1] */
+    PARAM_REAL,            /* double */
+    PARAM_ENUM,            /* an enum, stored as int */
+    PARAM_BOOL,            /* bool */
+    PARAM_SYNC_EVERY,      /* N operations, a size in bytes ("1MiB"), or "end" */
+    PARAM_BACKENDS,        /* list of backend names -> bit mask (uint32_t) */
+    PARAM_BACKEND,         /* one backend name -> registry index (int) */
+    PARAM_PIN,             /* false, true (round robin over allowed CPUs) or "0-3,8" */
+    PARAM_KERNEL_SETTING,  /* const char *: a word or a whole number as text; NULL = "unset" */
+    PARAM_KERNEL_SETTINGS, /* const char *: an object of settings as "key=value+key=value",
+                              sorted by key; NULL = none ({}) */
 };
+
+/* The longest value of a kernel-setting key as text (the sysctl object's "key=value+..."
+ * included): what fits a results column. */
+#define PARAM_SETTINGS_TEXT_MAX 240
 
 /* One parsed value, before it is applied to a workload. */
 struct param_value {
@@ -106,6 +113,10 @@ int param_parse_number(const struct param_def *d, double number, struct param_va
                        const char **why);
 int param_parse_bool(const struct param_def *d, bool value, struct param_value *v,
                      const char **why);
+
+/* Checks one kernel setting's value as text (printable, no '=' or '+', no space at either
+ * end): the syntax only, the kernel checks the rest. Returns 0 or -EINVAL with *why. */
+int param_check_setting(const char *text, const char **why);
 
 /* Stores v into w. */
 void param_apply(const struct param_def *d, const struct param_value *v, struct workload *w);

@@ -39,6 +39,12 @@
     X(DIST_UNIFORM, "uniform") X(DIST_ZIPF, "zipf") X(DIST_HOTSET, "hotset")
 #define LATENCY_LIST(X) X(LATENCY_ALL, "all") X(LATENCY_SAMPLE, "sample") X(LATENCY_OFF, "off")
 #define WORKERS_LIST(X) X(WORKERS_THREADS, "threads") X(WORKERS_PROCESSES, "processes")
+#define WARM_FILL_LIST(X)                                                                          \
+    X(WARM_FILL_KEEP, "keep")                                                                      \
+    X(WARM_FILL_READ, "read")                                                                      \
+    X(WARM_FILL_FAULT, "fault")                                                                    \
+    X(WARM_FILL_FAULT_RANDOM, "fault_random")                                                      \
+    X(WARM_FILL_WRITE, "write")
 
 enum pattern { PATTERN_LIST(WORKLOAD_ENUM_VALUE) };
 enum op_mix { OP_LIST(WORKLOAD_ENUM_VALUE) };
@@ -52,6 +58,7 @@ enum share { SHARE_LIST(WORKLOAD_ENUM_VALUE) };
 enum distribution { DISTRIBUTION_LIST(WORKLOAD_ENUM_VALUE) };
 enum latency_mode { LATENCY_LIST(WORKLOAD_ENUM_VALUE) };
 enum workers_kind { WORKERS_LIST(WORKLOAD_ENUM_VALUE) };
+enum warm_fill { WARM_FILL_LIST(WORKLOAD_ENUM_VALUE) };
 
 /* The config names of the enums' values, indexed by value (params.c). */
 extern const char *const pattern_names[];
@@ -66,6 +73,7 @@ extern const char *const share_names[];
 extern const char *const distribution_names[];
 extern const char *const latency_names[];
 extern const char *const workers_names[];
+extern const char *const warm_fill_names[];
 
 #define WORKLOAD_NAME_MAX 256
 
@@ -75,6 +83,26 @@ extern const char *const workers_names[];
 #define WORKLOAD_OPTION_SLOTS  16 /* the backends', then the kinds' (kinds/kind.h) */
 #define WORKLOAD_BACKEND_SLOTS 8  /* slots 0..7: backends; from 8: kinds */
 #define WORKLOAD_OPTION_WORDS 6
+
+/* Kernel settings of a workload's phases (src/run/settings.h applies them): each value as
+ * the config wrote it (a number becomes its decimal text), NULL to leave the kernel's
+ * value ("unset"). The field names follow the keys; the kernel checks the values. */
+struct workload_settings {
+    const char *read_ahead_kb;             /* KiB of the disk behind dir */
+    const char *thp;                       /* "always", "madvise", "never" */
+    const char *thp_defrag;                /* a choice of THP_DIR/defrag */
+    const char *thp_shmem;                 /* a choice of THP_DIR/shmem_enabled */
+    const char *fault_around_bytes;        /* bytes (debugfs) */
+    const char *lru_gen;                   /* "y", "n" or a capability mask */
+    const char *dirty_ratio;               /* percent of available memory */
+    const char *dirty_bytes;               /* bytes */
+    const char *dirty_background_ratio;    /* percent of available memory */
+    const char *dirty_background_bytes;    /* bytes */
+    const char *dirty_expire_centisecs;    /* centiseconds */
+    const char *dirty_writeback_centisecs; /* centiseconds */
+    const char *sysctl; /* the "sysctl" object, "vm.swappiness=10+thp_64kB=always" sorted by
+                           key; NULL when empty */
+};
 
 struct workload {
     char name[WORKLOAD_NAME_MAX]; /* "randread/block_size=16KiB" */
@@ -110,6 +138,7 @@ struct workload {
     enum cache_state cache;
     enum cold_method cold_method;
     uint64_t cache_limit_bytes; /* memory cgroup limit for the phase; 0 = none */
+    enum warm_fill warm_fill;   /* how cache warm fills the page cache */
 
     enum fadvise_hint fadvise; /* posix_fadvise() of descriptor backends */
     bool direct;               /* O_DIRECT for descriptor backends */
@@ -128,6 +157,8 @@ struct workload {
     uint64_t timeline_interval_ns; /* time series of each phase at this interval; 0 = none */
     bool profile;                  /* an extra, profiled round of every backend */
     uint32_t profile_frequency_hz; /* its stack samples per second of on-CPU time */
+
+    struct workload_settings settings; /* kernel settings for its phases */
 
     /* Keys owned by a backend, in its slot (see WORKLOAD_OPTION_SLOTS). */
     uint64_t options[WORKLOAD_OPTION_SLOTS][WORKLOAD_OPTION_WORDS];

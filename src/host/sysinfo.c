@@ -31,23 +31,6 @@ static int read_line(const char *path, char *buf, size_t len)
     return ret;
 }
 
-/* "always [madvise] never" -> "madvise". */
-static void bracketed_choice(const char *path, char *out, size_t len)
-{
-    char line[256];
-    if (read_line(path, line, sizeof(line)) < 0) {
-        snprintf(out, len, "n/a");
-        return;
-    }
-    char *open = strchr(line, '['), *close = open ? strchr(open, ']') : NULL;
-    if (open && close) {
-        *close = '\0';
-        snprintf(out, len, "%s", open + 1);
-    } else {
-        snprintf(out, len, "%s", line);
-    }
-}
-
 static bool file_contains_word(const char *path, const char *word)
 {
     FILE *f = fopen(path, "re");
@@ -167,12 +150,7 @@ void sysinfo_collect(struct sysinfo_context *si)
         si->ram_bytes = (uint64_t)kernel_info.totalram * kernel_info.mem_unit;
         si->loadavg_1m = (double)kernel_info.loads[0] / (double)(1 << SI_LOAD_SHIFT);
     }
-    bracketed_choice("/sys/kernel/mm/transparent_hugepage/enabled", si->thp_enabled,
-                     sizeof(si->thp_enabled));
-    bracketed_choice("/sys/kernel/mm/transparent_hugepage/defrag", si->thp_defrag,
-                     sizeof(si->thp_defrag));
-    bracketed_choice("/sys/kernel/mm/transparent_hugepage/shmem_enabled", si->thp_shmem,
-                     sizeof(si->thp_shmem));
+    knobs_snapshot(NULL, &si->settings); /* the targets add what depends on a directory */
     if (read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", si->governor,
                   sizeof(si->governor)) < 0)
         snprintf(si->governor, sizeof(si->governor), "n/a (no cpufreq driver)");
@@ -254,7 +232,26 @@ int sysinfo_add_target(struct sysinfo_context *si, const char *dir)
         if (read_line(path, value, sizeof(value)) == 0)
             t->rotational = (int)strtol(value, NULL, 10);
     }
+    /* The settings that depend on the directory: its disk's readahead (read above, from
+     * the filesystem's own bdi) and whether its filesystem caches in large folios. */
+    struct knobs_snapshot *snap = malloc(sizeof(*snap));
+    snprintf(t->large_folios, sizeof(t->large_folios), "n/a (out of memory)");
+    if (snap) {
+        knobs_snapshot(t->real_dir, snap);
+        for (size_t i = 0; i < snap->n; i++)
+            if (strcmp(snap->s[i].key, "large_folios") == 0)
+                snprintf(t->large_folios, sizeof(t->large_folios), "%s", snap->s[i].value);
+        free(snap);
+    }
     return (int)si->n_targets++;
+}
+
+const char *sysinfo_setting(const struct sysinfo_context *si, const char *key)
+{
+    for (size_t i = 0; i < si->settings.n; i++)
+        if (strcmp(si->settings.s[i].key, key) == 0)
+            return si->settings.s[i].value;
+    return "n/a";
 }
 
 const struct sysinfo_target *sysinfo_target_of(const struct sysinfo_context *si, const char *dir)

@@ -3,6 +3,8 @@
 #ifndef MMBENCH_SYSINFO_H
 #define MMBENCH_SYSINFO_H
 
+#include "knobs.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,11 +17,14 @@ struct sysinfo_target {
     char fs_type[32];
     char mount_point[PATH_MAX];
     char mount_source[256];
-    char mount_options[512];     /* per-mount options, then superblock options */
-    char block_device[64];       /* "vda", "loop3", or "" */
-    char block_device_note[160]; /* why there is none */
-    long read_ahead_kb;          /* -1 when not applicable */
-    int rotational;              /* 1, 0, or -1 when unknown */
+    char mount_options[512];            /* per-mount options, then superblock options */
+    char block_device[64];              /* "vda", "loop3", or "" */
+    char block_device_note[160];        /* why there is none */
+    long read_ahead_kb;                 /* -1 when not applicable */
+    int rotational;                     /* 1, 0, or -1 when unknown */
+    char large_folios[KNOBS_VALUE_MAX]; /* the filesystem caches a large write() in large
+                                           folios: "yes (512p 2.0 MiB in 1)", "no (...)" or
+                                           "n/a (why)" (knobs_snapshot measures it) */
 };
 
 struct sysinfo_context {
@@ -49,10 +54,10 @@ struct sysinfo_context {
     int online_cpus;
     uint64_t ram_bytes;
     long page_size_bytes;
-    char thp_enabled[32]; /* /sys/kernel/mm/transparent_hugepage/enabled */
-    char thp_defrag[32];
-    char thp_shmem[32];
-    char governor[64]; /* cpufreq governor of CPU 0, or "n/a (...)" */
+    struct knobs_snapshot settings; /* every kernel setting mmbench knows, at start (before any
+                                       workload set one); read_ahead_kb and large_folios
+                                       are the targets' */
+    char governor[64];              /* cpufreq governor of CPU 0, or "n/a (...)" */
     double loadavg_1m;
     char clocksource[32];
     bool tsc_invariant; /* the CPU and the kernel agree */
@@ -70,6 +75,9 @@ void sysinfo_collect(struct sysinfo_context *si);
 /* Adds the storage of dir to si->targets unless already there. Returns its index or
  * -ENOMEM. */
 int sysinfo_add_target(struct sysinfo_context *si, const char *dir);
+
+/* The value of kernel setting key ("thp", "vm.dirty_ratio") at start, or "n/a". */
+const char *sysinfo_setting(const struct sysinfo_context *si, const char *key);
 
 /* The target of dir (added before). */
 const struct sysinfo_target *sysinfo_target_of(const struct sysinfo_context *si, const char *dir);

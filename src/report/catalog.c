@@ -28,7 +28,9 @@ static void write_keys(struct json_writer *jw)
             jw_array_end(jw);
         }
         bool ranged = d->type != PARAM_STRING && d->type != PARAM_ENUM && d->type != PARAM_BOOL &&
-                      d->type != PARAM_BACKENDS && d->type != PARAM_BACKEND && d->type != PARAM_PIN;
+                      d->type != PARAM_BACKENDS && d->type != PARAM_BACKEND &&
+                      d->type != PARAM_PIN && d->type != PARAM_KERNEL_SETTING &&
+                      d->type != PARAM_KERNEL_SETTINGS;
         jw_number(jw, "min", ranged ? d->min : NAN);
         jw_number(jw, "max", ranged ? d->max : NAN);
         if (d->multiple_of)

@@ -27,6 +27,7 @@
 #define RESULTS_MAX_BYTES    (256u << 20) /* the results.json and block files read */
 #define MAX_RUNS             32
 #define MAX_BACKENDS         8
+#define MAX_SETTINGS         96 /* kernel settings told apart (the snapshot has about 40) */
 #define LABEL_MAX            96
 #define EXIT_REGRESSED       1
 #define EXIT_USAGE           2
@@ -77,9 +78,21 @@ struct run {
     size_t n_series;
 };
 
+/* A kernel setting as each run had it: the config's value where every workload of the run
+ * set the same one, else the kernel's at the run's start (its context). */
+struct setting {
+    char key[48];                    /* "read_ahead_kb", "thp", "vm.swappiness" */
+    char value[MAX_RUNS][LABEL_MAX]; /* per run: "128", "n/a" (unknown), "varies" */
+    bool configured[MAX_RUNS];       /* the run's config set it (else: its context) */
+    bool differs; /* two runs have different known values, or a config set it and another
+                     run has another value */
+};
+
 struct compare {
     struct run runs[MAX_RUNS];
     size_t n_runs;
+    struct setting settings[MAX_SETTINGS];
+    size_t n_settings;
     double fail_above_pct; /* NAN = not asked */
     bool any_regression;
 };
@@ -445,13 +458,158 @@ static const cJSON *workload_params(const struct run *r, const char *workload)
     return NULL;
 }
 
-/* First parameter (other than dir) whose value differs, or NULL when they match. */
-static const char *params_differ(const cJSON *a, const cJSON *b)
+/* ---- kernel settings ---- */
+
+/* Adds the setting named by the first len bytes of key, unless it is known already. */
+static void add_setting(struct compare *cmp, const char *key, size_t len)
+{
+    if (len >= sizeof(cmp->settings[0].key))
+        return;
+    for (size_t i = 0; i < cmp->n_settings; i++)
+        if (strlen(cmp->settings[i].key) == len && strncmp(cmp->settings[i].key, key, len) == 0)
+            return;
+    if (cmp->n_settings < MAX_SETTINGS)
+        snprintf(cmp->settings[cmp->n_settings++].key, sizeof(cmp->settings[0].key), "%.*s",
+                 (int)len, key);
+}
+
+/* The value workload parameters p give key: its own column, or a pair of the sysctl
+ * object ("vm.swappiness=10+thp_64kB=always"); NULL when unset. */
+static const char *param_setting(const cJSON *p, const char *key, char *buf, size_t len)
+{
+    const char *own = string_at(p, key, NULL);
+    if (own[0] && strcmp(own, "unset") != 0)
+        return own;
+    const char *pairs = string_at(p, "sysctl", NULL);
+    size_t klen = strlen(key);
+    for (const char *pair = pairs; *pair;) {
+        size_t n = strcspn(pair, "+");
+        if (n > klen && strncmp(pair, key, klen) == 0 && pair[klen] == '=') {
+            snprintf(buf, len, "%.*s", (int)(n - klen - 1), pair + klen + 1);
+            return buf;
+        }
+        pair += n + (pair[n] == '+');
+    }
+    return NULL;
+}
+
+/* The setting as run r's context has it: targets[0] for those of the data directory. */
+static void context_setting(const struct run *r, const char *key, char *buf, size_t len)
+{
+    const cJSON *context = cJSON_GetObjectItemCaseSensitive(r->root, "context");
+    const cJSON *target =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(context, "targets"), 0);
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(
+        strcmp(key, "read_ahead_kb") == 0 || strcmp(key, "large_folios") == 0
+            ? target
+            : cJSON_GetObjectItemCaseSensitive(context, "kernel_settings"),
+        key);
+    if (cJSON_IsNumber(item))
+        snprintf(buf, len, "%.0f", item->valuedouble);
+    else if (cJSON_IsString(item) && strcmp(key, "large_folios") == 0)
+        snprintf(buf, len, "%.*s", (int)strcspn(item->valuestring, " "), item->valuestring);
+    else if (cJSON_IsString(item) && strncmp(item->valuestring, "n/a", 3) != 0)
+        snprintf(buf, len, "%s", item->valuestring);
+    else
+        snprintf(buf, len, "n/a");
+}
+
+/* What every workload of run r ran key under (see struct setting); true when its config
+ * set it. */
+static bool run_setting(const struct run *r, const char *key, char *buf, size_t len)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->root, "config"), "workloads");
+    char first[LABEL_MAX] = "", mine[LABEL_MAX];
+    bool any = false, varies = false;
+    const cJSON *w;
+    cJSON_ArrayForEach(w, list)
+    {
+        const char *v =
+            param_setting(cJSON_GetObjectItemCaseSensitive(w, "params"), key, mine, sizeof(mine));
+        if (!any)
+            snprintf(first, sizeof(first), "%s", v ? v : "");
+        varies = varies || strcmp(first, v ? v : "") != 0;
+        any = true;
+    }
+    if (varies)
+        snprintf(buf, len, "varies");
+    else if (first[0])
+        snprintf(buf, len, "%s", first);
+    else
+        context_setting(r, key, buf, len);
+    return varies || first[0];
+}
+
+/* Every kernel setting any run names (in its context or its config), as each run had it. */
+static void collect_settings(struct compare *cmp)
+{
+    add_setting(cmp, "read_ahead_kb", strlen("read_ahead_kb"));
+    add_setting(cmp, "large_folios", strlen("large_folios"));
+    for (size_t i = 0; i < cmp->n_runs; i++) {
+        const cJSON *context = cJSON_GetObjectItemCaseSensitive(cmp->runs[i].root, "context");
+        const cJSON *settings = cJSON_GetObjectItemCaseSensitive(context, "kernel_settings");
+        const cJSON *item;
+        cJSON_ArrayForEach(item, settings)
+        {
+            add_setting(cmp, item->string, strlen(item->string));
+        }
+    }
+    for (size_t i = 0; i < cmp->n_runs; i++) {
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cmp->runs[i].root, "config"), "workloads");
+        const cJSON *w;
+        cJSON_ArrayForEach(w, list)
+        {
+            /* sysctl pairs: "vm.swappiness=10+...": the key of each. */
+            const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(w, "params"), "sysctl");
+            if (!cJSON_IsString(pairs))
+                continue;
+            for (const char *p = pairs->valuestring; *p;) {
+                size_t n = strcspn(p, "+"), k = strcspn(p, "=");
+                if (k < n)
+                    add_setting(cmp, p, k);
+                p += n + (p[n] == '+');
+            }
+        }
+    }
+    for (size_t s = 0; s < cmp->n_settings; s++) {
+        struct setting *st = &cmp->settings[s];
+        for (size_t i = 0; i < cmp->n_runs; i++)
+            st->configured[i] =
+                run_setting(&cmp->runs[i], st->key, st->value[i], sizeof(st->value[i]));
+        /* A value nobody could read tells nothing apart, unless a config set it. */
+        for (size_t i = 0; i < cmp->n_runs; i++)
+            for (size_t j = 0; j < i; j++)
+                st->differs =
+                    st->differs ||
+                    (strcmp(st->value[i], st->value[j]) != 0 &&
+                     ((strcmp(st->value[i], "n/a") != 0 && strcmp(st->value[j], "n/a") != 0) ||
+                      st->configured[i] || st->configured[j]));
+    }
+}
+
+/* True when key is a kernel setting: a workload parameter that differs between runs then
+ * labels them rather than making the workload not comparable. */
+static bool is_setting(const struct compare *cmp, const char *key)
+{
+    if (strcmp(key, "sysctl") == 0)
+        return true;
+    for (size_t i = 0; i < cmp->n_settings; i++)
+        if (strcmp(cmp->settings[i].key, key) == 0)
+            return true;
+    return false;
+}
+
+/* First parameter (other than dir and the kernel settings) whose value differs, or NULL
+ * when they match. */
+static const char *params_differ(const struct compare *cmp, const cJSON *a, const cJSON *b)
 {
     const cJSON *item;
     cJSON_ArrayForEach(item, a)
     {
-        if (strcmp(item->string, "dir") == 0)
+        if (strcmp(item->string, "dir") == 0 || is_setting(cmp, item->string))
             continue;
         const cJSON *other = cJSON_GetObjectItemCaseSensitive(b, item->string);
         if (!other || !cJSON_Compare(item, other, 1))
@@ -459,7 +617,8 @@ static const char *params_differ(const cJSON *a, const cJSON *b)
     }
     cJSON_ArrayForEach(item, b)
     {
-        if (strcmp(item->string, "dir") != 0 && !cJSON_GetObjectItemCaseSensitive(a, item->string))
+        if (strcmp(item->string, "dir") != 0 && !is_setting(cmp, item->string) &&
+            !cJSON_GetObjectItemCaseSensitive(a, item->string))
             return item->string;
     }
     return NULL;
@@ -483,7 +642,8 @@ static double mmap_pread_ratio(const struct run *r, const char *workload)
     return NAN;
 }
 
-/* Labels from the context fields that differ between runs: "6.1.0 ext4". */
+/* Labels from the context fields and kernel settings that differ between runs: "6.1.0
+ * ext4", "read_ahead_kb=128 thp=never". */
 static void make_labels(struct compare *cmp, const char *const *given, size_t n_given,
                         bool differs[F_COUNT])
 {
@@ -509,6 +669,13 @@ static void make_labels(struct compare *cmp, const char *const *given, size_t n_
             used += n > 0 ? (size_t)n : 0;
             if (used >= sizeof(r->label))
                 break;
+        }
+        for (size_t s = 0; s < cmp->n_settings && used < sizeof(r->label); s++) {
+            if (!cmp->settings[s].differs)
+                continue;
+            int n = snprintf(r->label + used, sizeof(r->label) - used, "%s%s=%.40s",
+                             used ? " " : "", cmp->settings[s].key, cmp->settings[s].value[i]);
+            used += n > 0 ? (size_t)n : 0;
         }
         if (!r->label[0]) {
             const char *base = strrchr(r->dir, '/');
@@ -651,6 +818,14 @@ static int write_json(FILE *f, const struct compare *cmp, const bool differs[F_C
             jw_string(&jw, NULL, cmp->runs[i].field[fld]);
         jw_array_end(&jw);
     }
+    for (size_t s = 0; s < cmp->n_settings; s++) {
+        if (!cmp->settings[s].differs)
+            continue;
+        jw_array_begin(&jw, cmp->settings[s].key);
+        for (size_t i = 0; i < cmp->n_runs; i++)
+            jw_string(&jw, NULL, cmp->settings[s].value[i]);
+        jw_array_end(&jw);
+    }
     jw_object_end(&jw);
     jw_array_begin(&jw, "rows");
     for (size_t i = 0; i < n; i++) {
@@ -724,9 +899,17 @@ static void print_table(const struct compare *cmp, const bool differs[F_COUNT],
             printf(" %s[%zu] %s", i ? "| " : "", i, cmp->runs[i].field[f]);
         any = true;
     }
+    for (size_t s = 0; s < cmp->n_settings; s++) {
+        if (!cmp->settings[s].differs)
+            continue;
+        printf("%s%s:", any ? "\n             " : "differences: ", cmp->settings[s].key);
+        for (size_t i = 0; i < cmp->n_runs; i++)
+            printf(" %s[%zu] %s", i ? "| " : "", i, cmp->settings[s].value[i]);
+        any = true;
+    }
     printf("%s\n", any ? ""
                        : "differences: none in kernel, filesystem, mount options, CPU, "
-                         "host or version (the same setup run again?)");
+                         "host, version or kernel settings (the same setup run again?)");
     printf("\n%-32s %-7s", "workload", "backend");
     for (size_t i = 0; i < cmp->n_runs; i++) {
         char head[24];
@@ -800,7 +983,7 @@ static size_t build_rows(struct compare *cmp, struct row *rows, size_t max_rows,
         size_t used = 0;
         for (size_t r = 0; r < cmp->n_runs; r++) {
             const cJSON *p = workload_params(&cmp->runs[r], names[w]);
-            const char *key = p && base_params ? params_differ(base_params, p) : NULL;
+            const char *key = p && base_params ? params_differ(cmp, base_params, p) : NULL;
             m.in_run[r] = p != NULL;
             comparable[r] = p && base_params && !key;
             int len = 0;
@@ -921,6 +1104,7 @@ int compare_main(int argc, char **argv)
         }
     }
     bool differs[F_COUNT];
+    collect_settings(cmp);
     make_labels(cmp, labels, n_labels, differs);
     for (size_t i = 0; i < cmp->n_runs; i++)
         if (!cmp->runs[i].complete)

@@ -208,6 +208,51 @@ static void run_block_device(const struct report_column *c, const struct report_
     report_value_string(v, t ? t->block_device : "");
 }
 
+/* The file's cached bytes in folios of orders [lo, hi] (index: lo * 16 + hi), before the
+ * phase; empty without a census. */
+static void run_folio_bytes(const struct report_column *c, const struct report_row *r,
+                            struct report_value *v)
+{
+    if (!run(r)->have_folios) {
+        report_value_number(v, NAN);
+        return;
+    }
+    uint64_t bytes = 0;
+    for (int order = c->index / 16; order <= c->index % 16 && order < FOLIOS_ORDERS; order++)
+        bytes += run(r)->folios.bytes[order];
+    report_value_u64(v, bytes);
+}
+
+static void run_folio_largest(const struct report_column *c, const struct report_row *r,
+                              struct report_value *v)
+{
+    (void)c;
+    int order = run(r)->have_folios ? folios_largest_order(&run(r)->folios) : -1;
+    if (order < 0)
+        report_value_number(v, NAN);
+    else
+        report_value_u64(v, run(r)->folios.page_bytes << order);
+}
+
+static void run_folio_mix(const struct report_column *c, const struct report_row *r,
+                          struct report_value *v)
+{
+    (void)c;
+    if (!run(r)->have_folios) {
+        v->kind = RV_NULL;
+        v->text[0] = '\0';
+        return;
+    }
+    v->kind = RV_STRING;
+    folios_format(&run(r)->folios, v->text, sizeof(v->text));
+}
+
+static void run_folio_census_ns(const struct report_column *c, const struct report_row *r,
+                                struct report_value *v)
+{
+    run_u64_if(c, r, v, run(r)->have_folios);
+}
+
 /* Table macros, one line each. */
 /* clang-format off */
 #define R_U64(name, field, doc) {name, get_u64, offsetof(struct run_record, field), 0, doc}
@@ -221,6 +266,7 @@ static void run_block_device(const struct report_column *c, const struct report_
 #define R_SCHED(name, field, doc) {name, run_schedstat, offsetof(struct run_record, field), 0, doc}
 #define R_TASK(name, field, doc) {name, run_task_io, offsetof(struct run_record, field), 0, doc}
 #define R_METRIC(id, column, unit, fn, doc) {column, run_metric, 0, id, doc},
+#define R_FOLIOS(name, lo, hi, doc) {name, run_folio_bytes, 0, (lo) * 16 + (hi), doc}
 /* clang-format on */
 
 const struct report_column report_run_columns[] = {
@@ -297,6 +343,25 @@ const struct report_column report_run_columns[] = {
     R_BOOL("cache_state_reached", cache_state_reached,
            "false when `cache: cold` started above 1% resident or `warm` below 99%"),
     R_BOOL("in_cgroup", in_cgroup, "the phase ran in a memory cgroup (`cache_limit`)"),
+    R_TEXT("kernel_settings", kernel_settings,
+           "the kernel settings the workload set, as the phase ran under them: each as found "
+           "before and as written (`read_ahead_kb of vda: 8192 -> 128; thp: madvise -> "
+           "never`), applied before the cache was prepared and restored after the phase; "
+           "empty when it sets none (the others are in the context)"),
+    R_FOLIOS("folio_1p_bytes", 0, 0,
+             "the file's cached bytes held in single-page folios just before the phase (folio "
+             "census of /proc/self/pagemap and /proc/kpageflags; empty without root)"),
+    R_FOLIOS("folio_2_16p_bytes", 1, 4,
+             "in folios of 2 to 16 pages (8 to 64 KiB with 4 KiB pages)"),
+    R_FOLIOS("folio_32_256p_bytes", 5, 8, "in folios of 32 to 256 pages (128 KiB to 1 MiB)"),
+    R_FOLIOS("folio_512p_bytes", 9, 15, "in folios of 512 pages and more (2 MiB: PMD-sized)"),
+    R_FN("folio_largest_bytes", run_folio_largest,
+         "the largest folio holding any of the file's cached pages (empty: none cached)"),
+    R_FN("folio_mix", run_folio_mix,
+         "the whole mix: per folio size in pages, the bytes and the folios (`1p 12.0 KiB in 3, "
+         "512p 4.0 MiB in 2`)"),
+    {"folio_census_ns", run_folio_census_ns, offsetof(struct run_record, folio_census_ns), 0,
+     "the time the census took, before the phase (not in it)"},
     R_KC("vm_pgfault", KC_PGFAULT, "/proc/vmstat `pgfault` delta (system-wide)"),
     R_KC("vm_pgmajfault", KC_PGMAJFAULT, "`pgmajfault` delta"),
     R_KC("vm_pgpgin_kib", KC_PGPGIN_KIB, "`pgpgin` delta: KiB read from block devices"),

@@ -14,7 +14,7 @@ enum report_value_kind { RV_NULL, RV_NUMBER, RV_STRING, RV_BOOL };
 
 struct report_value {
     enum report_value_kind kind;
-    char text[320]; /* the number or string, as written */
+    char text[640]; /* the number or string, as written */
 };
 
 /* What a column reads: a run or a summary, with its workload's result. */

@@ -22,13 +22,15 @@ void report_console_header(FILE *out, const struct report_input *in)
     fprintf(out, "machine: %s%s%s, %d CPUs, %.1f GiB RAM, Linux %s, THP %s, timer %s (%.0f ns)\n",
             si->cpu_brand, strcmp(si->hypervisor, "none") ? " under " : "",
             strcmp(si->hypervisor, "none") ? si->hypervisor : "", si->online_cpus,
-            (double)si->ram_bytes / (1ULL << 30), si->kernel_release, si->thp_enabled,
+            (double)si->ram_bytes / (1ULL << 30), si->kernel_release, sysinfo_setting(si, "thp"),
             in->timer->source, in->timer->cost_ns);
     for (size_t i = 0; i < si->n_targets; i++) {
         const struct sysinfo_target *t = &si->targets[i];
         fprintf(out, "data: %s on %s", t->real_dir, t->fs_type);
         if (t->block_device[0])
             fprintf(out, " (%s, read_ahead_kb %ld)", t->block_device, t->read_ahead_kb);
+        if (strncmp(t->large_folios, "n/a", 3) != 0)
+            fprintf(out, ", large folios: %.3s", t->large_folios);
         fputc('\n', out);
     }
 }

@@ -70,9 +70,9 @@ static void write_context(struct json_writer *jw, const struct report_input *in)
     jw_string(jw, "version", si->kernel_version);
     jw_string(jw, "machine", si->machine);
     jw_string(jw, "clocksource", si->clocksource);
-    jw_string(jw, "thp_enabled", si->thp_enabled);
-    jw_string(jw, "thp_defrag", si->thp_defrag);
-    jw_string(jw, "thp_shmem_enabled", si->thp_shmem);
+    jw_string(jw, "thp_enabled", sysinfo_setting(si, "thp"));
+    jw_string(jw, "thp_defrag", sysinfo_setting(si, "thp_defrag"));
+    jw_string(jw, "thp_shmem_enabled", sysinfo_setting(si, "thp_shmem"));
     jw_string(jw, "cgroup_memory", si->cgroup_memory);
     jw_int(jw, "perf_event_paranoid", in->perf->paranoid);
     jw_object_end(jw);
@@ -99,6 +99,13 @@ static void write_context(struct json_writer *jw, const struct report_input *in)
     jw_object_begin(jw, "memory");
     jw_u64(jw, "ram_bytes", si->ram_bytes);
     jw_int(jw, "page_size_bytes", si->page_size_bytes);
+    jw_object_end(jw);
+    /* Every kernel setting at start; those of a directory are its target's. */
+    jw_object_begin(jw, "kernel_settings");
+    for (size_t i = 0; i < si->settings.n; i++)
+        if (strcmp(si->settings.s[i].key, "read_ahead_kb") != 0 &&
+            strcmp(si->settings.s[i].key, "large_folios") != 0)
+            jw_string(jw, si->settings.s[i].key, si->settings.s[i].value);
     jw_object_end(jw);
     jw_number(jw, "loadavg_1m", si->loadavg_1m);
     jw_bool(jw, "root", si->is_root);
@@ -128,6 +135,7 @@ static void write_context(struct json_writer *jw, const struct report_input *in)
         jw_string(jw, "block_device_note", t->block_device_note[0] ? t->block_device_note : NULL);
         write_int_or_null(jw, "read_ahead_kb", t->read_ahead_kb);
         write_int_or_null(jw, "rotational", t->rotational);
+        jw_string(jw, "large_folios", t->large_folios);
         jw_object_end(jw);
     }
     jw_array_end(jw);

@@ -165,6 +165,17 @@ static double resident_after(const struct run_record *r, const struct workload *
     return r->resident_after_pct;
 }
 
+static double large_folio_share(const struct run_record *r, const struct workload *w)
+{
+    (void)w;
+    if (!r->have_folios)
+        return NAN;
+    uint64_t all = 0;
+    for (int order = 0; order < FOLIOS_ORDERS; order++)
+        all += r->folios.bytes[order];
+    return all ? (double)(all - r->folios.bytes[0]) / (double)all : NAN;
+}
+
 #define METRIC_ROW(id, column, unit, fn, doc) [id] = {column, unit, doc, fn},
 const struct metric_def metric_table[METRIC_COUNT] = {METRIC_LIST(METRIC_ROW)};
 #undef METRIC_ROW

@@ -60,7 +60,10 @@ struct run_record;
     X(METRIC_RESIDENT_BEFORE_PCT, "resident_before_pct", "percent", resident_before,               \
       "share of the file in the page cache before the phase (mincore)")                            \
     X(METRIC_RESIDENT_AFTER_PCT, "resident_after_pct", "percent", resident_after,                  \
-      "share of the file in the page cache after the phase")
+      "share of the file in the page cache after the phase")                                       \
+    X(METRIC_LARGE_FOLIO_SHARE, "large_folio_share", "fraction", large_folio_share,                \
+      "share of the file's cached bytes held in folios of more than one page before the phase "    \
+      "(folio census; root only)")
 
 #define METRIC_ID(id, column, unit, fn, doc) id,
 enum metric_id { METRIC_LIST(METRIC_ID) METRIC_COUNT };

@@ -10,6 +10,7 @@
 #ifndef MMBENCH_RESULTS_H
 #define MMBENCH_RESULTS_H
 
+#include "folios.h"
 #include "hist.h"
 #include "kcounters.h"
 #include "kind.h"
@@ -38,6 +39,7 @@ enum run_role { RUN_ROLE_LIST(WORKLOAD_ENUM_VALUE) };
 extern const char *const run_role_names[];
 
 #define RESULTS_TEXT_MAX         256 /* the error and note of a run; BACKEND_NOTE_MAX fits */
+#define RESULTS_SETTINGS_MAX     512 /* the kernel settings a run records */
 #define RESULTS_BACKEND_COUNTERS 4   /* BACKEND_COUNTERS_MAX */
 #define RESULTS_KIND_METRICS     12  /* KIND_METRICS_MAX */
 
@@ -130,6 +132,12 @@ struct run_record {
     double thread_tput_max_mib_s;
     double thread_ops_cv; /* spread of operations between threads */
     bool in_cgroup;
+
+    char kernel_settings[RESULTS_SETTINGS_MAX]; /* applied for the phase, as found then and
+                                                   as set: "thp: madvise -> never"; "" */
+    struct folios_census folios; /* the file's cached pages by folio size, before the phase */
+    bool have_folios;            /* folios was taken (it needs root) */
+    uint64_t folio_census_ns;    /* the time it took (before the phase, not in it) */
 };
 
 #define RESULTS_CHECKPOINTS 48 /* checksums after 2^8 ... 2^55 operations per thread */

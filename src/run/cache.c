@@ -2,11 +2,14 @@
 
 #include "log.h"
 #include "owner.h"
+#include "pattern.h"
+#include "signals.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -124,25 +127,125 @@ static int drop_all_caches(void)
     return ret;
 }
 
+/* Drops the file's pages: written back first (DONTNEED leaves dirty pages; only mmbench's
+ * own files: someone else's dirty pages are not ours to write), then POSIX_FADV_DONTNEED. */
+static int drop_file(int fd, const char *path, bool ours)
+{
+    if (ours && fsync(fd) < 0) {
+        int e = errno;
+        log_error("fsync(%s) before dropping its cache: %s", path, strerror(e));
+        return -e;
+    }
+    int e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    if (e != 0) {
+        log_error("posix_fadvise(%s, DONTNEED): %s", path, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+/* Reads every page through a shared read-only mapping, in order: one fault per page not
+ * yet mapped, each reading what readahead decides (under MADV_RANDOM, the page alone). A
+ * file that shrinks meanwhile raises SIGBUS, which ends the fill with -EFAULT. */
+static int fault_file(int fd, const char *path, uint64_t size_bytes, bool random)
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    volatile const unsigned char *map = mmap(NULL, size_bytes, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        int e = errno;
+        log_error("mmap(%s, %llu bytes) to fill the cache by faults: %s", path,
+                  (unsigned long long)size_bytes, strerror(e));
+        return -e;
+    }
+    int ret = 0;
+    if (random && madvise((void *)map, size_bytes, MADV_RANDOM) < 0) {
+        ret = -errno;
+        log_error("madvise(%s, MADV_RANDOM): %s", path, strerror(-ret));
+    }
+    unsigned sum = 0;
+    sigjmp_buf jb;
+    if (ret == 0 && sigsetjmp(jb, 1) == 0) {
+        signals_bus_arm(&jb);
+        for (uint64_t off = 0; off < size_bytes; off += page)
+            sum += map[off];
+        signals_bus_disarm();
+    } else if (ret == 0) {
+        ret = -EFAULT;
+        log_error("filling the cache of %s by faults: SIGBUS at offset %llu (the file shrank?)",
+                  path, (unsigned long long)(signals_bus_address() - (uintptr_t)map));
+    }
+    (void)sum; /* the loads happened: map is volatile */
+    munmap((void *)map, size_bytes);
+    return ret;
+}
+
+/* Writes the data file's content again (pattern_file_word), by 1 MiB write() calls into
+ * pages not cached, as its creation did, and writes it back: the cache then holds the
+ * folios writes make, clean. */
+static int rewrite_file(int fd, const char *path, uint64_t size_bytes)
+{
+    uint64_t *chunk = malloc(WARM_CHUNK_BYTES);
+    if (!chunk)
+        return -ENOMEM;
+    int ret = 0;
+    for (uint64_t off = 0; off < size_bytes && ret == 0;) {
+        uint64_t len = size_bytes - off < WARM_CHUNK_BYTES ? size_bytes - off : WARM_CHUNK_BYTES;
+        for (uint64_t i = 0; i < len / 8; i++)
+            chunk[i] = pattern_file_word(off + i * 8);
+        ssize_t n = pwrite(fd, chunk, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ret = n < 0 ? -errno : -EIO;
+            log_error("pwrite(%s, offset %llu, %llu bytes) while filling the cache: %s", path,
+                      (unsigned long long)off, (unsigned long long)len,
+                      n < 0 ? strerror(-ret) : "nothing written");
+        }
+        off += n > 0 ? (uint64_t)n / 8 * 8 : 0; /* a short write resumes at a word */
+    }
+    free(chunk);
+    if (ret == 0 && fsync(fd) < 0) {
+        ret = -errno;
+        log_error("fsync(%s) after filling the cache by writes: %s", path, strerror(-ret));
+    }
+    return ret;
+}
+
+static int warm(int fd, const char *path, uint64_t size_bytes, enum warm_fill fill, bool ours)
+{
+    if (fill == WARM_FILL_KEEP)
+        return warm_file(fd, path, size_bytes);
+    if (fill == WARM_FILL_WRITE && !ours) {
+        log_error("%s: warm_fill write would write to a file mmbench did not create", path);
+        return -EPERM;
+    }
+    int ret = drop_file(fd, path, ours);
+    if (ret < 0)
+        return ret;
+    switch (fill) {
+    case WARM_FILL_READ:
+        return warm_file(fd, path, size_bytes);
+    case WARM_FILL_FAULT:
+    case WARM_FILL_FAULT_RANDOM:
+        return fault_file(fd, path, size_bytes, fill == WARM_FILL_FAULT_RANDOM);
+    case WARM_FILL_WRITE:
+        return rewrite_file(fd, path, size_bytes);
+    case WARM_FILL_KEEP:
+    default:
+        return 0;
+    }
+}
+
 int cache_prepare(int fd, const char *path, uint64_t size_bytes, enum cache_state state,
-                  enum cold_method method, bool ours)
+                  enum cold_method method, enum warm_fill fill, bool ours)
 {
     switch (state) {
     case CACHE_WARM:
-        return warm_file(fd, path, size_bytes);
+        return warm(fd, path, size_bytes, fill, ours);
     case CACHE_COLD: {
-        /* Order matters: dirty pages survive DONTNEED, so write them back first (only
-         * mmbench's own files: someone else's dirty pages are not ours to write). */
-        if (ours && fsync(fd) < 0) {
-            int e = errno;
-            log_error("fsync(%s) before dropping its cache: %s", path, strerror(e));
-            return -e;
-        }
-        int e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-        if (e != 0) {
-            log_error("posix_fadvise(%s, DONTNEED): %s", path, strerror(e));
-            return -e;
-        }
+        int ret = drop_file(fd, path, ours);
+        if (ret < 0)
+            return ret;
         return method == COLD_DROP_CACHES ? drop_all_caches() : 0;
     }
     case CACHE_AS_IS:

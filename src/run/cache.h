@@ -1,7 +1,12 @@
 /* Page-cache state: bringing a data file into the state a workload asks for, verifying
  * it with mincore(), and limiting the page cache with a memory cgroup.
  *
- *   warm:  read the whole file (1 MiB preads), so every page is cached.
+ *   warm:  every page cached, as warm_fill says: keep reads (1 MiB preads) what is not
+ *          cached; read, fault and fault_random drop the file's pages first and read it
+ *          again by 1 MiB preads, by faults through a mapping in order, or by those faults
+ *          under MADV_RANDOM; write (mmbench's own files) drops them and writes the file's
+ *          content again by 1 MiB pwrites, then fsyncs. The folios the pages end up in
+ *          follow how they were filled.
  *   cold:  fsync (DONTNEED does not drop dirty pages), posix_fadvise(DONTNEED); with
  *          cold_method drop_caches also sync and write 1 to /proc/sys/vm/drop_caches.
  *          The caller must hold no mapping of the file (DONTNEED skips mapped pages).
@@ -32,11 +37,12 @@ struct cache_stat {
  * -errno. */
 int cache_stat(int fd, struct cache_stat *out);
 
-/* Brings the file open at fd into state. ours: mmbench created the file, so cold may
- * fsync it first; for someone else's file only its clean pages can be dropped. Returns 0
+/* Brings the file open at fd into state (warm: filled as fill says). ours: mmbench
+ * created the file, so it may fsync it first and rewrite it; for someone else's file only
+ * its clean pages can be dropped. The caller must hold no mapping of the file. Returns 0
  * or -errno after logging. */
 int cache_prepare(int fd, const char *path, uint64_t size_bytes, enum cache_state state,
-                  enum cold_method method, bool ours);
+                  enum cold_method method, enum warm_fill fill, bool ours);
 
 /* Whether the cache_limit and cold_method of w can work here (root, a memory cgroup
  * controller). Returns 0 or -EPERM/-ENOTSUP with the reason and the remedy in err. */

@@ -1287,7 +1287,22 @@ static size_t replay(const struct journal *j, const char *name, char *report, si
     return append(report, len, used, "\n");
 }
 
-int knobs_recover_dead_runs(char *report, size_t len)
+/* What a dry run says of a dead run's journal: the values recovery would write. */
+static size_t describe_dead(const struct journal *j, const char *name, char *report, size_t len,
+                            size_t used)
+{
+    used = append(report, len, used,
+                  "kernel settings of dead run pid %ld (%s/%s) are still in force; a run (not "
+                  "--dry-run) restores:",
+                  j->pid, KNOBS_JOURNAL_DIR, name);
+    for (size_t i = 0; i < j->n; i++)
+        used = append(report, len, used, "%s %s = %s", i ? "," : "", j->l[i].label, j->l[i].value);
+    return append(report, len, used, "\n");
+}
+
+/* knobs_recover_dead_runs, or with dry only what it would do (nothing written, nothing
+ * removed). */
+static int recover(bool dry, char *report, size_t len)
 {
     if (report && len)
         report[0] = '\0';
@@ -1345,6 +1360,14 @@ int knobs_recover_dead_runs(char *report, size_t len)
             close(fd);
             continue;
         }
+        if (dry) {
+            if (strcmp(j->boot_id, boot) == 0 && j->complete) {
+                used = describe_dead(j, de->d_name, report, len, used);
+                restored++;
+            }
+            close(fd);
+            continue;
+        }
         if (strcmp(j->boot_id, boot) != 0)
             used = append(report, len, used,
                           "removed %s/%s unreplayed: it is from an earlier boot, which reset "
@@ -1363,11 +1386,22 @@ int knobs_recover_dead_runs(char *report, size_t len)
         unlinkat(dirfd, de->d_name, 0);
         close(fd);
     }
-    fsync(dirfd);
+    if (!dry)
+        fsync(dirfd);
     free(j);
     closedir(d);
     close(dirfd);
     return restored;
+}
+
+int knobs_recover_dead_runs(char *report, size_t len)
+{
+    return recover(false, report, len);
+}
+
+int knobs_dead_runs(char *report, size_t len)
+{
+    return recover(true, report, len);
 }
 
 /* ---- Snapshot ----------------------------------------------------------------------- */

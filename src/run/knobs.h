@@ -115,6 +115,11 @@ void knobs_plan_free(struct knobs_plan *p);
  * unreplayed. Returns the number of dead runs restored, or a negative errno. */
 int knobs_recover_dead_runs(char *report, size_t len);
 
+/* What knobs_recover_dead_runs would restore, for a dry run: one line per dead run's
+ * journal, with the values it would write; changes nothing. Returns the number of dead
+ * runs with settings to restore, or a negative errno (-EACCES without root). */
+int knobs_dead_runs(char *report, size_t len);
+
 /* Reads every known setting (whether a plan sets it or not) and measures whether the
  * filesystem of data_dir caches a file written at once in large folios (it writes a 2 MiB
  * unnamed O_TMPFILE there, takes its folio census, and closes it). Absent settings read

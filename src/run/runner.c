@@ -4,12 +4,14 @@
 #include "backend.h"
 #include "cache.h"
 #include "checks.h"
+#include "folios.h"
 #include "kcounters.h"
 #include "kind.h"
 #include "log.h"
 #include "phase.h"
 #include "prng.h"
 #include "progress.h"
+#include "settings.h"
 #include "signals.h"
 #include "sysinfo.h"
 #include "timer.h"
@@ -37,6 +39,7 @@ struct runner {
     struct hist *phase_latency; /* scratch for one phase */
     struct hist *phase_flush;
     struct workload_result wr; /* the workload being run */
+    struct settings *settings; /* its kernel settings, NULL for none */
 };
 
 /* Rounds of a workload, in order: warm-ups, the measured ones, then the extra runs beside
@@ -191,6 +194,24 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
         }
         rec->in_cgroup = true;
     }
+    /* The workload's kernel settings hold from before the cache preparation to the end of
+     * the phase, on a file description opened after they were applied (readahead is taken
+     * when a file is opened): the runner's own and the backend's. */
+    char why[1024];
+    if (settings_apply(r->settings, rec->kernel_settings, sizeof(rec->kernel_settings), why,
+                       sizeof(why)) < 0) {
+        snprintf(rec->error, sizeof(rec->error), "kernel settings not applied: %s", why);
+        rec->status = RUN_FAILED;
+        cache_cgroup_leave(cg);
+        return;
+    }
+    int held_fd = fd;
+    fd = backend_reopen(held_fd, label, ours ? O_RDWR : O_RDONLY);
+    if (fd < 0) {
+        snprintf(rec->error, sizeof(rec->error), "reopen %s: %s", label, strerror(-fd));
+        rec->status = RUN_FAILED;
+        goto out;
+    }
     uint64_t t0 = timer_monotonic_ns();
     /* Write back what earlier phases left dirty: no phase pays for another's writes. */
     if (ours && fsync(fd) < 0)
@@ -199,17 +220,24 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
     /* Pages cached earlier stay charged to the cgroup that read them: drop them, so that
      * what this phase caches is charged to (and limited by) the new cgroup. */
     if (cg && w->cache != CACHE_COLD)
-        ret = cache_prepare(fd, label, w->file_size_bytes, CACHE_COLD, COLD_FADVISE, ours);
+        ret = cache_prepare(fd, label, w->file_size_bytes, CACHE_COLD, COLD_FADVISE, WARM_FILL_KEEP,
+                            ours);
     if (ret == 0)
-        ret = cache_prepare(fd, label, w->file_size_bytes, w->cache, w->cold_method, ours);
+        ret = cache_prepare(fd, label, w->file_size_bytes, w->cache, w->cold_method, w->warm_fill,
+                            ours);
     rec->prepare_ns = timer_monotonic_ns() - t0;
     if (ret < 0) {
         snprintf(rec->error, sizeof(rec->error), "could not bring the page cache to state %s: %s",
                  cache_names[w->cache], strerror(-ret));
         rec->status = RUN_FAILED;
-        cache_cgroup_leave(cg);
-        return;
+        goto out;
     }
+    t0 = timer_monotonic_ns();
+    ret = folios_census(fd, w->file_size_bytes, &rec->folios, why, sizeof(why));
+    rec->folio_census_ns = timer_monotonic_ns() - t0;
+    rec->have_folios = ret == 0;
+    if (ret < 0 && ret != -EPERM && ret != -EACCES) /* without root: empty columns, no noise */
+        log_warn("%s/%s: no folio census: %s", w->name, backend->name, why);
     if (cache_residency(fd, w->file_size_bytes, &rec->resident_before_pct) < 0)
         rec->resident_before_pct = NAN;
     rec->cache_state_reached = cache_reached(w->cache, rec->resident_before_pct);
@@ -235,6 +263,14 @@ static void run_one(struct runner *r, const struct workload *w, unsigned b, cons
         phase_run(&in, out);
     if (cache_residency(fd, w->file_size_bytes, &rec->resident_after_pct) < 0)
         rec->resident_after_pct = NAN;
+out:
+    if (fd >= 0 && fd != held_fd)
+        close(fd);
+    if (settings_restore(r->settings, why, sizeof(why)) < 0) {
+        log_error("kernel settings not restored after %s/%s: %s", w->name, backend->name, why);
+        snprintf(rec->note + strlen(rec->note), sizeof(rec->note) - strlen(rec->note),
+                 "%skernel settings not restored (see the log)", rec->note[0] ? "; " : "");
+    }
     cache_cgroup_leave(cg);
 }
 
@@ -330,10 +366,19 @@ static int run_rounds(struct runner *r, unsigned wi)
         ret = -errno;
         snprintf(failed, sizeof(failed), "open(%s): %s", w->file, strerror(-ret));
     }
-    if (ret < 0) {
+    /* Checked before the run, so this fails only if the kernel changed since. */
+    char settings_failed[RESULTS_TEXT_MAX];
+    int settings_ret =
+        ret == 0 ? settings_create(w, &r->settings, settings_failed, sizeof(settings_failed)) : 0;
+    if (ret < 0 || settings_ret < 0) {
         bool stop = ret == -EINTR || signals_stop_requested();
         char why[RESULTS_TEXT_MAX];
-        snprintf(why, sizeof(why), "no data file in %s: %s", workload_target(w), failed);
+        if (ret < 0)
+            snprintf(why, sizeof(why), "no data file in %s: %s", workload_target(w), failed);
+        else
+            snprintf(why, sizeof(why), "kernel settings refused: %s", settings_failed);
+        if (w->file && fd >= 0)
+            close(fd);
         if (!stop)
             log_error("%s: %s", w->name, why);
         for (unsigned round = 0; round < rounds; round++)
@@ -394,6 +439,8 @@ static int run_rounds(struct runner *r, unsigned wi)
             interrupted = rec.status == RUN_INTERRUPTED || signals_stop_requested();
         }
     }
+    settings_free(r->settings);
+    r->settings = NULL;
     if (w->file)
         close(fd);
     progress_clear(&r->progress);
