@@ -120,6 +120,11 @@ def test_result_fields(tmp):
     params = documented_names("Workload parameter columns")
     run_cols = documented_names("runs.csv")
     sum_cols = documented_names("summary.csv")
+    for name in ("runs.csv", "summary.csv", "timeline.csv"):
+        with open(os.path.join(out, name)) as f:
+            names = f.readline().strip().split(",")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        check(not twice, f"{name}: columns named twice: {twice}")
     with open(os.path.join(out, "runs.csv")) as f:
         header = f.readline().strip().split(",")
     check(set(header) == set(run_cols + params),

@@ -337,9 +337,6 @@ const struct report_column report_run_columns[] = {
     R_FN("checksum", run_checksum,
          "fold of the data read (hex; see `src/backends/loop.h`); equal across backends for the "
          "same read workload"),
-    R_DBL("resident_before_pct", resident_before_pct,
-          "share of the file's pages in the page cache just before the phase (mincore)"),
-    R_DBL("resident_after_pct", resident_after_pct, "the same just after the phase"),
     R_BOOL("cache_state_reached", cache_state_reached,
            "false when `cache: cold` started above 1% resident or `warm` below 99%"),
     R_BOOL("in_cgroup", in_cgroup, "the phase ran in a memory cgroup (`cache_limit`)"),
