@@ -7,8 +7,10 @@
  * and interruption, also by the parent's death: after every call no child process
  * survives. */
 #include "children.h"
+
 #include "claims.h"
 #include "cow.h"
+#include "errmsg.h"
 #include "footprint.h"
 #include "ipc.h"
 #include "kinds.h"
@@ -227,8 +229,8 @@ static int action_body(struct children_member *m, void *arg)
         return ret;
     switch (a) {
     case ACT_FAIL:
-        return kinds_failx(m->err, CHILDREN_ERR_BYTES, -ENOSPC, "child %u ran out of room",
-                           m->index);
+        return errmsg_set(m->err, CHILDREN_ERR_BYTES, -ENOSPC, "child %u ran out of room",
+                          m->index);
     case ACT_SIGNAL:
         raise(SIGKILL);
         return 0;

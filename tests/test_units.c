@@ -1,4 +1,5 @@
 /* Sizes and durations as people write them. */
+#include "errmsg.h"
 #include "units.h"
 
 #include <errno.h>
@@ -114,12 +115,26 @@ static void test_format(void **state)
                             short_bytes[i].text);
 }
 
+static void test_errmsg(void **state)
+{
+    (void)state;
+    char err[64];
+    assert_int_equal(errmsg_set(err, sizeof(err), -EINVAL, "block_size %d", 3), -EINVAL);
+    assert_string_equal(err, "block_size 3");
+    assert_int_equal(errmsg_errno(err, sizeof(err), -ENOSPC, "pwrite(%s)", "f"), -ENOSPC);
+    assert_string_equal(err, "pwrite(f): No space left on device");
+    assert_int_equal(errmsg_errno(err, 8, -ENOSPC, "pwrite(%s)", "data"), -ENOSPC);
+    assert_string_equal(err, "pwrite("); /* cut, never overrun */
+    assert_int_equal(errmsg_set(NULL, 0, -EIO, "nowhere"), -EIO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_duration),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_errmsg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

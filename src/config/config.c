@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "errmsg.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,16 +23,8 @@ struct config_private {
     size_t n_strings;
 };
 
-static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(char *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, CONFIG_ERROR_MAX, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
+/* A config error: the message (JSON path first), and -EINVAL. */
+#define fail(err, ...) errmsg_set(err, CONFIG_ERROR_MAX, -EINVAL, __VA_ARGS__)
 
 /* Length of the UTF-8 sequence at p (1 to 4 bytes), or 0 when it is not valid UTF-8:
  * overlong forms, surrogates and code points above U+10FFFF are not. p is
@@ -949,9 +943,8 @@ int config_load(const char *path, const char *const *overrides, size_t n_overrid
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        snprintf(err, CONFIG_ERROR_MAX, "cannot read config %s: %s%s", path, strerror(e),
-                 e == ENOENT ? " (the shipped configs are in configs/)" : "");
-        return -e;
+        return errmsg_set(err, CONFIG_ERROR_MAX, -e, "cannot read config %s: %s%s", path,
+                          strerror(e), e == ENOENT ? " (the shipped configs are in configs/)" : "");
     }
     /* At most one byte over the limit is read, whatever the file is: st_size says
      * nothing about a pipe or a device, and /dev/zero never ends. */

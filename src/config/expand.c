@@ -1,6 +1,7 @@
 #include "expand.h"
 
 #include "backend.h"
+#include "errmsg.h"
 #include "kind.h"
 #include "params.h"
 #include "units.h"
@@ -15,17 +16,8 @@
 
 #define DIRECT_ALIGN_BYTES 4096 /* O_DIRECT alignment asked for; safe on every filesystem */
 
-static int check_fail(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int check_fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
+/* A workload that breaks a rule: the message, and -EINVAL. */
+#define check_fail(err, len, ...) errmsg_set(err, len, -EINVAL, __VA_ARGS__)
 
 size_t expand_count(const struct config *config)
 {

@@ -82,7 +82,7 @@ extern const char *const warm_fill_names[];
  * (checked at compile time to fit). */
 #define WORKLOAD_OPTION_SLOTS  16 /* the backends', then the kinds' (kinds/kind.h) */
 #define WORKLOAD_BACKEND_SLOTS 8  /* slots 0..7: backends; from 8: kinds */
-#define WORKLOAD_OPTION_WORDS 6
+#define WORKLOAD_OPTION_WORDS  6
 
 /* Kernel settings of a workload's phases (src/run/settings.h applies them): each value as
  * the config wrote it (a number becomes its decimal text), NULL to leave the kernel's

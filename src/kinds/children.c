@@ -1,5 +1,6 @@
 #include "children.h"
 
+#include "errmsg.h"
 #include "kinds.h"
 
 #include <errno.h>
@@ -116,13 +117,13 @@ static int describe_exit(const struct children *g, unsigned i, char *err, size_t
     int st = g->statuses[i];
     const struct shared_child *c = shared_child(g, i);
     if (WIFSIGNALED(st))
-        return kinds_failx(err, err_len, -ECHILD, "child %u (pid %d) killed by signal %d (%s)", i,
-                           (int)g->pids[i], WTERMSIG(st), strsignal(WTERMSIG(st)));
+        return errmsg_set(err, err_len, -ECHILD, "child %u (pid %d) killed by signal %d (%s)", i,
+                          (int)g->pids[i], WTERMSIG(st), strsignal(WTERMSIG(st)));
     if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-        return kinds_failx(err, err_len, c->ret < 0 ? c->ret : -EPROTO, "child %u (pid %d): %s", i,
-                           (int)g->pids[i], c->err[0] ? c->err : "failed without a message");
-    return kinds_failx(err, err_len, -EPROTO, "child %u (pid %d) exited before it was expected to",
-                       i, (int)g->pids[i]);
+        return errmsg_set(err, err_len, c->ret < 0 ? c->ret : -EPROTO, "child %u (pid %d): %s", i,
+                          (int)g->pids[i], c->err[0] ? c->err : "failed without a message");
+    return errmsg_set(err, err_len, -EPROTO, "child %u (pid %d) exited before it was expected to",
+                      i, (int)g->pids[i]);
 }
 
 static bool is_failure(int status, bool signals_expected)
@@ -165,14 +166,14 @@ static int wait_count(struct children *g, uint32_t *word, uint32_t target, const
             return 0;
         int ret = 0;
         if (kinds_stop_requested()) {
-            ret = kinds_failx(err, err_len, -EINTR, "interrupted while waiting for %s", what_for);
+            ret = errmsg_set(err, err_len, -EINTR, "interrupted while waiting for %s", what_for);
         } else {
             int failed = poll_exits(g, true, false);
             if (failed >= 0)
                 ret = describe_exit(g, (unsigned)failed, err, err_len);
             else if (deadline && now_ns() >= deadline)
-                ret = kinds_failx(err, err_len, -ETIMEDOUT, "%u of %u children %s after %.1f s", v,
-                                  target, what_for, (double)timeout_ns / 1e9);
+                ret = errmsg_set(err, err_len, -ETIMEDOUT, "%u of %u children %s after %.1f s", v,
+                                 target, what_for, (double)timeout_ns / 1e9);
         }
         if (ret < 0) {
             kill_all(g);
@@ -236,10 +237,10 @@ int children_start(struct children **out, unsigned count, size_t slot_bytes, siz
 {
     *out = NULL;
     if (count == 0)
-        return kinds_failx(err, err_len, -EINVAL, "a group of child processes needs one at least");
+        return errmsg_set(err, err_len, -EINVAL, "a group of child processes needs one at least");
     struct children *g = calloc(1, sizeof(*g));
     if (!g)
-        return kinds_fail(err, err_len, -ENOMEM, "child process group");
+        return errmsg_errno(err, err_len, -ENOMEM, "child process group");
     g->count = count;
     g->slot_bytes = slot_bytes;
     g->stride_bytes =
@@ -252,7 +253,7 @@ int children_start(struct children **out, unsigned count, size_t slot_bytes, siz
     g->statuses = malloc(count * sizeof(*g->statuses));
     if (!g->pids || !g->statuses) {
         children_free(g);
-        return kinds_fail(err, err_len, -ENOMEM, "child process table (%u children)", count);
+        return errmsg_errno(err, err_len, -ENOMEM, "child process table (%u children)", count);
     }
     for (unsigned i = 0; i < count; i++)
         g->statuses[i] = -1;
@@ -260,8 +261,8 @@ int children_start(struct children **out, unsigned count, size_t slot_bytes, siz
         mmap(NULL, g->shared_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (g->shared == MAP_FAILED) {
         g->shared = NULL;
-        int ret = kinds_fail(err, err_len, -errno, "mmap of %zu shared bytes for %u children",
-                             g->shared_bytes, count);
+        int ret = errmsg_errno(err, err_len, -errno, "mmap of %zu shared bytes for %u children",
+                               g->shared_bytes, count);
         children_free(g);
         return ret;
     }
@@ -271,7 +272,7 @@ int children_start(struct children **out, unsigned count, size_t slot_bytes, siz
         if (pid == 0)
             child_main(g, i, parent, body, arg);
         if (pid < 0) {
-            int ret = kinds_fail(err, err_len, -errno, "fork of child %u of %u", i, count);
+            int ret = errmsg_errno(err, err_len, -errno, "fork of child %u of %u", i, count);
             children_free(g);
             return ret;
         }
@@ -325,12 +326,12 @@ int children_finish(struct children *g, bool signals_expected, uint64_t timeout_
         if (failed >= 0)
             ret = describe_exit(g, (unsigned)failed, err, err_len);
         else if (kinds_stop_requested())
-            ret = kinds_failx(err, err_len, -EINTR, "interrupted while waiting for %u children",
-                              g->count);
+            ret = errmsg_set(err, err_len, -EINTR, "interrupted while waiting for %u children",
+                             g->count);
         else if (deadline && now_ns() >= deadline)
             ret =
-                kinds_failx(err, err_len, -ETIMEDOUT, "children still running after %.1f s: killed",
-                            (double)timeout_ns / 1e9);
+                errmsg_set(err, err_len, -ETIMEDOUT, "children still running after %.1f s: killed",
+                           (double)timeout_ns / 1e9);
         if (ret < 0) {
             kill_all(g);
             return ret;
@@ -381,20 +382,20 @@ int children_reopen(int fd, int flags, int *out, char *err, size_t err_len)
 {
     struct stat before, after;
     if (fstat(fd, &before) < 0)
-        return kinds_fail(err, err_len, -errno, "fstat(descriptor %d) before reopening it", fd);
+        return errmsg_errno(err, err_len, -errno, "fstat(descriptor %d) before reopening it", fd);
     char path[64];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     int nfd = open(path, flags | O_CLOEXEC);
     if (nfd < 0)
-        return kinds_fail(err, err_len, -errno, "reopen %s", path);
+        return errmsg_errno(err, err_len, -errno, "reopen %s", path);
     if (fstat(nfd, &after) < 0) {
-        int ret = kinds_fail(err, err_len, -errno, "fstat(%s reopened)", path);
+        int ret = errmsg_errno(err, err_len, -errno, "fstat(%s reopened)", path);
         close(nfd);
         return ret;
     }
     if (after.st_dev != before.st_dev || after.st_ino != before.st_ino) {
         close(nfd);
-        return kinds_failx(err, err_len, -ESTALE, "reopening %s gave another file", path);
+        return errmsg_set(err, err_len, -ESTALE, "reopening %s gave another file", path);
     }
     *out = nfd;
     return 0;

@@ -1,6 +1,7 @@
 #include "claims.h"
 
 #include "children.h"
+#include "errmsg.h"
 #include "footprint.h"
 #include "kcounters.h"
 #include "kinds.h"
@@ -78,7 +79,7 @@ static double mib(double bytes)
 
 static int interrupted(char *err, size_t err_len)
 {
-    return kinds_failx(err, err_len, -EINTR, "claims: interrupted");
+    return errmsg_set(err, err_len, -EINTR, "claims: interrupted");
 }
 
 /* Sleeps ns in slices, returning -EINTR early when a stop is requested. */
@@ -114,9 +115,9 @@ static uint64_t probe_offset(const struct claims_config *cfg)
 static int check_config(const struct claims_config *cfg, char *err, size_t err_len)
 {
     if (cfg->file_size_bytes < MIB)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "claims: the file (%llu bytes) must be 1 MiB at least",
-                           (unsigned long long)cfg->file_size_bytes);
+        return errmsg_set(err, err_len, -EINVAL,
+                          "claims: the file (%llu bytes) must be 1 MiB at least",
+                          (unsigned long long)cfg->file_size_bytes);
     if (kinds_stop_requested())
         return interrupted(err, err_len);
     return 0;
@@ -203,8 +204,9 @@ static int map_file(int fd, uint64_t len, int prot, int flags, uint64_t offset, 
 {
     void *p = mmap(NULL, len, prot, flags, fd, (off_t)offset);
     if (p == MAP_FAILED)
-        return kinds_fail(err, err_len, -errno, "claims: mmap(data file, offset %llu, %llu bytes)",
-                          (unsigned long long)offset, (unsigned long long)len);
+        return errmsg_errno(err, err_len, -errno,
+                            "claims: mmap(data file, offset %llu, %llu bytes)",
+                            (unsigned long long)offset, (unsigned long long)len);
     *map = p;
     return 0;
 }
@@ -212,7 +214,7 @@ static int map_file(int fd, uint64_t len, int prot, int flags, uint64_t offset, 
 static int sync_data(int fd, const char *when, char *err, size_t err_len)
 {
     if (fdatasync(fd) < 0)
-        return kinds_fail(err, err_len, -errno, "claims: fdatasync(data file) %s", when);
+        return errmsg_errno(err, err_len, -errno, "claims: fdatasync(data file) %s", when);
     return 0;
 }
 
@@ -306,7 +308,7 @@ static int private_body(struct children_member *m, void *arg)
         step_post(&c->step, 1);
         step_wait(&c->step, 2);
         if (msync(map, page, MS_SYNC) < 0)
-            return kinds_fail(m->err, CHILDREN_ERR_BYTES, -errno, "msync of a private mapping");
+            return errmsg_errno(m->err, CHILDREN_ERR_BYTES, -errno, "msync of a private mapping");
         ret = read_word(fd, off, &c->value[PV_PREAD_MSYNC], m->err, CHILDREN_ERR_BYTES);
         step_post(&c->step, 3);
         step_wait(&c->step, 4);
@@ -529,7 +531,7 @@ static int munmap_once(const struct claims_config *cfg, struct claims_result *re
     have_dev &= device_bytes(&src, KC_DEV_WRITE_BYTES, &w1);
     t_fsync0 = timer_monotonic_ns();
     if (ret == 0 && fsync(cfg->fd) < 0)
-        ret = kinds_fail(err, err_len, -errno, "claims: fsync(data file)");
+        ret = errmsg_errno(err, err_len, -errno, "claims: fsync(data file)");
     t_fsync1 = timer_monotonic_ns();
     have_dev &= device_bytes(&src, KC_DEV_WRITE_BYTES, &w2);
     if (ret == 0)
@@ -644,8 +646,8 @@ static int flush_once(const struct claims_config *cfg, char *map, uint64_t len, 
     int r = use_msync ? msync(map, len, MS_SYNC) : fdatasync(cfg->fd);
     uint64_t t1 = timer_monotonic_ns();
     if (r < 0)
-        return kinds_fail(err, err_len, -errno, "claims: %s",
-                          use_msync ? "msync(MS_SYNC)" : "fdatasync");
+        return errmsg_errno(err, err_len, -errno, "claims: %s",
+                            use_msync ? "msync(MS_SYNC)" : "fdatasync");
     *have_dev &= device_bytes(src, KC_DEV_WRITE_BYTES, &w1);
     ret = count_dirty(cfg, len, &method, &after, err, err_len);
     out->ns = (double)(t1 - t0);
@@ -678,7 +680,7 @@ int claims_msync_sync_like_fdatasync(const struct claims_config *cfg, struct cla
     double *v = calloc((size_t)reps * 6, sizeof(double));
     if (!v) {
         munmap(map, len);
-        return kinds_fail(err, err_len, -ENOMEM, "claims: %u samples", reps);
+        return errmsg_errno(err, err_len, -ENOMEM, "claims: %u samples", reps);
     }
     double *ms_ns = v, *ms_bytes = v + reps, *ms_left = v + 2 * reps;
     double *fd_ns = v + 3 * reps, *fd_bytes = v + 4 * reps, *fd_left = v + 5 * reps;
@@ -779,8 +781,8 @@ static int async_sample_once(const struct claims_config *cfg, char *map, uint64_
                       : sync_file_range(cfg->fd, 0, (off_t)len, SYNC_FILE_RANGE_WRITE);
     uint64_t t1 = timer_monotonic_ns();
     if (r < 0)
-        return kinds_fail(err, err_len, -errno, "claims: %s",
-                          use_msync ? "msync(MS_ASYNC)" : "sync_file_range(WRITE)");
+        return errmsg_errno(err, err_len, -errno, "claims: %s",
+                            use_msync ? "msync(MS_ASYNC)" : "sync_file_range(WRITE)");
     ret = count_dirty(cfg, len, &method, &returned, err, err_len);
     if (ret == 0)
         ret = sleep_checked(ASYNC_WAIT_NS, err, err_len);
@@ -879,7 +881,7 @@ static int pread_range(int fd, uint64_t len, char *err, size_t err_len)
 {
     char *buf = malloc(MIB);
     if (!buf)
-        return kinds_fail(err, err_len, -ENOMEM, "claims: read buffer");
+        return errmsg_errno(err, err_len, -ENOMEM, "claims: read buffer");
     int ret = 0;
     for (uint64_t off = 0; off < len && ret == 0; off += MIB)
         ret = kinds_pread_full(fd, buf, len - off < MIB ? len - off : MIB, off, "data file", err,
@@ -915,7 +917,7 @@ int claims_msync_invalidate_no_reread(const struct claims_config *cfg, struct cl
     bool have_dev = device_bytes(&src, KC_DEV_READ_BYTES, &r0);
     fault_counts(&maj0, &min0);
     if (msync(map, len, MS_INVALIDATE) < 0)
-        ret = kinds_fail(err, err_len, -errno, "claims: msync(MS_INVALIDATE)");
+        ret = errmsg_errno(err, err_len, -errno, "claims: msync(MS_INVALIDATE)");
     if (ret == 0) {
         sum ^= read_pages(map, len);
         fault_counts(&maj1, &min1);
@@ -1001,11 +1003,11 @@ static int truncated_body(struct children_member *m, const struct claims_config 
     uint64_t page = kinds_page_bytes();
     int fd = openat(cfg->dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0)
-        return kinds_fail(m->err, CHILDREN_ERR_BYTES, -errno,
-                          "open an unnamed file (O_TMPFILE) in the scratch directory");
+        return errmsg_errno(m->err, CHILDREN_ERR_BYTES, -errno,
+                            "open an unnamed file (O_TMPFILE) in the scratch directory");
     uint64_t *data = malloc(2 * page);
     if (!data)
-        return kinds_fail(m->err, CHILDREN_ERR_BYTES, -ENOMEM, "two pages");
+        return errmsg_errno(m->err, CHILDREN_ERR_BYTES, -ENOMEM, "two pages");
     for (uint64_t w = 0; w < 2 * page / 8; w++)
         data[w] = w + 1; /* real data: no hole */
     int ret = kinds_pwrite_full(fd, data, 2 * page, 0, "unnamed file", m->err, CHILDREN_ERR_BYTES);
@@ -1019,7 +1021,7 @@ static int truncated_body(struct children_member *m, const struct claims_config 
         return ret;
     (void)*(volatile uint64_t *)(map + page); /* readable before the truncation */
     if (ftruncate(fd, (off_t)page) < 0)
-        return kinds_fail(m->err, CHILDREN_ERR_BYTES, -errno, "ftruncate to one page");
+        return errmsg_errno(m->err, CHILDREN_ERR_BYTES, -errno, "ftruncate to one page");
     r->expected = (uint64_t)(uintptr_t)(map + page);
     arm_fault_handler(r);
     (void)*(volatile uint64_t *)(map + page);
@@ -1033,7 +1035,7 @@ static int unmapped_body(struct children_member *m)
     uint64_t page = kinds_page_bytes();
     char *p = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
-        return kinds_fail(m->err, CHILDREN_ERR_BYTES, -errno, "mmap of one anonymous page");
+        return errmsg_errno(m->err, CHILDREN_ERR_BYTES, -errno, "mmap of one anonymous page");
     munmap(p, page); /* an address that was mapped a moment ago and is not now */
     int ret = children_wait_gate(m);
     if (ret < 0)
@@ -1065,8 +1067,8 @@ int claims_sigbus_past_eof(const struct claims_config *cfg, struct claims_result
     res->method = "a signal handler in each child records the signal, si_code and si_addr, "
                   "then the default action ends the child (its wait status)";
     if (cfg->dir_fd < 0)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "claims: the truncation claim needs a scratch directory (dir_fd)");
+        return errmsg_set(err, err_len, -EINVAL,
+                          "claims: the truncation claim needs a scratch directory (dir_fd)");
     int ret = check_config(cfg, err, err_len);
     struct children *g = NULL;
     if (ret == 0)

@@ -1,5 +1,6 @@
 #include "cow.h"
 
+#include "errmsg.h"
 #include "kinds.h"
 #include "pattern.h"
 #include "prng.h"
@@ -61,7 +62,7 @@ static int read_pass(struct cow_state *s, const char *map, uint64_t *faults, cha
     uint64_t f0 = thread_minor_faults();
     for (uint64_t k = 0; k < s->pages; k++) {
         if (kinds_stop_requested())
-            return kinds_failx(err, err_len, -EINTR, "cow: interrupted while reading");
+            return errmsg_set(err, err_len, -EINTR, "cow: interrupted while reading");
         s->checksum ^= *(const volatile uint64_t *)(map + s->order[k] * s->page_bytes);
     }
     *faults = thread_minor_faults() - f0;
@@ -78,7 +79,7 @@ static int write_pass(struct cow_state *s, char *map, bool complement, struct hi
     uint64_t f0 = thread_minor_faults(), start = timer_monotonic_ns();
     for (uint64_t k = 0; k < s->pages; k++) {
         if (kinds_stop_requested())
-            return kinds_failx(err, err_len, -EINTR, "cow: interrupted while writing");
+            return errmsg_set(err, err_len, -EINTR, "cow: interrupted while writing");
         uint64_t off = s->order[k] * s->page_bytes;
         int ret = kinds_pread_full(cfg->fd, s->page_buf, s->page_bytes, cfg->offset_bytes + off,
                                    "data file", err, err_len);
@@ -122,7 +123,7 @@ static int scan_region(struct cow_state *s, uint64_t *hashes, uint64_t *not_patt
     const struct cow_config *cfg = s->cfg;
     uint64_t *buf = malloc(SCAN_CHUNK_BYTES);
     if (!buf)
-        return kinds_fail(err, err_len, -ENOMEM, "cow: scan buffer");
+        return errmsg_errno(err, err_len, -ENOMEM, "cow: scan buffer");
     uint64_t total = s->pages * s->page_bytes, odd = 0;
     int ret = 0;
     for (uint64_t done = 0; done < total && ret == 0; done += SCAN_CHUNK_BYTES) {
@@ -147,22 +148,22 @@ static int check_config(const struct cow_config *cfg, uint64_t page, uint64_t *p
                         size_t err_len)
 {
     if (cfg->offset_bytes % page || cfg->offset_bytes >= cfg->file_size_bytes)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "cow: offset %llu must be page-aligned and inside the file (%llu bytes)",
-                           (unsigned long long)cfg->offset_bytes,
-                           (unsigned long long)cfg->file_size_bytes);
+        return errmsg_set(err, err_len, -EINVAL,
+                          "cow: offset %llu must be page-aligned and inside the file (%llu bytes)",
+                          (unsigned long long)cfg->offset_bytes,
+                          (unsigned long long)cfg->file_size_bytes);
     uint64_t length =
         cfg->length_bytes ? cfg->length_bytes : cfg->file_size_bytes - cfg->offset_bytes;
     if (length > cfg->file_size_bytes - cfg->offset_bytes || length < page)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "cow: length %llu at offset %llu is not one page or more inside the "
-                           "file (%llu bytes)",
-                           (unsigned long long)length, (unsigned long long)cfg->offset_bytes,
-                           (unsigned long long)cfg->file_size_bytes);
+        return errmsg_set(err, err_len, -EINVAL,
+                          "cow: length %llu at offset %llu is not one page or more inside the "
+                          "file (%llu bytes)",
+                          (unsigned long long)length, (unsigned long long)cfg->offset_bytes,
+                          (unsigned long long)cfg->file_size_bytes);
     if (cfg->write_bytes < 8 || cfg->write_bytes % 8 || cfg->write_bytes > page)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "cow: write_bytes %u must be a multiple of 8 from 8 to %llu",
-                           cfg->write_bytes, (unsigned long long)page);
+        return errmsg_set(err, err_len, -EINVAL,
+                          "cow: write_bytes %u must be a multiple of 8 from 8 to %llu",
+                          cfg->write_bytes, (unsigned long long)page);
     *pages = length / page;
     return 0;
 }
@@ -172,9 +173,9 @@ static int map_region(const struct cow_config *cfg, uint64_t bytes, int flags, c
 {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, flags, cfg->fd, (off_t)cfg->offset_bytes);
     if (p == MAP_FAILED)
-        return kinds_fail(err, err_len, -errno, "cow: mmap(%s, offset %llu, %llu bytes)",
-                          flags == MAP_SHARED ? "MAP_SHARED" : "MAP_PRIVATE",
-                          (unsigned long long)cfg->offset_bytes, (unsigned long long)bytes);
+        return errmsg_errno(err, err_len, -errno, "cow: mmap(%s, offset %llu, %llu bytes)",
+                            flags == MAP_SHARED ? "MAP_SHARED" : "MAP_PRIVATE",
+                            (unsigned long long)cfg->offset_bytes, (unsigned long long)bytes);
     *map = p;
     return 0;
 }
@@ -182,7 +183,7 @@ static int map_region(const struct cow_config *cfg, uint64_t bytes, int flags, c
 static int sync_file(const struct cow_config *cfg, const char *when, char *err, size_t err_len)
 {
     if (fdatasync(cfg->fd) < 0)
-        return kinds_fail(err, err_len, -errno, "cow: fdatasync(data file) %s", when);
+        return errmsg_errno(err, err_len, -errno, "cow: fdatasync(data file) %s", when);
     return 0;
 }
 
@@ -250,7 +251,7 @@ int cow_run(const struct cow_config *cfg, struct cow_result *res, const struct c
     if (ret < 0)
         return ret;
     if (kinds_stop_requested())
-        return kinds_failx(err, err_len, -EINTR, "cow: interrupted before the start");
+        return errmsg_set(err, err_len, -EINTR, "cow: interrupted before the start");
     res->pages = s.pages;
     s.order = malloc(s.pages * sizeof(*s.order));
     s.page_buf = aligned_alloc(s.page_bytes, s.page_bytes);
@@ -258,8 +259,8 @@ int cow_run(const struct cow_config *cfg, struct cow_result *res, const struct c
     uint64_t *before = malloc(s.pages * sizeof(uint64_t));
     uint64_t *after = malloc(s.pages * sizeof(uint64_t));
     if (!s.order || !s.page_buf || !s.hist || !before || !after) {
-        ret = kinds_fail(err, err_len, -ENOMEM, "cow: state for %llu pages",
-                         (unsigned long long)s.pages);
+        ret = errmsg_errno(err, err_len, -ENOMEM, "cow: state for %llu pages",
+                           (unsigned long long)s.pages);
         goto out;
     }
     make_order(&s);

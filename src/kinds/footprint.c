@@ -1,6 +1,7 @@
 #include "footprint.h"
 
 #include "children.h"
+#include "errmsg.h"
 #include "timer.h"
 
 #include <errno.h>
@@ -94,8 +95,9 @@ static int load_body(struct children_member *m, void *arg)
     if (cfg->method == FOOTPRINT_HEAP_BUFFER) {
         p = mmap(NULL, a->length_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
-            return kinds_fail(m->err, CHILDREN_ERR_BYTES, -errno, "child %u: buffer of %llu bytes",
-                              m->index, (unsigned long long)a->length_bytes);
+            return errmsg_errno(m->err, CHILDREN_ERR_BYTES, -errno,
+                                "child %u: buffer of %llu bytes", m->index,
+                                (unsigned long long)a->length_bytes);
         ret = kinds_pread_full(fd, p, a->length_bytes, cfg->offset_bytes, "data file", m->err,
                                CHILDREN_ERR_BYTES);
         if (ret < 0)
@@ -104,10 +106,10 @@ static int load_body(struct children_member *m, void *arg)
         int flags = cfg->method == FOOTPRINT_SHARED_MAP ? MAP_SHARED : MAP_PRIVATE;
         p = mmap(NULL, a->length_bytes, PROT_READ, flags, fd, (off_t)cfg->offset_bytes);
         if (p == MAP_FAILED)
-            return kinds_fail(m->err, CHILDREN_ERR_BYTES, -errno,
-                              "child %u: mmap(%s, offset %llu, %llu bytes)", m->index,
-                              method_names[cfg->method], (unsigned long long)cfg->offset_bytes,
-                              (unsigned long long)a->length_bytes);
+            return errmsg_errno(m->err, CHILDREN_ERR_BYTES, -errno,
+                                "child %u: mmap(%s, offset %llu, %llu bytes)", m->index,
+                                method_names[cfg->method], (unsigned long long)cfg->offset_bytes,
+                                (unsigned long long)a->length_bytes);
     }
     slot->checksum = touch_pages(p, a->length_bytes);
     slot->load_ns = timer_monotonic_ns() - t0;
@@ -120,23 +122,23 @@ static int check_config(const struct footprint_config *cfg, uint64_t *length, ch
 {
     uint64_t page = kinds_page_bytes();
     if (cfg->processes < 1 || cfg->processes > FOOTPRINT_MAX_PROCESSES)
-        return kinds_failx(err, err_len, -EINVAL, "footprint: processes %u is not in 1..%u",
-                           cfg->processes, FOOTPRINT_MAX_PROCESSES);
+        return errmsg_set(err, err_len, -EINVAL, "footprint: processes %u is not in 1..%u",
+                          cfg->processes, FOOTPRINT_MAX_PROCESSES);
     if ((unsigned)cfg->method >= FOOTPRINT_METHOD_COUNT)
-        return kinds_failx(err, err_len, -EINVAL, "footprint: unknown method %d", cfg->method);
+        return errmsg_set(err, err_len, -EINVAL, "footprint: unknown method %d", cfg->method);
     if (cfg->offset_bytes % page || cfg->offset_bytes >= cfg->file_size_bytes)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "footprint: offset %llu must be page-aligned and inside the file "
-                           "(%llu bytes)",
-                           (unsigned long long)cfg->offset_bytes,
-                           (unsigned long long)cfg->file_size_bytes);
+        return errmsg_set(err, err_len, -EINVAL,
+                          "footprint: offset %llu must be page-aligned and inside the file "
+                          "(%llu bytes)",
+                          (unsigned long long)cfg->offset_bytes,
+                          (unsigned long long)cfg->file_size_bytes);
     *length = cfg->length_bytes ? cfg->length_bytes : cfg->file_size_bytes - cfg->offset_bytes;
     if (*length > cfg->file_size_bytes - cfg->offset_bytes)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "footprint: offset %llu + length %llu is past the end of the file "
-                           "(%llu bytes)",
-                           (unsigned long long)cfg->offset_bytes, (unsigned long long)*length,
-                           (unsigned long long)cfg->file_size_bytes);
+        return errmsg_set(err, err_len, -EINVAL,
+                          "footprint: offset %llu + length %llu is past the end of the file "
+                          "(%llu bytes)",
+                          (unsigned long long)cfg->offset_bytes, (unsigned long long)*length,
+                          (unsigned long long)cfg->file_size_bytes);
     return 0;
 }
 
@@ -169,7 +171,7 @@ static int measure_children(struct children *g, const struct load_args *a,
     res->checksum = 0;
     for (unsigned i = 0; i < a->loaders && ret == 0; i++) {
         if (kinds_stop_requested())
-            return kinds_failx(err, err_len, -EINTR, "footprint: interrupted while measuring");
+            return errmsg_set(err, err_len, -EINTR, "footprint: interrupted while measuring");
         pid_t pid = children_pid(g, i);
         const struct load_slot *slot = children_slot(g, i);
         struct procmem_usage whole, vma;
@@ -200,7 +202,7 @@ static int settle(const struct footprint_config *cfg, char *err, size_t err_len)
     uint64_t end = timer_monotonic_ns() + cfg->settle_ns;
     while (timer_monotonic_ns() < end) {
         if (kinds_stop_requested())
-            return kinds_failx(err, err_len, -EINTR, "footprint: interrupted");
+            return errmsg_set(err, err_len, -EINTR, "footprint: interrupted");
         struct timespec ts = {.tv_sec = 0, .tv_nsec = 10000000};
         nanosleep(&ts, NULL);
     }
@@ -216,7 +218,7 @@ int footprint_run(const struct footprint_config *cfg, struct footprint_result *r
     if (ret < 0)
         return ret;
     if (kinds_stop_requested())
-        return kinds_failx(err, err_len, -EINTR, "footprint: interrupted before the start");
+        return errmsg_set(err, err_len, -EINTR, "footprint: interrupted before the start");
     res->method = cfg->method;
     res->processes = cfg->processes;
     res->length_bytes = a.length_bytes;
@@ -230,12 +232,12 @@ int footprint_run(const struct footprint_config *cfg, struct footprint_result *r
         return ret;
     if (cfg->method == FOOTPRINT_HEAP_BUFFER &&
         (double)a.length_bytes * cfg->processes > 0.75 * (double)before.mem_available_bytes)
-        return kinds_failx(err, err_len, -ENOMEM,
-                           "footprint: %u heap buffers of %llu MiB need %.0f MiB, more than "
-                           "three quarters of MemAvailable (%llu MiB)",
-                           cfg->processes, (unsigned long long)(a.length_bytes >> 20),
-                           (double)a.length_bytes * cfg->processes / 1048576.0,
-                           (unsigned long long)(before.mem_available_bytes >> 20));
+        return errmsg_set(err, err_len, -ENOMEM,
+                          "footprint: %u heap buffers of %llu MiB need %.0f MiB, more than "
+                          "three quarters of MemAvailable (%llu MiB)",
+                          cfg->processes, (unsigned long long)(a.length_bytes >> 20),
+                          (double)a.length_bytes * cfg->processes / 1048576.0,
+                          (unsigned long long)(before.mem_available_bytes >> 20));
     ret = procmem_resident_pages(cfg->fd, cfg->offset_bytes, a.length_bytes,
                                  &res->cached_pages_before, err, err_len);
     if (ret < 0)
@@ -243,8 +245,8 @@ int footprint_run(const struct footprint_config *cfg, struct footprint_result *r
 
     uint64_t *block = calloc((size_t)S_COUNT * cfg->processes, sizeof(uint64_t));
     if (!block)
-        return kinds_fail(err, err_len, -ENOMEM, "footprint: samples of %u processes",
-                          cfg->processes);
+        return errmsg_errno(err, err_len, -ENOMEM, "footprint: samples of %u processes",
+                            cfg->processes);
     uint64_t *samples[S_COUNT];
     for (unsigned s = 0; s < S_COUNT; s++)
         samples[s] = block + (size_t)s * cfg->processes;

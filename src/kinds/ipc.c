@@ -57,6 +57,7 @@
 #include "ipc.h"
 
 #include "children.h"
+#include "errmsg.h"
 #include "kcounters.h"
 #include "kinds.h"
 #include "pattern.h"
@@ -187,9 +188,9 @@ static int send(const struct side *s, int area, uint64_t seq, char *err)
         for (size_t w = 0; w < s->words; w++)
             dst[w] = pat[w] ^ seq;
         if (s->cfg->durable && msync(dst, s->flush_bytes, MS_SYNC) < 0)
-            return kinds_fail(err, CHILDREN_ERR_BYTES, -errno,
-                              "msync(MS_SYNC) of message %llu (%llu bytes)",
-                              (unsigned long long)seq, (unsigned long long)s->flush_bytes);
+            return errmsg_errno(err, CHILDREN_ERR_BYTES, -errno,
+                                "msync(MS_SYNC) of message %llu (%llu bytes)",
+                                (unsigned long long)seq, (unsigned long long)s->flush_bytes);
         return 0;
     }
     for (size_t w = 0; w < s->words; w++)
@@ -197,8 +198,8 @@ static int send(const struct side *s, int area, uint64_t seq, char *err)
     int ret = kinds_pwrite_full(s->fd, s->buf, s->words * 8, area_offset(s, area), "data file", err,
                                 CHILDREN_ERR_BYTES);
     if (ret == 0 && s->cfg->durable && fdatasync(s->fd) < 0)
-        ret = kinds_fail(err, CHILDREN_ERR_BYTES, -errno, "fdatasync after message %llu",
-                         (unsigned long long)seq);
+        ret = errmsg_errno(err, CHILDREN_ERR_BYTES, -errno, "fdatasync after message %llu",
+                           (unsigned long long)seq);
     return ret;
 }
 
@@ -288,15 +289,15 @@ static int map_side(struct side *s, char *err)
     uint64_t page = kinds_page_bytes();
     void *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
     if (p == MAP_FAILED)
-        return kinds_fail(err, CHILDREN_ERR_BYTES, -errno, "mmap of the control page");
+        return errmsg_errno(err, CHILDREN_ERR_BYTES, -errno, "mmap of the control page");
     s->ctl = p;
     if (s->cfg->path == IPC_PATH_MAP) {
         uint64_t bytes = s->area_bytes + s->cfg->message_bytes;
         p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, IPC_AREA_ALIGN_BYTES);
         if (p == MAP_FAILED)
-            return kinds_fail(err, CHILDREN_ERR_BYTES, -errno,
-                              "mmap of the message areas (%llu bytes at offset %u)",
-                              (unsigned long long)bytes, IPC_AREA_ALIGN_BYTES);
+            return errmsg_errno(err, CHILDREN_ERR_BYTES, -errno,
+                                "mmap of the message areas (%llu bytes at offset %u)",
+                                (unsigned long long)bytes, IPC_AREA_ALIGN_BYTES);
         s->areas = p;
         /* Map every page now (reads), so the first round trip does not pay read faults. */
         for (int a = 0; a < 2; a++)
@@ -305,7 +306,7 @@ static int map_side(struct side *s, char *err)
     } else {
         s->buf = aligned_alloc(page, s->flush_bytes);
         if (!s->buf)
-            return kinds_fail(err, CHILDREN_ERR_BYTES, -ENOMEM, "message buffer");
+            return errmsg_errno(err, CHILDREN_ERR_BYTES, -ENOMEM, "message buffer");
     }
     return 0;
 }
@@ -330,7 +331,7 @@ static int ipc_body(struct children_member *m, void *arg)
     for (int area = 0; area < 2; area++) {
         s.pattern[area] = malloc(s.words * 8);
         if (!s.pattern[area])
-            return kinds_fail(m->err, CHILDREN_ERR_BYTES, -ENOMEM, "message pattern");
+            return errmsg_errno(m->err, CHILDREN_ERR_BYTES, -ENOMEM, "message pattern");
         for (size_t w = 0; w < s.words; w++)
             s.pattern[area][w] = pattern_file_word(area_offset(&s, area) + w * 8);
     }
@@ -347,21 +348,21 @@ static int ipc_body(struct children_member *m, void *arg)
 static int check_config(const struct ipc_config *cfg, char *err, size_t err_len)
 {
     if ((unsigned)cfg->path >= IPC_PATH_COUNT)
-        return kinds_failx(err, err_len, -EINVAL, "ipc: unknown path %d", cfg->path);
+        return errmsg_set(err, err_len, -EINVAL, "ipc: unknown path %d", cfg->path);
     if (cfg->message_bytes < IPC_MIN_MESSAGE_BYTES || cfg->message_bytes > IPC_MAX_MESSAGE_BYTES ||
         cfg->message_bytes % 8)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "ipc: message_bytes %u must be a multiple of 8 from %u to %u",
-                           cfg->message_bytes, IPC_MIN_MESSAGE_BYTES, IPC_MAX_MESSAGE_BYTES);
+        return errmsg_set(err, err_len, -EINVAL,
+                          "ipc: message_bytes %u must be a multiple of 8 from %u to %u",
+                          cfg->message_bytes, IPC_MIN_MESSAGE_BYTES, IPC_MAX_MESSAGE_BYTES);
     if (!cfg->messages && !cfg->duration_ns)
-        return kinds_failx(err, err_len, -EINVAL, "ipc: give a number of messages or a duration");
+        return errmsg_set(err, err_len, -EINVAL, "ipc: give a number of messages or a duration");
     uint64_t need = ipc_required_file_bytes(cfg->message_bytes);
     if (cfg->file_size_bytes < need)
-        return kinds_failx(err, err_len, -EINVAL,
-                           "ipc: the file (%llu bytes) is smaller than the %llu bytes that "
-                           "%u-byte messages need",
-                           (unsigned long long)cfg->file_size_bytes, (unsigned long long)need,
-                           cfg->message_bytes);
+        return errmsg_set(err, err_len, -EINVAL,
+                          "ipc: the file (%llu bytes) is smaller than the %llu bytes that "
+                          "%u-byte messages need",
+                          (unsigned long long)cfg->file_size_bytes, (unsigned long long)need,
+                          cfg->message_bytes);
     return 0;
 }
 
@@ -392,11 +393,11 @@ int ipc_run(const struct ipc_config *cfg, struct ipc_result *res, struct hist *r
     if (ret < 0)
         return ret;
     if (kinds_stop_requested())
-        return kinds_failx(err, err_len, -EINTR, "ipc: interrupted before the start");
+        return errmsg_set(err, err_len, -EINTR, "ipc: interrupted before the start");
     size_t used = ipc_required_file_bytes(cfg->message_bytes);
     char *saved = malloc(used);
     if (!saved)
-        return kinds_fail(err, err_len, -ENOMEM, "ipc: copy of the %zu bytes used", used);
+        return errmsg_errno(err, err_len, -ENOMEM, "ipc: copy of the %zu bytes used", used);
     ret = kinds_pread_full(cfg->fd, saved, used, 0, "data file", err, err_len);
     if (ret < 0) {
         free(saved);
@@ -444,7 +445,7 @@ int ipc_run(const struct ipc_config *cfg, struct ipc_result *res, struct hist *r
     int rret =
         kinds_pwrite_full(cfg->fd, saved, used, 0, "data file (restoring it)", rerr, sizeof(rerr));
     if (rret == 0 && fdatasync(cfg->fd) < 0)
-        rret = kinds_fail(rerr, sizeof(rerr), -errno, "fdatasync(data file) after restoring it");
+        rret = errmsg_errno(rerr, sizeof(rerr), -errno, "fdatasync(data file) after restoring it");
     if (rret < 0 && ret == 0) {
         ret = rret;
         snprintf(err, err_len, "ipc: %s", rerr);

@@ -2,6 +2,8 @@
  * per repetition: its statement, the evidence measured, and a verdict from it. The runs
  * stand on the mmap backend. */
 #include "claims.h"
+
+#include "errmsg.h"
 #include "kind.h"
 #include "kinds.h"
 #include "results.h"
@@ -48,12 +50,10 @@ static int claim_check(const struct workload *w, const void *opts, char *err, si
 {
     (void)opts;
     if (w->file) {
-        snprintf(err, len, "kind claim writes to the data file: not with file");
-        return -EINVAL;
+        return errmsg_set(err, len, -EINVAL, "kind claim writes to the data file: not with file");
     }
     if (w->file_size_bytes < (1u << 20)) {
-        snprintf(err, len, "kind claim needs file_size 1MiB at least");
-        return -EINVAL;
+        return errmsg_set(err, len, -EINVAL, "kind claim needs file_size 1MiB at least");
     }
     return 0;
 }

@@ -2,6 +2,8 @@
  * measures the three passes: the first write to each page of a MAP_PRIVATE mapping, a
  * repeated write to it, the first write to each page of a MAP_SHARED mapping. */
 #include "cow.h"
+
+#include "errmsg.h"
 #include "kind.h"
 #include "kinds.h"
 #include "results.h"
@@ -156,8 +158,8 @@ static int cow_check(const struct workload *w, const void *opts, char *err, size
 {
     (void)opts;
     if (w->file) {
-        snprintf(err, len, "kind cow writes through a MAP_SHARED mapping: not with file");
-        return -EINVAL;
+        return errmsg_set(err, len, -EINVAL,
+                          "kind cow writes through a MAP_SHARED mapping: not with file");
     }
     return 0;
 }

@@ -2,6 +2,8 @@
  * mapping (its key map: shared or private), pread into a heap buffer of each process's
  * own (footprint.c). The backends are compared on PSS per process. */
 #include "footprint.h"
+
+#include "errmsg.h"
 #include "kind.h"
 #include "results.h"
 #include "units.h"
@@ -107,12 +109,10 @@ static int footprint_check(const struct workload *w, const void *opts, char *err
 {
     const struct footprint_options *o = opts;
     if (o->offset_bytes >= w->file_size_bytes) {
-        snprintf(err, len, "footprint_offset is past the end of the file");
-        return -EINVAL;
+        return errmsg_set(err, len, -EINVAL, "footprint_offset is past the end of the file");
     }
     if (w->op != OP_READ) {
-        snprintf(err, len, "kind footprint reads the file: op must be read");
-        return -EINVAL;
+        return errmsg_set(err, len, -EINVAL, "kind footprint reads the file: op must be read");
     }
     return 0;
 }

@@ -4,6 +4,8 @@
  * An operation is a round trip (a message there, its reply back), its latency is the
  * round trip's, and the throughput counts both messages. */
 #include "ipc.h"
+
+#include "errmsg.h"
 #include "kind.h"
 #include "kinds.h"
 #include "results.h"
@@ -83,8 +85,8 @@ static int ipc_check(const struct workload *w, const void *opts, char *err, size
         return -EINVAL;
     }
     if (w->file) {
-        snprintf(err, len, "kind ipc writes messages into the file: not with file");
-        return -EINVAL;
+        return errmsg_set(err, len, -EINVAL,
+                          "kind ipc writes messages into the file: not with file");
     }
     return 0;
 }

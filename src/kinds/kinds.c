@@ -1,5 +1,6 @@
 #include "kinds.h"
 
+#include "errmsg.h"
 #include "signals.h"
 
 #include <errno.h>
@@ -28,30 +29,6 @@ bool kinds_stop_requested(void)
 void kinds_clear_stop(void)
 {
     stop_requested = 0;
-}
-
-int kinds_fail(char *err, size_t err_len, int ret, const char *fmt, ...)
-{
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n < err_len)
-            snprintf(err + n, err_len - (size_t)n, ": %s", strerror(-ret));
-    }
-    return ret;
-}
-
-int kinds_failx(char *err, size_t err_len, int ret, const char *fmt, ...)
-{
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return ret;
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -111,12 +88,12 @@ int kinds_pread_full(int fd, void *buf, size_t len, uint64_t offset, const char 
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return kinds_fail(err, err_len, -errno, "pread(%s, offset %llu, %zu bytes)", what,
-                              (unsigned long long)(offset + done), len - done);
+            return errmsg_errno(err, err_len, -errno, "pread(%s, offset %llu, %zu bytes)", what,
+                                (unsigned long long)(offset + done), len - done);
         if (n == 0)
-            return kinds_failx(err, err_len, -ENODATA,
-                               "pread(%s, offset %llu, %zu bytes): unexpected end of file", what,
-                               (unsigned long long)(offset + done), len - done);
+            return errmsg_set(err, err_len, -ENODATA,
+                              "pread(%s, offset %llu, %zu bytes): unexpected end of file", what,
+                              (unsigned long long)(offset + done), len - done);
         done += (size_t)n;
     }
     return 0;
@@ -131,9 +108,9 @@ int kinds_pwrite_full(int fd, const void *buf, size_t len, uint64_t offset, cons
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return kinds_fail(err, err_len, n < 0 ? -errno : -EIO,
-                              "pwrite(%s, offset %llu, %zu bytes)", what,
-                              (unsigned long long)(offset + done), len - done);
+            return errmsg_errno(err, err_len, n < 0 ? -errno : -EIO,
+                                "pwrite(%s, offset %llu, %zu bytes)", what,
+                                (unsigned long long)(offset + done), len - done);
         done += (size_t)n;
     }
     return 0;

@@ -27,14 +27,6 @@ struct kinds_stat {
     uint64_t max;    /* the largest */
 };
 
-/* Writes "<fmt ...>: <strerror(-ret)>" into err and returns ret (a negative errno). */
-int kinds_fail(char *err, size_t err_len, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* Writes the formatted message into err (no errno text) and returns ret. */
-int kinds_failx(char *err, size_t err_len, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 /* The statistics of n values (n > 0); sorts values in place. */
 void kinds_stat_of(uint64_t *values, size_t n, struct kinds_stat *s);
 

@@ -1,5 +1,6 @@
 #include "procmem.h"
 
+#include "errmsg.h"
 #include "kinds.h"
 
 #include <errno.h>
@@ -91,7 +92,7 @@ static FILE *open_proc(pid_t pid, const char *name, char *path, size_t path_len,
         snprintf(path, path_len, "/proc/self/%s", name);
     FILE *f = fopen(path, "re");
     if (!f)
-        *ret = kinds_fail(err, err_len, -errno, "open %s", path);
+        *ret = errmsg_errno(err, err_len, -errno, "open %s", path);
     return f;
 }
 
@@ -113,9 +114,9 @@ int procmem_rollup(pid_t pid, struct procmem_usage *u, char *err, size_t err_len
     }
     u->size_bytes = 0;
     if (ferror(f))
-        ret = kinds_fail(err, err_len, -EIO, "read %s", path);
+        ret = errmsg_errno(err, err_len, -EIO, "read %s", path);
     else if (!seen)
-        ret = kinds_failx(err, err_len, -ENODATA, "%s has no Rss line (process gone?)", path);
+        ret = errmsg_set(err, err_len, -ENODATA, "%s has no Rss line (process gone?)", path);
     free(line);
     fclose(f);
     return ret;
@@ -143,10 +144,10 @@ int procmem_vma(pid_t pid, uintptr_t addr, struct procmem_usage *u, char *err, s
         }
     }
     if (ferror(f))
-        ret = kinds_fail(err, err_len, -EIO, "read %s", path);
+        ret = errmsg_errno(err, err_len, -EIO, "read %s", path);
     else if (!found)
-        ret = kinds_failx(err, err_len, -ENOENT, "%s: no mapping contains address 0x%" PRIxPTR,
-                          path, addr);
+        ret = errmsg_set(err, err_len, -ENOENT, "%s: no mapping contains address 0x%" PRIxPTR, path,
+                         addr);
     free(line);
     fclose(f);
     return ret;
@@ -165,7 +166,7 @@ int procmem_pte_bytes(pid_t pid, uint64_t *pte_bytes, char *err, size_t err_len)
         found = kb_field(line, "VmPTE:", pte_bytes);
     fclose(f);
     if (!found)
-        return kinds_failx(err, err_len, -ENODATA, "%s has no VmPTE line (a kernel thread?)", path);
+        return errmsg_set(err, err_len, -ENODATA, "%s has no VmPTE line (a kernel thread?)", path);
     return 0;
 }
 
@@ -173,7 +174,7 @@ int procmem_meminfo_read(struct procmem_meminfo *m, char *err, size_t err_len)
 {
     FILE *f = fopen("/proc/meminfo", "re");
     if (!f)
-        return kinds_fail(err, err_len, -errno, "open /proc/meminfo");
+        return errmsg_errno(err, err_len, -errno, "open /proc/meminfo");
     memset(m, 0, sizeof(*m));
     char line[256];
     unsigned found = 0;
@@ -188,9 +189,9 @@ int procmem_meminfo_read(struct procmem_meminfo *m, char *err, size_t err_len)
     }
     fclose(f);
     if (found < sizeof(meminfo_fields) / sizeof(meminfo_fields[0]))
-        return kinds_failx(err, err_len, -ENODATA,
-                           "/proc/meminfo lacks some of MemTotal, MemFree, MemAvailable, Cached, "
-                           "AnonPages, Dirty, Writeback");
+        return errmsg_set(err, err_len, -ENODATA,
+                          "/proc/meminfo lacks some of MemTotal, MemFree, MemAvailable, Cached, "
+                          "AnonPages, Dirty, Writeback");
     return 0;
 }
 
@@ -199,24 +200,24 @@ int procmem_resident_pages(int fd, uint64_t offset, uint64_t length, uint64_t *p
 {
     uint64_t page = kinds_page_bytes();
     if (offset % page)
-        return kinds_failx(err, err_len, -EINVAL, "mincore range: offset %llu is not page-aligned",
-                           (unsigned long long)offset);
+        return errmsg_set(err, err_len, -EINVAL, "mincore range: offset %llu is not page-aligned",
+                          (unsigned long long)offset);
     unsigned char *vec = malloc(MINCORE_CHUNK_BYTES / page);
     if (!vec)
-        return kinds_fail(err, err_len, -ENOMEM, "mincore vector");
+        return errmsg_errno(err, err_len, -ENOMEM, "mincore vector");
     int ret = 0;
     *pages = 0;
     for (uint64_t done = 0; done < length;) {
         uint64_t len = length - done < MINCORE_CHUNK_BYTES ? length - done : MINCORE_CHUNK_BYTES;
         void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)(offset + done));
         if (p == MAP_FAILED) {
-            ret = kinds_fail(err, err_len, -errno, "mmap for mincore (offset %llu, %llu bytes)",
-                             (unsigned long long)(offset + done), (unsigned long long)len);
+            ret = errmsg_errno(err, err_len, -errno, "mmap for mincore (offset %llu, %llu bytes)",
+                               (unsigned long long)(offset + done), (unsigned long long)len);
             break;
         }
         if (mincore(p, len, vec) < 0)
-            ret = kinds_fail(err, err_len, -errno, "mincore (offset %llu, %llu bytes)",
-                             (unsigned long long)(offset + done), (unsigned long long)len);
+            ret = errmsg_errno(err, err_len, -errno, "mincore (offset %llu, %llu bytes)",
+                               (unsigned long long)(offset + done), (unsigned long long)len);
         else
             for (uint64_t i = 0; i < (len + page - 1) / page; i++)
                 *pages += vec[i] & 1;
@@ -248,16 +249,16 @@ static int count_folios(int pagemap, int kpageflags, const char *map, const unsi
         (void)*(const volatile char *)(map + i * page);
         off_t at = (off_t)(((uintptr_t)map / page + i) * sizeof(entry));
         if (pread(pagemap, &entry, sizeof(entry), at) != (ssize_t)sizeof(entry))
-            return kinds_fail(err, err_len, -errno, "read /proc/self/pagemap");
+            return errmsg_errno(err, err_len, -errno, "read /proc/self/pagemap");
         uint64_t pfn = entry & PAGEMAP_PFN_MASK;
         if (!(entry & PAGEMAP_PRESENT))
             continue;
         if (pfn == 0)
-            return kinds_failx(err, err_len, -EPERM,
-                               "/proc/self/pagemap hides page frames (needs CAP_SYS_ADMIN)");
+            return errmsg_set(err, err_len, -EPERM,
+                              "/proc/self/pagemap hides page frames (needs CAP_SYS_ADMIN)");
         if (pread(kpageflags, &flags, sizeof(flags), (off_t)(pfn * sizeof(flags))) !=
             (ssize_t)sizeof(flags))
-            return kinds_fail(err, err_len, -errno, "read /proc/kpageflags");
+            return errmsg_errno(err, err_len, -errno, "read /proc/kpageflags");
         f->resident_pages++;
         if (!(flags & KPF_COMPOUND_TAIL) || *run_pages == 0) {
             f->folios++;
@@ -276,31 +277,31 @@ int procmem_folios(int fd, uint64_t offset, uint64_t length, struct procmem_foli
     uint64_t page = kinds_page_bytes();
     memset(f, 0, sizeof(*f));
     if (offset % page)
-        return kinds_failx(err, err_len, -EINVAL, "folios: offset %llu is not page-aligned",
-                           (unsigned long long)offset);
+        return errmsg_set(err, err_len, -EINVAL, "folios: offset %llu is not page-aligned",
+                          (unsigned long long)offset);
     int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     if (pagemap < 0)
-        return kinds_fail(err, err_len, -errno, "open /proc/self/pagemap");
+        return errmsg_errno(err, err_len, -errno, "open /proc/self/pagemap");
     int kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
     if (kpageflags < 0) {
         int ret =
-            kinds_fail(err, err_len, errno == EACCES ? -EPERM : -errno, "open /proc/kpageflags");
+            errmsg_errno(err, err_len, errno == EACCES ? -EPERM : -errno, "open /proc/kpageflags");
         close(pagemap);
         return ret;
     }
     unsigned char *vec = malloc(MINCORE_CHUNK_BYTES / page);
-    int ret = vec ? 0 : kinds_fail(err, err_len, -ENOMEM, "folios: mincore vector");
+    int ret = vec ? 0 : errmsg_errno(err, err_len, -ENOMEM, "folios: mincore vector");
     uint64_t run = 0;
     for (uint64_t done = 0; ret == 0 && done < length;) {
         uint64_t len = length - done < MINCORE_CHUNK_BYTES ? length - done : MINCORE_CHUNK_BYTES;
         void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)(offset + done));
         if (p == MAP_FAILED) {
-            ret = kinds_fail(err, err_len, -errno, "mmap to inspect folios (offset %llu)",
-                             (unsigned long long)(offset + done));
+            ret = errmsg_errno(err, err_len, -errno, "mmap to inspect folios (offset %llu)",
+                               (unsigned long long)(offset + done));
             break;
         }
         if (mincore(p, len, vec) < 0)
-            ret = kinds_fail(err, err_len, -errno, "mincore to inspect folios");
+            ret = errmsg_errno(err, err_len, -errno, "mincore to inspect folios");
         else
             ret = count_folios(pagemap, kpageflags, p, vec, (len + page - 1) / page, page, f, &run,
                                err, err_len);
@@ -328,8 +329,8 @@ int procmem_cachestat(int fd, uint64_t offset, uint64_t length, struct procmem_c
     const uint64_t range[2] = {offset, length}; /* struct cachestat_range: off, len */
     struct kernel_cachestat k;
     if (syscall(__NR_cachestat, fd, range, &k, 0) < 0)
-        return kinds_fail(err, err_len, -errno, "cachestat(offset %llu, %llu bytes)",
-                          (unsigned long long)offset, (unsigned long long)length);
+        return errmsg_errno(err, err_len, -errno, "cachestat(offset %llu, %llu bytes)",
+                            (unsigned long long)offset, (unsigned long long)length);
     cs->cached_pages = k.nr_cache;
     cs->dirty_pages = k.nr_dirty;
     cs->writeback_pages = k.nr_writeback;

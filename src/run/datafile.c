@@ -1,5 +1,6 @@
 #include "datafile.h"
 
+#include "errmsg.h"
 #include "log.h"
 #include "owner.h"
 #include "pattern.h"
@@ -86,19 +87,6 @@ struct datafile_set {
 /* The set the signal handler cleans up after. */
 static struct datafile_set *volatile emergency_set;
 
-/* Writes why something failed into err (the caller reports it) and returns ret. */
-static int explain(char *err, size_t len, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int explain(char *err, size_t len, int ret, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return ret;
-}
-
 static char *join_path(const char *dir, const char *name)
 {
     char *path;
@@ -134,10 +122,10 @@ static int verify(int fd, uint64_t size_bytes, char *why, size_t why_len)
     if (fstat(fd, &st) < 0)
         return -errno;
     if (!S_ISREG(st.st_mode))
-        return why ? explain(why, why_len, -EILSEQ, "not a regular file") : -EILSEQ;
+        return why ? errmsg_set(why, why_len, -EILSEQ, "not a regular file") : -EILSEQ;
     if ((uint64_t)st.st_size != size_bytes || size_bytes < 8)
-        return why ? explain(why, why_len, -EILSEQ, "%lld bytes instead of %llu",
-                             (long long)st.st_size, (unsigned long long)size_bytes)
+        return why ? errmsg_set(why, why_len, -EILSEQ, "%lld bytes instead of %llu",
+                                (long long)st.st_size, (unsigned long long)size_bytes)
                    : -EILSEQ;
     uint64_t words = size_bytes / 8;
     for (uint64_t i = 0; i <= VERIFY_SAMPLES; i++) {
@@ -147,9 +135,9 @@ static int verify(int fd, uint64_t size_bytes, char *why, size_t why_len)
         if (n < 0)
             return -errno;
         if (n != sizeof(value) || !pattern_is_ours(value, offset))
-            return why ? explain(why, why_len, -EILSEQ,
-                                 "the word at offset %llu is not mmbench's data pattern",
-                                 (unsigned long long)offset)
+            return why ? errmsg_set(why, why_len, -EILSEQ,
+                                    "the word at offset %llu is not mmbench's data pattern",
+                                    (unsigned long long)offset)
                        : -EILSEQ;
     }
     return 0;
@@ -485,25 +473,25 @@ static int open_target(struct datafile_set *set, const char *dir, size_t *index,
     struct stat st;
     if (stat(dir, &st) < 0) {
         int e = errno;
-        return explain(err, len, -e,
-                       "dir %s: %s (create it, or set dir to an existing "
-                       "directory)",
-                       dir, strerror(e));
+        return errmsg_set(err, len, -e,
+                          "dir %s: %s (create it, or set dir to an existing "
+                          "directory)",
+                          dir, strerror(e));
     }
     if (!S_ISDIR(st.st_mode)) {
         const char *what = S_ISBLK(st.st_mode)   ? "a block device"
                            : S_ISREG(st.st_mode) ? "a regular file"
                                                  : "not a directory";
-        return explain(err, len, -ENOTDIR,
-                       "dir %s: is %s; mmbench never writes to existing files or devices, "
-                       "it creates its data files in a directory of its own inside dir",
-                       dir, what);
+        return errmsg_set(err, len, -ENOTDIR,
+                          "dir %s: is %s; mmbench never writes to existing files or devices, "
+                          "it creates its data files in a directory of its own inside dir",
+                          dir, what);
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) < 0) {
         int e = errno;
         close_fd(&fd);
-        return explain(err, len, -e, "dir %s: %s", dir, strerror(e));
+        return errmsg_set(err, len, -e, "dir %s: %s", dir, strerror(e));
     }
     for (size_t i = 0; i < set->n_targets; i++) {
         if (set->targets[i].dev == st.st_dev && set->targets[i].ino == st.st_ino) {
@@ -515,7 +503,7 @@ static int open_target(struct datafile_set *set, const char *dir, size_t *index,
     if (faccessat(fd, ".", W_OK | X_OK, 0) < 0) {
         int e = errno;
         close(fd);
-        return explain(err, len, -e, "dir %s: not writable (%s)", dir, strerror(e));
+        return errmsg_set(err, len, -e, "dir %s: not writable (%s)", dir, strerror(e));
     }
     char *real = realpath(dir, NULL);
     struct target *grown = realloc(set->targets, (set->n_targets + 1) * sizeof(*grown));
@@ -525,7 +513,7 @@ static int open_target(struct datafile_set *set, const char *dir, size_t *index,
         if (grown)
             set->targets = grown;
         close(fd);
-        return explain(err, len, -e, "dir %s: %s", dir, strerror(e));
+        return errmsg_set(err, len, -e, "dir %s: %s", dir, strerror(e));
     }
     set->targets = grown;
     struct target *t = &set->targets[set->n_targets];
@@ -577,7 +565,7 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
         struct statvfs vfs;
         if (fstatvfs(target->fd, &vfs) < 0) {
             int e = errno;
-            return explain(err, len, -e, "statvfs(%s): %s", target->real, strerror(e));
+            return errmsg_set(err, len, -e, "statvfs(%s): %s", target->real, strerror(e));
         }
         uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
         uint64_t margin = need / 100 + (1u << 20); /* filesystem metadata */
@@ -585,11 +573,11 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
             char a[32], b[32];
             snprintf(a, sizeof(a), "%.1fMiB", (double)need / 1048576.0);
             snprintf(b, sizeof(b), "%.1fMiB", (double)avail / 1048576.0);
-            return explain(err, len, -ENOSPC,
-                           "dir %s: the data files need up to %s (plus 1%% for metadata) "
-                           "but only %s is free there (statvfs); free space, choose another "
-                           "dir, or use a smaller file_size",
-                           target->real, a, b);
+            return errmsg_set(err, len, -ENOSPC,
+                              "dir %s: the data files need up to %s (plus 1%% for metadata) "
+                              "but only %s is free there (statvfs); free space, choose another "
+                              "dir, or use a smaller file_size",
+                              target->real, a, b);
         }
     }
     return 0;
@@ -598,39 +586,39 @@ static int check_space(const struct datafile_set *set, size_t n_workloads, char 
 int datafile_use_existing(struct workload *w, bool allowed, char *err, size_t err_len)
 {
     if (!allowed)
-        return explain(err, err_len, -EPERM,
-                       "file %s: reading an existing file needs --read-existing (mmbench "
-                       "only reads it, and never writes to it)",
-                       w->file);
+        return errmsg_set(err, err_len, -EPERM,
+                          "file %s: reading an existing file needs --read-existing (mmbench "
+                          "only reads it, and never writes to it)",
+                          w->file);
     int fd = open(w->file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return explain(err, err_len, -e, "file %s: %s", w->file, strerror(e));
+        return errmsg_set(err, err_len, -e, "file %s: %s", w->file, strerror(e));
     }
     struct stat st;
     uint64_t size = 0;
     int ret = 0;
     if (fstat(fd, &st) < 0) {
         ret = -errno;
-        explain(err, err_len, ret, "file %s: %s", w->file, strerror(-ret));
+        errmsg_set(err, err_len, ret, "file %s: %s", w->file, strerror(-ret));
     } else if (S_ISREG(st.st_mode)) {
         size = (uint64_t)st.st_size;
     } else if (S_ISBLK(st.st_mode)) {
         if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
             ret = -errno;
-            explain(err, err_len, ret, "file %s: BLKGETSIZE64: %s", w->file, strerror(-ret));
+            errmsg_set(err, err_len, ret, "file %s: BLKGETSIZE64: %s", w->file, strerror(-ret));
         }
     } else {
-        ret = explain(err, err_len, -EINVAL, "file %s: not a regular file or a block device",
-                      w->file);
+        ret = errmsg_set(err, err_len, -EINVAL, "file %s: not a regular file or a block device",
+                         w->file);
     }
     close(fd);
     if (ret < 0)
         return ret;
     w->file_size_bytes = size / 8 * 8;
     if (w->file_size_bytes < w->block_size_bytes)
-        return explain(err, err_len, -EINVAL, "file %s: %llu bytes, less than block_size", w->file,
-                       (unsigned long long)size);
+        return errmsg_set(err, err_len, -EINVAL, "file %s: %llu bytes, less than block_size",
+                          w->file, (unsigned long long)size);
     return 0;
 }
 
@@ -669,7 +657,7 @@ int datafile_plan(const struct workload *workloads, size_t n, bool reclaim,
         set->file_of = calloc(n ? n : 1, sizeof(*set->file_of));
     if (!set || !set->file_of) {
         free(set);
-        return explain(err, err_len, -ENOMEM, "out of memory");
+        return errmsg_set(err, err_len, -ENOMEM, "out of memory");
     }
     set->n_workloads = n;
     set->reclaim = reclaim;
@@ -685,7 +673,7 @@ int datafile_plan(const struct workload *workloads, size_t n, bool reclaim,
         if (ret < 0)
             goto out;
         if (plan_file(set, t, w->file_size_bytes, i, &set->file_of[i]) < 0) {
-            ret = explain(err, err_len, -ENOMEM, "out of memory");
+            ret = errmsg_set(err, err_len, -ENOMEM, "out of memory");
             goto out;
         }
     }
@@ -722,12 +710,12 @@ static int make_workdir(const struct datafile_set *set, struct target *t, char *
             break;
         if (errno != EEXIST || attempt == 100) {
             int e = errno;
-            return explain(why, why_len, -e, "mkdir(%s/%s): %s", t->real, name, strerror(e));
+            return errmsg_set(why, why_len, -e, "mkdir(%s/%s): %s", t->real, name, strerror(e));
         }
     }
     wd->path = join_path(t->real, name);
     if (!wd->path)
-        return explain(why, why_len, -ENOMEM, "out of memory");
+        return errmsg_set(why, why_len, -ENOMEM, "out of memory");
     /* Whatever is at the name now is opened only if it is a directory, never through a
      * symlink; a directory swapped in would receive files mmbench creates (O_EXCL), and
      * mmbench would remove only those. */
@@ -736,13 +724,13 @@ static int make_workdir(const struct datafile_set *set, struct target *t, char *
     if (fd < 0 || fstat(fd, &st) < 0) {
         int e = errno;
         close_fd(&fd);
-        return explain(why, why_len, -e, "opening %s: %s", wd->path, strerror(e));
+        return errmsg_set(why, why_len, -e, "opening %s: %s", wd->path, strerror(e));
     }
     if (st.st_uid != geteuid()) {
         close(fd);
-        return explain(why, why_len, -EPERM,
-                       "%s: not the directory mmbench just made (owned by uid %ld)", wd->path,
-                       (long)st.st_uid);
+        return errmsg_set(why, why_len, -EPERM,
+                          "%s: not the directory mmbench just made (owned by uid %ld)", wd->path,
+                          (long)st.st_uid);
     }
     snprintf(wd->name, sizeof(wd->name), "%s", name);
     wd->dev = st.st_dev;
@@ -755,7 +743,8 @@ static int make_workdir(const struct datafile_set *set, struct target *t, char *
     if (wd->marker_fd < 0 || fstat(wd->marker_fd, &st) < 0) {
         int e = errno;
         close_fd(&wd->marker_fd);
-        return explain(why, why_len, -e, "creating %s/%s: %s", wd->path, MARKER_NAME, strerror(e));
+        return errmsg_set(why, why_len, -e, "creating %s/%s: %s", wd->path, MARKER_NAME,
+                          strerror(e));
     }
     flock(wd->marker_fd, LOCK_EX);
     wd->marker_dev = st.st_dev;
@@ -765,7 +754,8 @@ static int make_workdir(const struct datafile_set *set, struct target *t, char *
     ssize_t written = pwrite(wd->marker_fd, text, (size_t)n, 0);
     int e = written == n ? 0 : written < 0 ? errno : EIO;
     if (e)
-        return explain(why, why_len, -e, "writing %s/%s: %s", wd->path, MARKER_NAME, strerror(e));
+        return errmsg_set(why, why_len, -e, "writing %s/%s: %s", wd->path, MARKER_NAME,
+                          strerror(e));
     return 0;
 }
 
@@ -811,15 +801,15 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
     const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     uint64_t *chunk = malloc(FILL_CHUNK_BYTES);
     if (!chunk)
-        return explain(why, why_len, -ENOMEM, "out of memory");
+        return errmsg_set(why, why_len, -ENOMEM, "out of memory");
     int ret = 0;
     bool progress =
         size >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO) && log_get_level() >= LOG_INFO;
     /* Reserve the space first: ENOSPC now rather than halfway, and less fragmentation. */
     int e = posix_fallocate(fd, 0, (off_t)size);
     if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
-        ret = explain(why, why_len, -e, "fallocate(%s, offset 0, %llu bytes): %s", name,
-                      (unsigned long long)size, strerror(e));
+        ret = errmsg_set(why, why_len, -e, "fallocate(%s, offset 0, %llu bytes): %s", name,
+                         (unsigned long long)size, strerror(e));
         goto out;
     }
     for (uint64_t offset = 0; offset < size;) {
@@ -833,9 +823,9 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
                 continue;
             if (n <= 0) {
                 int err = n < 0 ? errno : EIO;
-                ret = explain(why, why_len, -err, "pwrite(%s, offset %llu, %llu bytes): %s", name,
-                              (unsigned long long)(offset + done), (unsigned long long)(len - done),
-                              strerror(err));
+                ret = errmsg_set(why, why_len, -err, "pwrite(%s, offset %llu, %llu bytes): %s",
+                                 name, (unsigned long long)(offset + done),
+                                 (unsigned long long)(len - done), strerror(err));
                 goto out;
             }
             done += (uint64_t)n;
@@ -855,7 +845,7 @@ static int fill_file(int fd, const char *path, uint64_t size, char *why, size_t 
     /* Written back now, so that no phase measures the creation's writeback. */
     if (fsync(fd) < 0) {
         int err = errno;
-        ret = explain(why, why_len, -err, "fsync(%s): %s", name, strerror(err));
+        ret = errmsg_set(why, why_len, -err, "fsync(%s): %s", name, strerror(err));
     }
 out:
     free(chunk);
@@ -886,13 +876,13 @@ static int open_new_file(struct datafile *df, const struct workdir *wd, char *wh
     if (df->dir_fd < 0 || !df->path) {
         int e = df->dir_fd < 0 ? errno : ENOMEM;
         drop_file(df, false);
-        return explain(why, why_len, -e, "creating %s/%s: %s", wd->path, df->name, strerror(e));
+        return errmsg_set(why, why_len, -e, "creating %s/%s: %s", wd->path, df->name, strerror(e));
     }
     df->fd = openat(df->dir_fd, df->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     struct stat st;
     if (df->fd < 0 || fstat(df->fd, &st) < 0) {
         int e = errno;
-        explain(why, why_len, -e, "creating %s: %s", df->path, strerror(e));
+        errmsg_set(why, why_len, -e, "creating %s: %s", df->path, strerror(e));
         drop_file(df, false);
         return -e;
     }
@@ -952,8 +942,8 @@ int datafile_get(struct datafile_set *set, size_t workload_index, int *fd, const
                  char *why, size_t why_len)
 {
     if (workload_index >= set->n_workloads || set->file_of[workload_index] == SIZE_MAX)
-        return explain(why, why_len, -ENOENT,
-                       "internal error: no data file planned for workload %zu", workload_index);
+        return errmsg_set(why, why_len, -ENOENT,
+                          "internal error: no data file planned for workload %zu", workload_index);
     struct datafile *df = &set->files[set->file_of[workload_index]];
     check_in_place(df);
     if (df->reuse && !df->announced) {

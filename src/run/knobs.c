@@ -1,5 +1,6 @@
 #include "knobs.h"
 
+#include "errmsg.h"
 #include "folios.h"
 #include "kcounters.h"
 #include "log.h"
@@ -174,18 +175,6 @@ struct journal {
     size_t n;                       /* lines in l */
     struct journal_line l[JOURNAL_LINES_MAX]; /* in the order written */
 };
-
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && len)
-        vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return ret;
-}
 
 size_t knobs_key_count(void)
 {
@@ -402,23 +391,25 @@ static int check_file(const struct knob_entry *e, char *err, size_t len)
     if (stat(e->path, &st) < 0) {
         int ret = -errno;
         if (ret == -ENOENT)
-            return fail(err, len, ret, "%s: %s does not exist: this kernel has no such setting",
-                        e->key, e->path);
-        return fail(err, len, ret, "%s: stat %s: %s", e->key, e->path, strerror(-ret));
+            return errmsg_set(err, len, ret,
+                              "%s: %s does not exist: this kernel has no such setting", e->key,
+                              e->path);
+        return errmsg_set(err, len, ret, "%s: stat %s: %s", e->key, e->path, strerror(-ret));
     }
     if (!S_ISREG(st.st_mode))
-        return fail(err, len, -EINVAL, "%s: %s is not a setting file", e->key, e->path);
+        return errmsg_set(err, len, -EINVAL, "%s: %s is not a setting file", e->key, e->path);
     if (!(st.st_mode & 0444))
-        return fail(err, len, -EINVAL,
-                    "%s: %s is write-only, an action rather than a setting: nothing to restore",
-                    e->key, e->path);
+        return errmsg_set(
+            err, len, -EINVAL,
+            "%s: %s is write-only, an action rather than a setting: nothing to restore", e->key,
+            e->path);
     if (!(st.st_mode & 0222))
-        return fail(err, len, -EACCES, "%s: %s is read-only", e->key, e->path);
+        return errmsg_set(err, len, -EACCES, "%s: %s is read-only", e->key, e->path);
     if (faccessat(AT_FDCWD, e->path, W_OK, AT_EACCESS) < 0) {
         int ret = -errno;
-        return fail(err, len, ret, "%s: %s is not writable by uid %u: %s%s", e->key, e->path,
-                    (unsigned)geteuid(), strerror(-ret),
-                    geteuid() != 0 ? " (changing kernel settings needs root)" : "");
+        return errmsg_set(err, len, ret, "%s: %s is not writable by uid %u: %s%s", e->key, e->path,
+                          (unsigned)geteuid(), strerror(-ret),
+                          geteuid() != 0 ? " (changing kernel settings needs root)" : "");
     }
     return 0;
 }
@@ -469,16 +460,17 @@ static int validate_value(struct knob_entry *e, const char *value, char *err, si
     switch (e->def->type) {
     case KNOB_READ_AHEAD:
         if (!parse_u64(value, &v) || v > READ_AHEAD_MAX_KB || v % (unsigned long long)(page / 1024))
-            return fail(err, len, -EINVAL,
-                        "%s: \"%s\" is not a readahead size: KiB from 0 to %d, a multiple of %ld",
-                        key, value, READ_AHEAD_MAX_KB, page / 1024);
+            return errmsg_set(
+                err, len, -EINVAL,
+                "%s: \"%s\" is not a readahead size: KiB from 0 to %d, a multiple of %ld", key,
+                value, READ_AHEAD_MAX_KB, page / 1024);
         snprintf(e->new_value, sizeof(e->new_value), "%llu", v);
         return 0;
     case KNOB_CHOICE: {
         char text[512], choices[CHOICES_MAX][32], cur[32], list[CHOICES_MAX * 34] = "";
         int ret = read_value(e->path, text, sizeof(text));
         if (ret < 0)
-            return fail(err, len, ret, "%s: read %s: %s", key, e->path, strerror(-ret));
+            return errmsg_set(err, len, ret, "%s: read %s: %s", key, e->path, strerror(-ret));
         size_t n = parse_choices(text, choices, cur, sizeof(cur));
         for (size_t i = 0; i < n; i++) {
             if (strcmp(choices[i], value) == 0) {
@@ -488,16 +480,16 @@ static int validate_value(struct knob_entry *e, const char *value, char *err, si
             size_t l = strlen(list);
             snprintf(list + l, sizeof(list) - l, "%s%s", i ? ", " : "", choices[i]);
         }
-        return fail(err, len, -EINVAL, "%s: \"%s\" is not one of %s (%s)", key, value, list,
-                    e->path);
+        return errmsg_set(err, len, -EINVAL, "%s: \"%s\" is not one of %s (%s)", key, value, list,
+                          e->path);
     }
     case KNOB_DEBUGFS:
         if (!parse_u64(value, &v) || v < (unsigned long long)page ||
             v > 512ULL * (unsigned long long)page || (v & (v - 1)))
-            return fail(err, len, -EINVAL,
-                        "%s: \"%s\" is not a power of two from %ld to %lld bytes (the kernel "
-                        "would round it)",
-                        key, value, page, 512LL * page);
+            return errmsg_set(err, len, -EINVAL,
+                              "%s: \"%s\" is not a power of two from %ld to %lld bytes (the kernel "
+                              "would round it)",
+                              key, value, page, 512LL * page);
         snprintf(e->new_value, sizeof(e->new_value), "%llu", v);
         return 0;
     case KNOB_LRU_GEN: {
@@ -506,19 +498,21 @@ static int validate_value(struct knob_entry *e, const char *value, char *err, si
         unsigned long mask = strtoul(value, &end, 0);
         bool number = isdigit((unsigned char)value[0]) && !*end && !errno && mask <= 0xffff;
         if (strcmp(value, "y") != 0 && strcmp(value, "n") != 0 && !number)
-            return fail(err, len, -EINVAL, "%s: \"%s\" is not y, n or a capability mask (0x0007)",
-                        key, value);
+            return errmsg_set(err, len, -EINVAL,
+                              "%s: \"%s\" is not y, n or a capability mask (0x0007)", key, value);
         snprintf(e->new_value, sizeof(e->new_value), "%s", value);
         return 0;
     }
     case KNOB_SYSCTL: {
         int want = value_shape(e->old_value), got = value_shape(value);
         if (want < 0)
-            return fail(err, len, -EINVAL, "%s: %s reads \"%s\", not a value mmbench can restore",
-                        key, e->path, e->old_value);
+            return errmsg_set(err, len, -EINVAL,
+                              "%s: %s reads \"%s\", not a value mmbench can restore", key, e->path,
+                              e->old_value);
         if (got != want)
-            return fail(err, len, -EINVAL, "%s: \"%s\" does not look like its value (now \"%s\")",
-                        key, value, e->old_value);
+            return errmsg_set(err, len, -EINVAL,
+                              "%s: \"%s\" does not look like its value (now \"%s\")", key, value,
+                              e->old_value);
         if (want > 0)
             canonical_ints(value, e->new_value, sizeof(e->new_value));
         else
@@ -539,22 +533,23 @@ static int resolve(struct knob_entry *e, const char *key, const char *data_dir, 
     snprintf(e->label, sizeof(e->label), "%s", key);
     if (!e->def) {
         if (strncmp(key, "vm.", 3) == 0)
-            return fail(err, len, -EINVAL,
-                        "%s: not a sysctl name (vm. then lower-case letters, digits, _ or -)", key);
+            return errmsg_set(err, len, -EINVAL,
+                              "%s: not a sysctl name (vm. then lower-case letters, digits, _ or -)",
+                              key);
         if (strchr(key, '.'))
-            return fail(err, len, -EINVAL, "%s: only vm.* sysctls can be set", key);
-        return fail(err, len, -EINVAL, "%s: unknown kernel setting", key);
+            return errmsg_set(err, len, -EINVAL, "%s: only vm.* sysctls can be set", key);
+        return errmsg_set(err, len, -EINVAL, "%s: unknown kernel setting", key);
     }
     if (e->def->type == KNOB_READ_AHEAD) {
         if (!data_dir)
-            return fail(err, len, -EINVAL, "%s: needs the data directory", key);
+            return errmsg_set(err, len, -EINVAL, "%s: needs the data directory", key);
         struct kcounters_source src;
         kcounters_source_init(&src, data_dir);
         if (!src.disk[0]) {
             const char *why = src.why_no_disk;
             if (strncmp(why, "n/a: ", 5) == 0)
                 why += 5;
-            return fail(err, len, -ENODEV, "%s: %s: no device readahead to set", key, why);
+            return errmsg_set(err, len, -ENODEV, "%s: %s: no device readahead to set", key, why);
         }
         snprintf(e->path, sizeof(e->path), "/sys/block/%s/queue/read_ahead_kb", src.disk);
         snprintf(e->label, sizeof(e->label), "%s of %s", key, src.disk);
@@ -564,10 +559,10 @@ static int resolve(struct knob_entry *e, const char *key, const char *data_dir, 
         snprintf(e->path, sizeof(e->path), "%s", e->def->path);
     }
     if (e->def->type == KNOB_LRU_GEN && access(e->path, F_OK) < 0)
-        return fail(err, len, -ENOENT,
-                    "%s: this kernel has no multi-gen LRU (%s does not exist: built without "
-                    "CONFIG_LRU_GEN)",
-                    key, e->path);
+        return errmsg_set(err, len, -ENOENT,
+                          "%s: this kernel has no multi-gen LRU (%s does not exist: built without "
+                          "CONFIG_LRU_GEN)",
+                          key, e->path);
     return 0;
 }
 
@@ -578,19 +573,19 @@ static int check_debugfs(struct knob_entry *e, char *err, size_t len)
     bool mounted;
     int ret = debugfs_enter(&mounted);
     if (ret < 0)
-        return fail(err, len, ret, "%s: mount debugfs on %s: %s%s", e->key, DEBUGFS_DIR,
-                    strerror(-ret), geteuid() != 0 ? " (needs root)" : "");
+        return errmsg_set(err, len, ret, "%s: mount debugfs on %s: %s%s", e->key, DEBUGFS_DIR,
+                          strerror(-ret), geteuid() != 0 ? " (needs root)" : "");
     ret = read_value(e->path, e->old_value, sizeof(e->old_value));
     if (ret == -EPERM)
-        fail(err, len, ret,
-             "%s: reading %s: %s (kernel lockdown restricts debugfs; see dmesg and "
-             "/sys/kernel/security/lockdown)",
-             e->key, e->path, strerror(-ret));
+        errmsg_set(err, len, ret,
+                   "%s: reading %s: %s (kernel lockdown restricts debugfs; see dmesg and "
+                   "/sys/kernel/security/lockdown)",
+                   e->key, e->path, strerror(-ret));
     else if (ret == -ENOENT)
-        fail(err, len, ret, "%s: %s does not exist: this kernel has no such setting", e->key,
-             e->path);
+        errmsg_set(err, len, ret, "%s: %s does not exist: this kernel has no such setting", e->key,
+                   e->path);
     else if (ret < 0)
-        fail(err, len, ret, "%s: read %s: %s", e->key, e->path, strerror(-ret));
+        errmsg_set(err, len, ret, "%s: read %s: %s", e->key, e->path, strerror(-ret));
     else
         ret = check_file(e, err, len);
     debugfs_leave(mounted);
@@ -606,7 +601,7 @@ static int resolve_pair(struct knob_entry *e, char *err, size_t len)
     snprintf(e->pair_path, sizeof(e->pair_path), "%s", other->path);
     int ret = read_value(e->pair_path, e->pair_old, sizeof(e->pair_old));
     if (ret < 0)
-        return fail(err, len, ret, "%s: read %s: %s", e->key, e->pair_path, strerror(-ret));
+        return errmsg_set(err, len, ret, "%s: read %s: %s", e->key, e->pair_path, strerror(-ret));
     return 0;
 }
 
@@ -615,10 +610,11 @@ static int check_journal_dir(char *err, size_t len)
     const char *dir = access(KNOBS_JOURNAL_DIR, F_OK) == 0 ? KNOBS_JOURNAL_DIR : "/run";
     if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) < 0) {
         int ret = -errno;
-        return fail(err, len, ret,
-                    "kernel settings: the journal that restores them after a crash goes in %s, "
-                    "and %s is not writable by uid %u: %s",
-                    KNOBS_JOURNAL_DIR, dir, (unsigned)geteuid(), strerror(-ret));
+        return errmsg_set(
+            err, len, ret,
+            "kernel settings: the journal that restores them after a crash goes in %s, "
+            "and %s is not writable by uid %u: %s",
+            KNOBS_JOURNAL_DIR, dir, (unsigned)geteuid(), strerror(-ret));
     }
     return 0;
 }
@@ -627,18 +623,19 @@ static int plan_entry(struct knob_entry *e, const struct knobs_request *r, const
                       char *err, size_t len)
 {
     if (!r->key || !r->value)
-        return fail(err, len, -EINVAL, "kernel setting without a key or a value");
+        return errmsg_set(err, len, -EINVAL, "kernel setting without a key or a value");
     if (strlen(r->key) >= KEY_BYTES)
-        return fail(err, len, -EINVAL, "%.40s...: unknown kernel setting (name too long)", r->key);
+        return errmsg_set(err, len, -EINVAL, "%.40s...: unknown kernel setting (name too long)",
+                          r->key);
     int ret = resolve(e, r->key, data_dir, err, len);
     if (ret < 0)
         return ret;
     if (strlen(r->value) >= KNOBS_VALUE_MAX)
-        return fail(err, len, -EINVAL, "%s: value longer than %d bytes", e->key,
-                    KNOBS_VALUE_MAX - 1);
+        return errmsg_set(err, len, -EINVAL, "%s: value longer than %d bytes", e->key,
+                          KNOBS_VALUE_MAX - 1);
     for (const char *p = r->value; *p; p++)
         if (!isgraph((unsigned char)*p) && *p != ' ')
-            return fail(err, len, -EINVAL, "%s: value holds a control character", e->key);
+            return errmsg_set(err, len, -EINVAL, "%s: value holds a control character", e->key);
     /* Values whose syntax needs nothing from the kernel are checked before asking it. */
     bool needs_current = e->def->type == KNOB_CHOICE || e->def->type == KNOB_SYSCTL;
     if (!needs_current && (ret = validate_value(e, r->value, err, len)) < 0)
@@ -650,7 +647,7 @@ static int plan_entry(struct knob_entry *e, const struct knobs_request *r, const
         if (ret == 0) {
             ret = read_setting(e->def->type, e->path, e->old_value, sizeof(e->old_value));
             if (ret < 0)
-                fail(err, len, ret, "%s: read %s: %s", e->key, e->path, strerror(-ret));
+                errmsg_set(err, len, ret, "%s: read %s: %s", e->key, e->path, strerror(-ret));
         }
     }
     if (ret == 0 && e->def->pair)
@@ -665,10 +662,10 @@ int knobs_plan_create(const struct knobs_request *req, size_t n, const char *dat
 {
     *out = NULL;
     if (n > KNOBS_MAX)
-        return fail(err, err_len, -E2BIG, "%zu kernel settings: at most %d", n, KNOBS_MAX);
+        return errmsg_set(err, err_len, -E2BIG, "%zu kernel settings: at most %d", n, KNOBS_MAX);
     struct knobs_plan *p = calloc(1, sizeof(*p));
     if (!p)
-        return fail(err, err_len, -ENOMEM, "kernel settings: out of memory");
+        return errmsg_set(err, err_len, -ENOMEM, "kernel settings: out of memory");
     p->journal_fd = -1;
     int ret = 0;
     for (size_t i = 0; i < n && ret == 0; i++) {
@@ -676,11 +673,11 @@ int knobs_plan_create(const struct knobs_request *req, size_t n, const char *dat
         ret = plan_entry(e, &req[i], data_dir, err, err_len);
         for (size_t j = 0; j < i && ret == 0; j++) {
             if (strcmp(p->e[j].path, e->path) == 0)
-                ret = fail(err, err_len, -EINVAL, "%s: set twice", e->key);
+                ret = errmsg_set(err, err_len, -EINVAL, "%s: set twice", e->key);
             else if (e->pair_path[0] && strcmp(p->e[j].path, e->pair_path) == 0)
-                ret = fail(err, err_len, -EINVAL,
-                           "%s and %s cannot both be set: writing one zeroes the other",
-                           p->e[j].key, e->key);
+                ret = errmsg_set(err, err_len, -EINVAL,
+                                 "%s and %s cannot both be set: writing one zeroes the other",
+                                 p->e[j].key, e->key);
         }
         p->n = i + 1;
     }
@@ -777,24 +774,24 @@ static bool owner_alive(long pid, unsigned long long start)
 static int open_journal_dir(bool create, char *err, size_t len)
 {
     if (create && mkdir(KNOBS_JOURNAL_DIR, 0700) < 0 && errno != EEXIST)
-        return fail(err, len, -errno, "mkdir %s: %s", KNOBS_JOURNAL_DIR, strerror(errno));
+        return errmsg_set(err, len, -errno, "mkdir %s: %s", KNOBS_JOURNAL_DIR, strerror(errno));
     int fd = open(KNOBS_JOURNAL_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int ret = -errno;
-        return fail(err, len, ret, "open %s: %s%s", KNOBS_JOURNAL_DIR, strerror(-ret),
-                    ret == -EACCES ? " (kernel settings and their journals need root)" : "");
+        return errmsg_set(err, len, ret, "open %s: %s%s", KNOBS_JOURNAL_DIR, strerror(-ret),
+                          ret == -EACCES ? " (kernel settings and their journals need root)" : "");
     }
     struct stat st;
     if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
         close(fd);
-        return fail(err, len, -EPERM,
-                    "%s is not a directory of uid %u that only it can write: not trusted",
-                    KNOBS_JOURNAL_DIR, (unsigned)geteuid());
+        return errmsg_set(err, len, -EPERM,
+                          "%s is not a directory of uid %u that only it can write: not trusted",
+                          KNOBS_JOURNAL_DIR, (unsigned)geteuid());
     }
     if (flock(fd, LOCK_EX) < 0) {
         int ret = -errno;
         close(fd);
-        return fail(err, len, ret, "flock %s: %s", KNOBS_JOURNAL_DIR, strerror(-ret));
+        return errmsg_set(err, len, ret, "flock %s: %s", KNOBS_JOURNAL_DIR, strerror(-ret));
     }
     return fd;
 }
@@ -963,18 +960,19 @@ static int journal_conflict(const struct knobs_plan *p, const char *name, const 
                             bool alive, char *err, size_t len)
 {
     if (!alive)
-        return fail(err, len, -EBUSY,
-                    "kernel settings: %s/%s belongs to a run that died and has not been "
-                    "recovered (mmbench restores it at start)",
-                    KNOBS_JOURNAL_DIR, name);
+        return errmsg_set(err, len, -EBUSY,
+                          "kernel settings: %s/%s belongs to a run that died and has not been "
+                          "recovered (mmbench restores it at start)",
+                          KNOBS_JOURNAL_DIR, name);
     for (size_t i = 0; i < j->n; i++)
         for (size_t k = 0; k < p->n; k++)
             if (strcmp(j->l[i].path, p->e[k].path) == 0 ||
                 strcmp(j->l[i].path, p->e[k].pair_path) == 0)
-                return fail(err, len, -EBUSY,
-                            "%s: mmbench pid %ld holds it for its run (%s/%s); not changing it "
-                            "under that run",
-                            p->e[k].label, j->pid, KNOBS_JOURNAL_DIR, name);
+                return errmsg_set(
+                    err, len, -EBUSY,
+                    "%s: mmbench pid %ld holds it for its run (%s/%s); not changing it "
+                    "under that run",
+                    p->e[k].label, j->pid, KNOBS_JOURNAL_DIR, name);
     return 0;
 }
 
@@ -987,7 +985,7 @@ static int check_other_journals(const struct knobs_plan *p, int dirfd, char *err
         int ret = -errno;
         if (dup_fd >= 0)
             close(dup_fd);
-        return fail(err, len, ret, "opendir %s: %s", KNOBS_JOURNAL_DIR, strerror(-ret));
+        return errmsg_set(err, len, ret, "opendir %s: %s", KNOBS_JOURNAL_DIR, strerror(-ret));
     }
     struct journal *j = malloc(sizeof(*j));
     char boot[40] = "";
@@ -1031,26 +1029,26 @@ static int create_journal(struct knobs_plan *p, int dirfd, char *err, size_t len
     unsigned long long start = 0;
     int ret = process_start(getpid(), &start);
     if (ret < 0)
-        return fail(err, len, ret, "read /proc/self/stat: %s", strerror(-ret));
+        return errmsg_set(err, len, ret, "read /proc/self/stat: %s", strerror(-ret));
     snprintf(p->journal_name, sizeof(p->journal_name), "knobs-%ld-%llu.journal", (long)getpid(),
              start);
     size_t cap = 2 * KNOBS_MAX * (PATH_BYTES + KNOBS_VALUE_MAX + LABEL_BYTES + 16) + 256;
     char *text = malloc(cap);
     if (!text)
-        return fail(err, len, -ENOMEM, "journal: out of memory");
+        return errmsg_set(err, len, -ENOMEM, "journal: out of memory");
     int n = journal_format(p, text, cap);
     if (n < 0) {
         free(text);
         p->journal_name[0] = '\0';
-        return fail(err, len, n, "journal: %s", strerror(-n));
+        return errmsg_set(err, len, n, "journal: %s", strerror(-n));
     }
     int fd =
         openat(dirfd, p->journal_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         ret = -errno;
-        fail(err, len, ret, "create %s/%s: %s%s", KNOBS_JOURNAL_DIR, p->journal_name,
-             strerror(-ret),
-             ret == -EEXIST ? " (left by a restore of this process that failed)" : "");
+        errmsg_set(err, len, ret, "create %s/%s: %s%s", KNOBS_JOURNAL_DIR, p->journal_name,
+                   strerror(-ret),
+                   ret == -EEXIST ? " (left by a restore of this process that failed)" : "");
         p->journal_name[0] = '\0';
         free(text);
         return ret;
@@ -1060,7 +1058,8 @@ static int create_journal(struct knobs_plan *p, int dirfd, char *err, size_t len
         fsync(dirfd) < 0) {
         if (ret == 0)
             ret = -errno;
-        fail(err, len, ret, "write %s/%s: %s", KNOBS_JOURNAL_DIR, p->journal_name, strerror(-ret));
+        errmsg_set(err, len, ret, "write %s/%s: %s", KNOBS_JOURNAL_DIR, p->journal_name,
+                   strerror(-ret));
         remove_journal(p, dirfd);
     }
     free(text);
@@ -1101,15 +1100,15 @@ static int write_entry(const struct knob_entry *e, char *err, size_t len)
 {
     int ret = raw_write(e->path, e->new_value, e->def->type == KNOB_DEBUGFS);
     if (ret < 0)
-        return fail(err, len, ret, "%s: write \"%s\" to %s: %s", e->label, e->new_value, e->path,
-                    strerror(-ret));
+        return errmsg_set(err, len, ret, "%s: write \"%s\" to %s: %s", e->label, e->new_value,
+                          e->path, strerror(-ret));
     char now[KNOBS_VALUE_MAX];
     ret = read_setting(e->def->type, e->path, now, sizeof(now));
     if (ret < 0)
-        return fail(err, len, ret, "%s: read back %s: %s", e->label, e->path, strerror(-ret));
+        return errmsg_set(err, len, ret, "%s: read back %s: %s", e->label, e->path, strerror(-ret));
     if (!reads_as_written(e->def->type, e->new_value, now))
-        return fail(err, len, -EIO, "%s: wrote \"%s\" to %s, the kernel holds \"%s\"", e->label,
-                    e->new_value, e->path, now);
+        return errmsg_set(err, len, -EIO, "%s: wrote \"%s\" to %s, the kernel holds \"%s\"",
+                          e->label, e->new_value, e->path, now);
     return 0;
 }
 
@@ -1149,7 +1148,7 @@ static int restore_entries(const struct knobs_plan *p, size_t n, char *err, size
 int knobs_apply(struct knobs_plan *p, char *err, size_t err_len)
 {
     if (p->applied || active_plan)
-        return fail(err, err_len, -EBUSY, "kernel settings: another plan is applied");
+        return errmsg_set(err, err_len, -EBUSY, "kernel settings: another plan is applied");
     if (p->n == 0)
         return 0;
     int dirfd = open_journal_dir(true, err, err_len);
@@ -1163,7 +1162,7 @@ int knobs_apply(struct knobs_plan *p, char *err, size_t err_len)
         if (ret == 0 && e->pair_label[0])
             ret = read_value(e->pair_path, e->pair_old, sizeof(e->pair_old));
         if (ret < 0)
-            fail(err, err_len, ret, "%s: read %s: %s", e->label, e->path, strerror(-ret));
+            errmsg_set(err, err_len, ret, "%s: read %s: %s", e->label, e->path, strerror(-ret));
     }
     if (ret == 0)
         ret = create_journal(p, dirfd, err, err_len);
@@ -1215,7 +1214,7 @@ int knobs_restore(struct knobs_plan *p, char *err, size_t err_len)
     if (dirfd >= 0)
         close(dirfd);
     else if (ret == 0)
-        ret = fail(err, err_len, dirfd, "%s", dir_err);
+        ret = errmsg_set(err, err_len, dirfd, "%s", dir_err);
     return ret;
 }
 

@@ -4,6 +4,7 @@
 #include "backend.h"
 #include "cache.h"
 #include "checks.h"
+#include "errmsg.h"
 #include "folios.h"
 #include "kcounters.h"
 #include "kind.h"
@@ -124,16 +125,14 @@ int runner_preflight(const struct workload *workloads, size_t n, char *err, size
     for (size_t i = 0; i < n; i++) {
         char why[400];
         if (workloads[i].profile && profile_check_support(why, sizeof(why)) < 0) {
-            snprintf(err, err_len, "%s: profile: %s", workloads[i].name, why);
-            return -EPERM;
+            return errmsg_set(err, err_len, -EPERM, "%s: profile: %s", workloads[i].name, why);
         }
     }
     for (size_t i = 0; i < n; i++) {
         char why[400];
         int ret = cache_check_support(&workloads[i], why, sizeof(why));
         if (ret < 0) {
-            snprintf(err, err_len, "%s: %s", workloads[i].name, why);
-            return ret;
+            return errmsg_set(err, err_len, ret, "%s: %s", workloads[i].name, why);
         }
     }
     return 0;

@@ -1,5 +1,6 @@
 #include "settings.h"
 
+#include "errmsg.h"
 #include "knobs.h"
 #include "log.h"
 #include "params.h"
@@ -24,22 +25,10 @@ struct requests {
 
 static bool restore_failed;
 
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && len)
-        vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return ret;
-}
-
 static int add(struct requests *q, const char *key, const char *value, char *err, size_t len)
 {
     if (q->n == KNOBS_MAX)
-        return fail(err, len, -E2BIG, "more than %d kernel settings", KNOBS_MAX);
+        return errmsg_set(err, len, -E2BIG, "more than %d kernel settings", KNOBS_MAX);
     q->r[q->n++] = (struct knobs_request){key, value};
     return 0;
 }
@@ -55,8 +44,9 @@ static int add_object(struct requests *q, const char *text, char *err, size_t le
         char *eq = strchr(pair, '=');
         *eq = '\0';
         if (param_find(pair))
-            return fail(err, len, -EINVAL,
-                        "sysctl: %s is a key of its own: give it outside the sysctl object", pair);
+            return errmsg_set(err, len, -EINVAL,
+                              "sysctl: %s is a key of its own: give it outside the sysctl object",
+                              pair);
         ret = add(q, pair, eq + 1, err, len);
     }
     return ret;
@@ -76,7 +66,7 @@ static int gather(const struct workload *w, struct requests *q, char *err, size_
                 ret = add_object(q, text, err, len);
         } else if (d->type == PARAM_KERNEL_SETTING && param_is_set(d, w)) {
             if (q->n == KNOBS_MAX)
-                return fail(err, len, -E2BIG, "more than %d kernel settings", KNOBS_MAX);
+                return errmsg_set(err, len, -E2BIG, "more than %d kernel settings", KNOBS_MAX);
             param_format_column(d, w, q->value[q->n], sizeof(q->value[q->n]));
             ret = add(q, d->name, q->value[q->n], err, len);
         }
@@ -89,7 +79,7 @@ int settings_create(const struct workload *w, struct settings **out, char *err, 
     *out = NULL;
     struct requests *q = malloc(sizeof(*q));
     if (!q)
-        return fail(err, err_len, -ENOMEM, "kernel settings: out of memory");
+        return errmsg_set(err, err_len, -ENOMEM, "kernel settings: out of memory");
     int ret = gather(w, q, err, err_len);
     struct knobs_plan *plan = NULL;
     if (ret == 0 && q->n > 0)
@@ -100,7 +90,7 @@ int settings_create(const struct workload *w, struct settings **out, char *err, 
     struct settings *s = malloc(sizeof(*s));
     if (!s) {
         knobs_plan_free(plan);
-        return fail(err, err_len, -ENOMEM, "kernel settings: out of memory");
+        return errmsg_set(err, err_len, -ENOMEM, "kernel settings: out of memory");
     }
     s->plan = plan;
     *out = s;
@@ -115,7 +105,7 @@ int settings_check(const struct workload *workloads, size_t n, char *err, size_t
         int ret = settings_create(&workloads[i], &s, why, sizeof(why));
         settings_free(s);
         if (ret < 0)
-            return fail(err, err_len, ret, "%s: %s", workloads[i].name, why);
+            return errmsg_set(err, err_len, ret, "%s: %s", workloads[i].name, why);
     }
     return 0;
 }
