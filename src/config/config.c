@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "errmsg.h"
+#include "textfile.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -940,48 +941,26 @@ out:
 int config_load(const char *path, const char *const *overrides, size_t n_overrides,
                 struct config **out, char err[CONFIG_ERROR_MAX])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return errmsg_set(err, CONFIG_ERROR_MAX, -e, "cannot read config %s: %s%s", path,
-                          strerror(e), e == ENOENT ? " (the shipped configs are in configs/)" : "");
-    }
     /* At most one byte over the limit is read, whatever the file is: st_size says
      * nothing about a pipe or a device, and /dev/zero never ends. */
-    char *text = malloc(CONFIG_MAX_BYTES + 2);
-    size_t len = 0;
-    int ret = text ? 0 : -ENOMEM;
-    while (ret == 0 && len <= CONFIG_MAX_BYTES) {
-        ssize_t n = read(fd, text + len, CONFIG_MAX_BYTES + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            ret = -errno;
-            snprintf(err, CONFIG_ERROR_MAX, "cannot read config %s: %s", path, strerror(-ret));
-        }
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    if (ret == 0 && len > CONFIG_MAX_BYTES) {
-        snprintf(err, CONFIG_ERROR_MAX, "config %s: larger than %u MiB (the limit for a config)",
-                 path, CONFIG_MAX_BYTES >> 20);
-        ret = -EFBIG;
-    }
-    if (ret == 0) {
-        text[len] = '\0';
-        if (strlen(text) != len) {
-            snprintf(err, CONFIG_ERROR_MAX, "config %s: contains a NUL byte (not a JSON text)",
-                     path);
-            ret = -EINVAL;
-        }
-    }
-    if (ret == 0)
-        ret = config_parse(text, path, overrides, n_overrides, out, err);
+    char *text = NULL;
+    size_t len;
+    int ret = textfile_read(AT_FDCWD, path, CONFIG_MAX_BYTES, &text, &len);
+    if (ret == -EFBIG)
+        return errmsg_set(err, CONFIG_ERROR_MAX, ret,
+                          "config %s: larger than %u MiB (the limit for a config)", path,
+                          CONFIG_MAX_BYTES >> 20);
+    if (ret == -EILSEQ)
+        return errmsg_set(err, CONFIG_ERROR_MAX, -EINVAL,
+                          "config %s: contains a NUL byte (not a JSON text)", path);
+    if (ret < 0)
+        return errmsg_set(err, CONFIG_ERROR_MAX, ret, "cannot read config %s: %s%s", path,
+                          strerror(-ret),
+                          ret == -ENOENT ? " (the shipped configs are in configs/)" : "");
+    ret = config_parse(text, path, overrides, n_overrides, out, err);
     if (ret == -ENOMEM)
-        snprintf(err, CONFIG_ERROR_MAX, "config %s: out of memory", path);
+        errmsg_set(err, CONFIG_ERROR_MAX, ret, "config %s: out of memory", path);
     free(text);
-    close(fd);
     return ret;
 }
 
