@@ -84,7 +84,9 @@ struct datafile_set {
     bool reclaim;       /* remove dead runs' work directories (not for --dry-run) */
 };
 
-/* The set the signal handler cleans up after. */
+/* The set the signal handler cleans up after. Published by datafile_plan only once every
+ * array in it (targets, files) has its final size: nothing is realloc'd while the handler
+ * may walk them; later changes are to elements' fields only. */
 static struct datafile_set *volatile emergency_set;
 
 static char *join_path(const char *dir, const char *name)
