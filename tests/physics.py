@@ -78,6 +78,61 @@ def test_cold_warm(tmp):
         check(num(cold, "tput_mib_s") < num(warm, "tput_mib_s"), f"{backend}: cold faster")
 
 
+def test_task_io(tmp):
+    """The workers' own I/O (/proc/PID/task/TID/io) beside the device's: a cold read's
+    device bytes are the workers' (the harness reads nothing meanwhile), a warm read's are
+    none of theirs."""
+    runs, results = run_config(tmp, [{"name": "cold", "cache": "cold"},
+                                     {"name": "warm", "cache": "warm"}], file_size="64MiB")
+    need_block_device(results)
+    for backend in ("mmap", "pread"):
+        cold, warm = one(runs, "cold", backend), one(runs, "warm", backend)
+        task, device = num(cold, "task_read_bytes"), num(cold, "dev_read_bytes")
+        check(task >= 0.5 * device,
+              f"{backend}: the workers read {task:.0f} of the device's {device:.0f} bytes")
+        check(num(warm, "task_read_bytes") <= 0.01 * task,
+              f"{backend}: a warm run's workers read {warm['task_read_bytes']} bytes")
+
+
+def test_write_amplification(tmp):
+    """On a file in large folios (warm_fill: write leaves them on ext4), a 4 KiB store
+    through a mapping dirties its whole folio and msync writes it back: write amplification
+    far above 1, counted from the workers' own writes too, and warned about; pwrite +
+    fdatasync writes back the blocks written."""
+    runs, results = run_config(tmp, [{"name": "w", "op": "write", "cache": "warm",
+                                      "warm_fill": "write", "sync": "ms_sync",
+                                      "sync_every": 1}], file_size="64MiB", ops=128)
+    need_block_device(results)
+    mmap, pread = one(runs, "w", "mmap"), one(runs, "w", "pread")
+    if num(mmap, "large_folio_share") < 0.5 if mmap["large_folio_share"] else True:
+        raise Skip(f"the file is not in large folios here ({mmap['large_folio_share']!r})")
+    amp = num(mmap, "write_amplification")
+    check(amp > 4, f"mmap: write amplification {amp} with large folios")
+    check(num(pread, "write_amplification") < amp / 4,
+          f"pread: write amplification {pread['write_amplification']}, mmap {amp}")
+    warned = [w for w in results["warnings"] if "w/mmap" in w and "write amplification" in w]
+    check(warned, f"no write amplification warning: {results['warnings']}")
+
+
+def test_time_split(tmp):
+    """Where the time went adds up: user, system and off-CPU shares of the phase sum to 1;
+    pread's time is the kernel's (a copy per call), a populated mapping's the user's."""
+    runs, _ = run_config(tmp, [{"name": "r", "cache": "warm", "populate": "madv_populate_read",
+                                "ops": 200000}], file_size="64MiB")
+    for backend in ("mmap", "pread"):
+        r = one(runs, "r", backend)
+        total = num(r, "user_share") + num(r, "system_share") + num(r, "offcpu_share")
+        check(0.9 <= total <= 1.1, f"{backend}: shares add up to {total:.3f}")
+    pread, mmap = one(runs, "r", "pread"), one(runs, "r", "mmap")
+    check(num(pread, "system_share") > num(pread, "user_share"),
+          f"pread: system {pread['system_share']}, user {pread['user_share']}")
+    check(num(mmap, "user_share") > num(mmap, "system_share"),
+          f"mmap: user {mmap['user_share']}, system {mmap['system_share']}")
+    check(num(pread, "syscalls_per_op") >= 1 and num(mmap, "syscalls_per_op") < 0.01,
+          f"system calls per operation: pread {pread['syscalls_per_op']}, "
+          f"mmap {mmap['syscalls_per_op']}")
+
+
 def test_readahead(tmp):
     runs, results = run_config(tmp, [
         {"name": "normal", "cache": "cold", "backends": ["mmap"]},
