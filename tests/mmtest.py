@@ -62,7 +62,7 @@ def list_keys(mmbench):
             keys[last]["values"] = values[1:]
             continue
         name, text = line.split(None, 1)
-        text = re.sub(r" \((mmap|pread) only\)$", "", text)
+        text = re.sub(r" \([a-z0-9_]+ only\)$", "", text)
         match = re.search(r" \[default (.*)\]$", text)
         keys[name] = {"doc": text[:match.start()] if match else text,
                       "default": match.group(1) if match else None, "values": None}

@@ -99,11 +99,14 @@ static int resolve_baseline(struct workload *w, char *err, size_t len)
     return check_fail(err, len, "backends: name at least one backend");
 }
 
-/* Each running backend's own checks. */
+/* Each running backend can run here, and passes its own checks. */
 static int check_backends(const struct workload *w, char *err, size_t len)
 {
     for (size_t b = 0; b < backend_count(); b++) {
         const struct backend_ops *ops = backend_get(b);
+        if (backend_runs(w, b) && backend_unavailable(b))
+            return check_fail(err, len, "backend %s cannot run here: %s", ops->name,
+                              backend_unavailable(b));
         if (!backend_runs(w, b) || !ops->check)
             continue;
         int ret = ops->check(w, workload_options(w, (unsigned)b), err, len);
