@@ -71,6 +71,22 @@ def list_keys(mmbench):
     return keys
 
 
+def default_backends(mmbench):
+    """The backends a workload runs when it names none, in registry order: those of
+    `mmbench --list-backends` not marked "cannot run here"."""
+    proc = subprocess.run([mmbench, "--list-backends"], capture_output=True, text=True,
+                          timeout=60)
+    check(proc.returncode == 0, f"mmbench --list-backends: exit {proc.returncode}")
+    names = []
+    for line in proc.stdout.splitlines():
+        if not line.startswith(" "):
+            names.append(line.split()[0])
+        elif "cannot run here" in line:
+            names.pop()
+    check(names, "mmbench --list-backends lists no backend that can run")
+    return names
+
+
 def workload_blocks(results, out_dir):
     """The workload blocks of a results.json document: inline, or (while the run lasts, or
     after SIGKILL) the files in its workload_files directory."""

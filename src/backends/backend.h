@@ -173,5 +173,7 @@ const char *backend_flush_fd_call(enum sync_mode mode);
 
 extern const struct backend_ops backend_mmap;
 extern const struct backend_ops backend_pread;
+extern const struct backend_ops backend_read;
+extern const struct backend_ops backend_preadv2;
 
 #endif

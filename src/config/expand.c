@@ -240,7 +240,7 @@ static int expand_one(const struct config_workload *cw, struct workload *out, si
                 first_label = false;
             }
         }
-        char why[CONFIG_ERROR_MAX - CONFIG_PATH_MAX - WORKLOAD_NAME_MAX - 8];
+        char why[CONFIG_ERROR_MAX]; /* the whole message is cut at CONFIG_ERROR_MAX */
         if (workload_check(w, why, sizeof(why)) < 0) {
             ret = check_fail(err, CONFIG_ERROR_MAX, "%s (%s): %s", cw->path, w->name, why);
             goto out;
