@@ -22,6 +22,7 @@ static const struct backend_ops *const registry[] = {
     &backend_pread,
     &backend_read,
     &backend_preadv2,
+    &backend_io_uring,
 };
 /* clang-format on */
 

@@ -175,5 +175,6 @@ extern const struct backend_ops backend_mmap;
 extern const struct backend_ops backend_pread;
 extern const struct backend_ops backend_read;
 extern const struct backend_ops backend_preadv2;
+extern const struct backend_ops backend_io_uring;
 
 #endif
