@@ -373,9 +373,9 @@ def test_sigpipe(tmp):
     check_nothing_left(data, out)
 
 
-def truncate_in_phase(tmp, backend):
-    """Truncates the data file while the first workload's phase runs on backend; the
-    second workload must run on a fresh file. Returns the failed run."""
+def truncate_in_phase(tmp, backend, **keys):
+    """Truncates the data file while the first workload's phase runs on backend (with its
+    keys); the second workload must run on a fresh file. Returns the failed run."""
     data = os.path.join(tmp, "data")
     os.mkdir(data)
     out = os.path.join(tmp, "out")
@@ -383,7 +383,7 @@ def truncate_in_phase(tmp, backend):
     cfg = write_config(os.path.join(tmp, "c.json"), config(
         data, [{"name": "victim", "pattern": "random", "duration": "5s", "threads": 2},
                {"name": "after", "pattern": "random", "ops": 2000, "repetitions": 2}],
-        file_size=size, backends=[backend]))
+        file_size=size, backends=[backend], **keys))
     proc = Background([cfg, "--output", out], cwd=tmp)
     try:
         wait_until(lambda: data_file(data, size) and phase_running(proc), "the phase", proc)
@@ -420,6 +420,17 @@ def test_truncate_pread(tmp):
     failed = truncate_in_phase(tmp, "pread")
     check(re.match(r"pread\(data-16777216\.bin, offset \d+, 4096 bytes\): unexpected end of "
                    r"file", failed["error"]), f"error: {failed['error']}")
+
+
+def test_truncate_io_uring(tmp):
+    """With operations in flight (two rings of 16): the phase fails with the read that hit
+    the end, after what was in flight completed; the next workload runs."""
+    if "io_uring" not in mmtest.default_backends(MMBENCH):
+        print("skipped: io_uring cannot run here")
+        return SKIP
+    failed = truncate_in_phase(tmp, "io_uring", iodepth=16)
+    check(re.match(r"io_uring read\(data-16777216\.bin, offset \d+, \d+ bytes\): unexpected "
+                   r"end of file", failed["error"]), f"error: {failed['error']}")
 
 
 def fill_during_first_phase(tmp, fs, fill, small, big, user=None):
