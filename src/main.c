@@ -115,8 +115,11 @@ static int usage_error(const char *fmt, const char *arg)
 
 static void list_backends(void)
 {
-    for (size_t i = 0; i < backend_count(); i++)
-        printf("%-6s %s\n", backend_get(i)->name, backend_get(i)->description);
+    for (size_t i = 0; i < backend_count(); i++) {
+        printf("%-9s %s\n", backend_get(i)->name, backend_get(i)->description);
+        if (backend_unavailable(i))
+            printf("%-9s cannot run here: %s\n", "", backend_unavailable(i));
+    }
 }
 
 /* Returns -1 to continue, else an exit status. */
@@ -400,6 +403,11 @@ static int run_main(int argc, char **argv)
         config_free(config);
         return EXIT_USAGE;
     }
+    /* A workload that names an unavailable backend was refused: the others run without it. */
+    for (size_t b = 0; b < backend_count(); b++)
+        if (backend_unavailable(b))
+            log_warn("backend %s cannot run here, the workloads run without it: %s",
+                     backend_get(b)->name, backend_unavailable(b));
     if (opt.filter) {
         n = filter_workloads(list, n, opt.filter);
         if (n == 0) {

@@ -69,18 +69,20 @@ def test_end_to_end(tmp):
         check(text in stdout, f"console lacks {text!r}:\n{stdout}")
     check("flush fsync" in stdout, "console lacks the flush line")
     results, runs, summary = load_results(out)
+    backends = mmtest.default_backends(MMBENCH)
+    nb = len(backends)
     check(results["complete"] and not results["interrupted"], "run not complete")
     # latency: all adds min(repetitions, 3) rounds with latency off to measure its cost.
-    check(sum(r["role"] == "latency_off" for r in runs) == 2 * 2 * 2, "latency_off runs")
+    check(sum(r["role"] == "latency_off" for r in runs) == 2 * nb * 2, "latency_off runs")
     runs = [r for r in runs if r["role"] == "measured"]
-    check(len(runs) == 2 * 2 * 2, f"{len(runs)} measured runs, expected 8")
+    check(len(runs) == 2 * nb * 2, f"{len(runs)} measured runs, expected {2 * nb * 2} ({backends})")
     check(all(r["status"] == "ok" for r in runs), "a run failed")
     for r in runs:
         check(float(r["tput_mib_s"]) > 0, "zero throughput")
         check(int(r["ops"]) == 2000, f"ops {r['ops']}")
         check(int(r["bytes"]) == 2000 * 4096, "bytes")
         check(float(r["latency_p50_ns"]) > 0, "no latency")
-    check(len(summary) == 4, "summary rows")
+    check(len(summary) == 2 * nb, "summary rows")
     check(all(row["latency_cost_pct"] != "" for row in summary), "latency: all cost not stated")
     check("latency: all cost" in stdout, "the console does not state what latency: all cost")
     # Aggregates and the verdict, in all three places.
@@ -88,16 +90,20 @@ def test_end_to_end(tmp):
         check(int(row["repetitions_ok"]) == 2 and float(row["tput_median_mib_s"]) > 0,
               "summary aggregates")
         check(row["verdict"] == "baseline" if row["backend"] == "pread" else
-              row["verdict"].startswith(("mmap ", "pread ", "no significant")), row["verdict"])
+              row["verdict"].startswith(tuple(b + " " for b in backends) + ("no significant",)),
+              row["verdict"])
         check(float(row["ratio_to_baseline"]) > 0, "ratio")
         check(row["baseline"] == "pread", "baseline")
-    verdicts = {c["workload"]: c["verdict"] for c in results["comparisons"]}
-    check(set(verdicts) == {"randread", "seqwrite"}, f"comparisons {verdicts}")
-    for name, verdict in verdicts.items():
-        check(f"verdict: {verdict}" in stdout, f"console lacks the verdict of {name}")
+    comparisons = results["comparisons"]
+    check({c["workload"] for c in comparisons} == {"randread", "seqwrite"},
+          f"comparisons {comparisons}")
+    check(len(comparisons) == 2 * (nb - 1), f"{len(comparisons)} comparisons with the baseline")
+    for c in comparisons:
+        check(c["verdict"] in stdout, f"console lacks the verdict of {c['workload']}: "
+                                      f"{c['verdict']}")
     check(all(r["round"] in ("0", "1") for r in runs), "rounds")
-    check(sorted(int(r["sequence"]) for r in runs if r["workload"] == "randread") == [0, 1, 2, 3],
-          "interleaved sequence")
+    check(sorted(int(r["sequence"]) for r in runs if r["workload"] == "randread") ==
+          list(range(2 * nb)), "interleaved sequence")
     check(leftovers(data) == [], f"data files left behind: {leftovers(data)}")
     check(not os.path.exists(os.path.join(out, ".histograms.tmp")), "spill file left")
     check(not glob.glob(os.path.join(out, "*.tmp")), "temporary files left")
@@ -198,7 +204,7 @@ def test_checksums(tmp):
         expected = mmpattern.checksum(case["pattern"], 1 << 20, block, stride, 3000, 11,
                                       case["access"])
         mine = [r for r in runs if r["base_name"] == case["name"]]
-        check(len(mine) == 4, "runs")
+        check(len(mine) == 2 * len(mmtest.default_backends(MMBENCH)), "runs")
         for r in mine:
             check(int(r["checksum"], 16) == expected,
                   f"{case['name']}/{r['backend']}: checksum {r['checksum']}, "
@@ -214,7 +220,7 @@ def test_checksums(tmp):
         "workloads": [{"name": "r", "pattern": "random"}]})
     run([cfg, "--output", os.path.join(tmp, "out2")], cwd=tmp)
     results, _, _ = load_results(os.path.join(tmp, "out2"))
-    check(re.match(r"match \(2 runs, first \d+ operations per thread\)",
+    check(re.match(r"match \(\d+ runs, first \d+ operations per thread\)",
                    results["comparisons"][0]["checksum"]), results["comparisons"][0]["checksum"])
 
 
@@ -475,6 +481,258 @@ def test_pattern_doc(tmp):
     written = b"".join(mix(i ^ write_key).to_bytes(8, "little") for i in range(block // 8))
     check(content == written * (size // block), "written blocks differ from docs/results.md")
     check(written == mmpattern.write_block(block), "tests/mmpattern.py's written block differs")
+# Every backend, and the variants of its own keys: (name, keys).
+BACKEND_VARIANTS = [
+    ("mmap", {"backends": ["mmap"]}),
+    ("pread", {"backends": ["pread"]}),
+    ("read", {"backends": ["read"]}),
+    ("preadv2", {"backends": ["preadv2"]}),
+    ("preadv2-nowait", {"backends": ["preadv2"], "rwf": "nowait"}),
+    ("preadv2-hipri", {"backends": ["preadv2"], "rwf": "hipri"}),
+    ("preadv2-dontcache", {"backends": ["preadv2"], "rwf": "dontcache"}),
+    ("io_uring-qd1", {"backends": ["io_uring"], "iodepth": 1}),
+    ("io_uring-qd8", {"backends": ["io_uring"], "iodepth": 8}),
+    ("io_uring-qd8-fixed", {"backends": ["io_uring"], "iodepth": 8, "fixed_buffers": True,
+                            "fixed_files": True}),
+    ("io_uring-qd4-sqpoll", {"backends": ["io_uring"], "iodepth": 4, "sqpoll": True}),
+]
+
+# The counter columns of runs.csv, by backend (filled on that backend's rows only).
+BACKEND_COUNTERS = {
+    "read": ["read_lseeks"],
+    "preadv2": ["preadv2_nowait_hits", "preadv2_nowait_fallbacks"],
+    "io_uring": ["io_uring_enter_calls", "io_uring_completions", "io_uring_resubmits",
+                 "io_uring_window_waits"],
+}
+
+
+def fs_type(path):
+    """The filesystem type of the mount holding path, from /proc/mounts."""
+    path, best, kind = os.path.realpath(path), "", "?"
+    for line in open("/proc/mounts"):
+        fields = line.split()
+        mnt = fields[1]
+        if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best):
+            best, kind = mnt, fields[2]
+    return kind
+
+
+def refusal(tmp, config):
+    """Runs config with -n: None when it is accepted, else stderr (exit 2, nothing made)."""
+    work = tempfile.mkdtemp(dir=tmp)
+    for w in config["workloads"]:
+        w.setdefault("dir", work)
+    cfg = write_config(os.path.join(tmp, "refusal.json"), config)
+    proc = subprocess.run([MMBENCH, cfg, "-n"], cwd=work, capture_output=True, text=True,
+                          timeout=60)
+    check(proc.returncode in (0, 2), f"-n: exit {proc.returncode}\n{proc.stderr}")
+    check(os.listdir(work) == [], f"-n created {os.listdir(work)}")
+    return proc.stderr if proc.returncode == 2 else None
+
+
+def expected_lseeks(ops, block):
+    """lseek calls of the read backend: one per transfer that does not start where the
+    previous one ended (a fresh descriptor is at 0)."""
+    position, seeks = 0, 0
+    for offset, _ in ops:
+        seeks += offset != position
+        position = offset + block
+    return seeks
+
+
+def test_backends(tmp):
+    """Every backend and the variants of its keys on small files, for each op and pattern:
+    read checksums against the independent implementation (and equal across backends with
+    threads, cold cache and O_DIRECT), written data on disk after dropping its pages,
+    counters and system calls per operation, and the refusals."""
+    stdout, _ = run(["--list-backends"], cwd=tmp)
+    listed = [line.split()[0] for line in stdout.splitlines() if not line.startswith(" ")]
+    check(listed == ["mmap", "pread", "read", "preadv2", "io_uring"], f"backends {listed}")
+    available = set(mmtest.default_backends(MMBENCH))
+    variants = [(n, k) for n, k in BACKEND_VARIANTS if k["backends"][0] in available]
+    for name in sorted({k["backends"][0] for _, k in BACKEND_VARIANTS} - available):
+        print(f"{name} cannot run here: its cases are left out")
+    fs = fs_type(tmp)
+    # A flag the kernel or this filesystem does not take must be refused, with the reason.
+    for name, keys in list(variants):
+        for op in ("read", "write"):
+            why = refusal(tmp, {"name": "probe", "workloads": [
+                {"name": "p", "op": op, "file_size": "1MiB", "ops": 10, **keys}]})
+            if why is None:
+                continue
+            check(keys.get("rwf") in ("nowait", "dontcache") and f"rwf {keys['rwf']}: " in why
+                  and "Operation not supported" in why, f"{name} {op} refused: {why}")
+            print(f"{name} {op} refused on {fs}: {why.strip()}")
+            variants = [v for v in variants if v[0] != name or op == "read"]
+            if op == "read":
+                variants = [v for v in variants if v[0] != name]
+                break
+            keys["reads_only"] = True
+    check(fs != "ext4" or "preadv2-dontcache" in [n for n, _ in variants],
+          "RWF_DONTCACHE refused on ext4 (Linux 6.14+ takes it)")
+
+    # Reads: one workload per variant and pattern, the checksum known in advance.
+    size, block, count, seed = 1 << 20, 4096, 3000, 11
+    data = os.path.join(tmp, "reads")
+    os.mkdir(data)
+    workloads = []
+    direct_ok = fs not in ("tmpfs", "?")
+    for name, keys in variants:
+        keys = {k: v for k, v in keys.items() if k != "reads_only"}
+        for pattern in ("sequential", "random"):
+            workloads.append({"name": f"{name}-{pattern}", "pattern": pattern, **keys})
+        workloads.append({"name": f"{name}-threads", "pattern": "random", "threads": 2, **keys})
+        workloads.append({"name": f"{name}-cold", "pattern": "random", "cache": "cold", **keys})
+        workloads.append({"name": f"{name}-sum", "pattern": "random", "access": "checksum",
+                          "block_size": 64, **keys})
+        if direct_ok and name != "mmap" and keys.get("rwf") != "dontcache":
+            workloads.append({"name": f"{name}-direct", "pattern": "random", "direct": True,
+                              "cache": "cold", **keys})
+    out = os.path.join(tmp, "out-reads")
+    run([write_config(os.path.join(tmp, "reads.json"),
+                      tiny(workloads, file_size=size, ops=count, seed=seed, dir=data)),
+         "--output", out], cwd=tmp, timeout=170)
+    _, runs, _ = load_results(out)
+    by = {}
+    for r in runs:
+        check(r["status"] == "ok", f"{r['workload']}: {r['error']}")
+        by.setdefault(r["workload"], []).append(r)
+    expected = {p: mmpattern.checksum(p, size, block, block, count, seed, "copy")
+                for p in ("sequential", "random")}
+    expected["sum"] = mmpattern.checksum("random", size, 64, 64, count, seed, "checksum")
+    threads_sums = set()
+    for name, keys in variants:
+        backend = keys["backends"][0]
+        for suffix, pattern in (("sequential", "sequential"), ("random", "random"),
+                                ("cold", "random"), ("direct", "random"), ("sum", "sum")):
+            for r in by.get(f"{name}-{suffix}", []):
+                check(int(r["checksum"], 16) == expected[pattern],
+                      f"{r['workload']}: checksum {r['checksum']}, expected "
+                      f"{expected[pattern]:016x}")
+        threads_sums |= {r["checksum"] for r in by[f"{name}-threads"]}
+        for r in by[f"{name}-sequential"] + by[f"{name}-random"]:
+            ops, per_op = int(r["ops"]), float(r["syscalls_per_op"])
+            pattern = "random" if r["workload"].endswith("random") else "sequential"
+            stream = mmpattern.operations(pattern, "read", size, block, block, count, seed)
+            for b, columns in BACKEND_COUNTERS.items():
+                for col in columns:
+                    check((r[col] != "") == (b == backend),
+                          f"{r['workload']}: {col} is {r[col]!r} on a {backend} row")
+            if backend == "mmap":
+                check(int(r["syscalls"]) == 0, f"{r['workload']}: {r['syscalls']} system calls "
+                                                f"on a warm mmap read")
+            elif backend == "read":
+                check(int(r["read_lseeks"]) == expected_lseeks(stream, block),
+                      f"{r['workload']}: {r['read_lseeks']} lseeks, expected "
+                      f"{expected_lseeks(stream, block)}")
+                check(int(r["syscalls"]) == ops + int(r["read_lseeks"]),
+                      f"{r['workload']}: {r['syscalls']} system calls")
+                check(1.9 < per_op <= 2 if pattern == "random" else per_op < 1.01,
+                      f"{r['workload']}: {per_op} system calls per operation")
+            elif backend in ("pread", "preadv2"):
+                check(int(r["syscalls"]) == ops, f"{r['workload']}: {r['syscalls']} system "
+                                                  f"calls for {ops} operations")
+                if keys.get("rwf") == "nowait":
+                    check(int(r["preadv2_nowait_hits"]) == ops and
+                          int(r["preadv2_nowait_fallbacks"]) == 0,
+                          f"{r['workload']}: warm nowait hits {r['preadv2_nowait_hits']}, "
+                          f"fallbacks {r['preadv2_nowait_fallbacks']}")
+                else:
+                    check(int(r["preadv2_nowait_hits"] or 0) == 0, "hits without nowait")
+            else:
+                depth = keys["iodepth"]
+                enters = int(r["io_uring_enter_calls"])
+                check(int(r["io_uring_completions"]) == ops and
+                      int(r["io_uring_resubmits"]) == 0,
+                      f"{r['workload']}: completions {r['io_uring_completions']}, "
+                      f"resubmits {r['io_uring_resubmits']} for {ops} operations")
+                check(int(r["syscalls"]) == enters, f"{r['workload']}: syscalls "
+                                                    f"{r['syscalls']} != enters {enters}")
+                if keys.get("sqpoll"):
+                    check(per_op < 0.5, f"{r['workload']}: {per_op} system calls per "
+                                        f"operation with sqpoll")
+                elif depth == 1:
+                    check(enters == ops, f"{r['workload']}: {enters} enters, {ops} ops")
+                else:
+                    check(per_op < 1 and enters >= ops / depth,
+                          f"{r['workload']}: {per_op} system calls per operation at depth "
+                          f"{depth}")
+        if keys.get("rwf") == "nowait":
+            for r in by[f"{name}-cold"]:
+                hits, falls = int(r["preadv2_nowait_hits"]), int(r["preadv2_nowait_fallbacks"])
+                check(hits + falls == int(r["ops"]) and falls > 0,
+                      f"{r['workload']}: cold nowait hits {hits}, fallbacks {falls}")
+    check(len(threads_sums) == 1, f"two threads: the backends read different data "
+                                  f"{threads_sums}")
+
+    # Writes: each variant's own files, read back after their pages are dropped.
+    combos = [(op, pattern) for op in ("write", "readwrite")
+              for pattern in ("sequential", "random")]
+    for name, keys in variants:
+        if keys.get("reads_only"):
+            continue
+        work = os.path.join(tmp, "w-" + name)
+        os.mkdir(work)
+        sizes = {c: (256 + 4 * i) * 1024 for i, c in enumerate(combos)}
+        wl = [{"name": f"{op}-{pattern}", "op": op, "pattern": pattern,
+               "file_size": sizes[(op, pattern)], "ops": 96, "sync": "fdatasync",
+               "sync_every": 16, **keys} for op, pattern in combos]
+        if name == "io_uring-qd8":  # every flush after every earlier write completed
+            wl += [{"name": "sync", "op": "write", "pattern": "random", "file_size": 300 * 1024,
+                    "ops": 96, "sync": ["fsync", "fdatasync", "sync_file_range", "ms_sync",
+                                        "ms_async"], "sync_every": 8, **keys}]
+        out = os.path.join(work, "out")
+        run([write_config(os.path.join(work, "c.json"),
+                          tiny(wl, repetitions=1, seed=seed, dir=work)),
+             "--output", out, "--keep-files"], cwd=work)
+        _, runs, _ = load_results(out)
+        for r in runs:
+            check(r["status"] == "ok", f"{name} {r['workload']}: {r['error']}")
+            check(int(r["flushes"]) >= 96 // 16 if r["base_name"] != "sync" else
+                  int(r["flushes"]) >= 96 // 8, f"{name} {r['workload']}: {r['flushes']} flushes")
+            check(r["flush_call"] != "", f"{name}: no flush call named")
+        for (op, pattern), fsize in sizes.items():
+            stream = mmpattern.operations(pattern, op, fsize, block, block, 96, seed)
+            writes = [r for r in runs if r["base_name"] == f"{op}-{pattern}"]
+            check(int(writes[0]["writes"]) == sum(w for _, w in stream),
+                  f"{name} {op}-{pattern}: {writes[0]['writes']} writes, expected "
+                  f"{sum(w for _, w in stream)}")
+            content = read_uncached(kept_data_file(work, fsize))
+            check(content == mmpattern.file_after_writes(fsize, block, stream),
+                  f"{name} {op}-{pattern}: the file on disk is not what the writes make")
+        if name == "io_uring-qd8":
+            stream = mmpattern.operations("random", "write", 300 * 1024, block, block, 96, seed)
+            check(read_uncached(kept_data_file(work, 300 * 1024)) ==
+                  mmpattern.file_after_writes(300 * 1024, block, stream),
+                  "io_uring with the sync modes: the file on disk is not what the writes make")
+
+    # Refusals: exit 2, the reason, nothing created.
+    cases = [({"iodepth": 0, "backends": ["io_uring"]}, "iodepth: 0: too small: must be at least 1"),
+             ({"iodepth": 257, "backends": ["io_uring"]}, "iodepth: 257: too large: must be at most 256"),
+             ({"iodepth": 4, "backends": ["pread"]},
+              "iodepth applies only to the io_uring backend"),
+             ({"fixed_buffers": True, "backends": ["mmap", "pread"]},
+              "fixed_buffers applies only to the io_uring backend"),
+             ({"rwf": "nowait", "backends": ["io_uring"]},
+              "rwf applies only to the preadv2 backend")]
+    if "io_uring" not in available:
+        cases = cases[2:]
+    for keys, message in cases:
+        why = refusal(tmp, {"name": "bad", "workloads": [{"name": "b", **keys}]})
+        check(why and message in why, f"{keys}: not refused with {message!r}: {why}")
+    shm = "/dev/shm"
+    if fs_type(shm) == "tmpfs" and os.access(shm, os.W_OK):
+        shm_dir = tempfile.mkdtemp(dir=shm)
+        try:
+            why = refusal(tmp, {"name": "bad", "workloads": [
+                {"name": "b", "backends": ["preadv2"], "rwf": "dontcache", "dir": shm_dir}]})
+            check(why and "rwf dontcache: preadv2(RWF_DONTCACHE) on a file in " + shm_dir in why
+                  and "(tmpfs): Operation not supported" in why, f"dontcache on tmpfs: {why}")
+            check(os.listdir(shm_dir) == [], "created on tmpfs for a refused config")
+        finally:
+            shutil.rmtree(shm_dir, ignore_errors=True)
+    else:
+        print("no writable tmpfs at /dev/shm: the refusal of dontcache there is not tried")
 
 
 BAD_CONFIGS = [

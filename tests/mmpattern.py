@@ -72,6 +72,31 @@ def offsets(pattern, file_size, block, stride, count, seed):
     return [rng.below(slots) * stride for _ in range(count)]
 
 
+def operations(pattern, op, file_size, block, stride, count, seed, write_fraction=0.5):
+    """[(offset, is_write)] of one thread's stream (uniform distribution), as
+    src/run/offsets.c draws it: for readwrite, one more draw per operation decides."""
+    slots = (file_size - block) // stride + 1
+    rng = Xoshiro(seed)
+    threshold = min(int(write_fraction * (1 << 64)), MASK)
+    out = []
+    for i in range(count):
+        offset = (i % slots if pattern == "sequential" else rng.below(slots)) * stride
+        is_write = op == "write" or (op == "readwrite" and rng.next() < threshold)
+        out.append((offset, is_write))
+    return out
+
+
+def file_after_writes(file_size, block, ops):
+    """The data file's content after the writes of ops (every write writes the same block,
+    so their order does not matter)."""
+    data = bytearray(file_bytes(0, file_size))
+    written = write_block(block)
+    for offset, is_write in ops:
+        if is_write:
+            data[offset:offset + block] = written
+    return bytes(data)
+
+
 def checksum(pattern, file_size, block, stride, count, seed, access):
     total = 0
     for off in offsets(pattern, file_size, block, stride, count, seed):

@@ -62,13 +62,29 @@ def list_keys(mmbench):
             keys[last]["values"] = values[1:]
             continue
         name, text = line.split(None, 1)
-        text = re.sub(r" \((mmap|pread) only\)$", "", text)
+        text = re.sub(r" \([a-z0-9_]+ only\)$", "", text)
         match = re.search(r" \[default (.*)\]$", text)
         keys[name] = {"doc": text[:match.start()] if match else text,
                       "default": match.group(1) if match else None, "values": None}
         last = name
     check(keys, "mmbench --list-keys printed no keys")
     return keys
+
+
+def default_backends(mmbench):
+    """The backends a workload runs when it names none, in registry order: those of
+    `mmbench --list-backends` not marked "cannot run here"."""
+    proc = subprocess.run([mmbench, "--list-backends"], capture_output=True, text=True,
+                          timeout=60)
+    check(proc.returncode == 0, f"mmbench --list-backends: exit {proc.returncode}")
+    names = []
+    for line in proc.stdout.splitlines():
+        if not line.startswith(" "):
+            names.append(line.split()[0])
+        elif "cannot run here" in line:
+            names.pop()
+    check(names, "mmbench --list-backends lists no backend that can run")
+    return names
 
 
 def workload_blocks(results, out_dir):

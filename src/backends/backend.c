@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,10 +15,16 @@
 #define TMPFS_MAGIC 0x01021994
 #endif
 
+/* One line per backend (adding one is adding a line); the order is that of the results. */
+/* clang-format off */
 static const struct backend_ops *const registry[] = {
     &backend_mmap,
     &backend_pread,
+    &backend_read,
+    &backend_preadv2,
+    &backend_io_uring,
 };
+/* clang-format on */
 
 size_t backend_count(void)
 {
@@ -44,6 +51,42 @@ int backend_index(const struct backend_ops *b)
         if (registry[i] == b)
             return (int)i;
     return -1;
+}
+
+/* Each backend's answer to its available hook, asked once. */
+static struct {
+    bool unavailable;
+    char why[256];
+} availability[WORKLOAD_OPTION_SLOTS];
+static pthread_once_t availability_once = PTHREAD_ONCE_INIT;
+
+static void ask_availability(void)
+{
+    for (size_t i = 0; i < backend_count() && i < WORKLOAD_OPTION_SLOTS; i++) {
+        if (registry[i]->available &&
+            registry[i]->available(availability[i].why, sizeof(availability[i].why)) < 0) {
+            availability[i].unavailable = true;
+            if (!availability[i].why[0])
+                snprintf(availability[i].why, sizeof(availability[i].why), "not available");
+        }
+    }
+}
+
+const char *backend_unavailable(size_t index)
+{
+    pthread_once(&availability_once, ask_availability);
+    return index < WORKLOAD_OPTION_SLOTS && availability[index].unavailable
+               ? availability[index].why
+               : NULL;
+}
+
+uint32_t backend_default_mask(void)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; i < backend_count(); i++)
+        if (!backend_unavailable(i))
+            mask |= 1u << i;
+    return mask;
 }
 
 int backend_check_registry(void)
@@ -106,6 +149,37 @@ int backend_flush_fd(int fd, struct worker_io *io, enum sync_mode mode, uint64_t
         io->failed_length_bytes = length_bytes;
     }
     return ret;
+}
+
+static int fadvise_value(enum fadvise_hint hint)
+{
+    switch (hint) {
+    case FADVISE_RANDOM:
+        return POSIX_FADV_RANDOM;
+    case FADVISE_SEQUENTIAL:
+        return POSIX_FADV_SEQUENTIAL;
+    case FADVISE_NOREUSE:
+        return POSIX_FADV_NOREUSE;
+    case FADVISE_NORMAL:
+    default:
+        return POSIX_FADV_NORMAL;
+    }
+}
+
+int backend_open_fd(const struct workload *w, int fd, const char *label)
+{
+    int flags = (workload_writes(w) ? O_RDWR : O_RDONLY) | (w->direct ? O_DIRECT : 0);
+    int own = backend_reopen(fd, label, flags);
+    if (own < 0 || w->fadvise == FADVISE_NORMAL)
+        return own;
+    int e = posix_fadvise(own, 0, 0, fadvise_value(w->fadvise));
+    if (e != 0) {
+        log_error("posix_fadvise(%s, fadvise %s): %s", label, fadvise_names[w->fadvise],
+                  strerror(e));
+        close(own);
+        return -e;
+    }
+    return own;
 }
 
 const char *backend_flush_fd_call(enum sync_mode mode)

@@ -69,6 +69,13 @@ struct backend_ops {
     const char *description;
     unsigned caps; /* BACKEND_CAP_* */
 
+    /* Optional. Whether the backend can run in this process at all: built with what it
+     * needs, and allowed by this kernel (io_uring may be compiled out, or disabled by a
+     * sysctl or a seccomp filter). Returns 0, or -ENOTSUP with the reason in err. Asked
+     * once per process (backend_unavailable): the default backends are the available ones,
+     * and a workload that names another is refused with the reason. */
+    int (*available)(char *err, size_t err_len);
+
     /* Optional. What the backend counts besides the common figures (preadv2's RWF_NOWAIT
      * hits and fallbacks, ...), in io->counters[i]: a column each in runs.csv
      * ("<backend>_<name>") and in the run's "counters" object in results.json. */
@@ -132,6 +139,12 @@ static inline bool backend_runs(const struct workload *w, size_t index)
     return (w->backend_mask >> index) & 1u;
 }
 
+/* NULL when the backend at index can run here, else why not (its available hook). */
+const char *backend_unavailable(size_t index);
+
+/* The backends a workload runs when it does not name them: every available one. */
+uint32_t backend_default_mask(void);
+
 /* Checks that every registered backend has its required hooks. Returns 0 or -EINVAL
  * after logging which hook is missing. Called once at start-up. */
 int backend_check_registry(void);
@@ -150,10 +163,19 @@ int backend_flush_fd(int fd, struct worker_io *io, enum sync_mode mode, uint64_t
  * what failed with label. */
 int backend_reopen(int fd, const char *label, int flags);
 
+/* The descriptor of a backend that reads through one (BACKEND_CAP_DESCRIPTOR): the file
+ * held at fd opened again with backend_reopen, read-write when w writes, O_DIRECT with
+ * direct, and with w's fadvise hint applied (a hint belongs to the open file description,
+ * so each descriptor needs its own). Returns it, or -errno after logging what failed. */
+int backend_open_fd(const struct workload *w, int fd, const char *label);
+
 /* The system call backend_flush_fd makes for mode. */
 const char *backend_flush_fd_call(enum sync_mode mode);
 
 extern const struct backend_ops backend_mmap;
 extern const struct backend_ops backend_pread;
+extern const struct backend_ops backend_read;
+extern const struct backend_ops backend_preadv2;
+extern const struct backend_ops backend_io_uring;
 
 #endif

@@ -9,7 +9,9 @@
  * becomes rotl(checksum, 7) + fold, so both the data and the order of operations count.
  * With access "checksum" the fold is the sum of all 64-bit little-endian words of the
  * block; with "copy" it is the sum of the first and the last word of the copied block.
- * Both backends fold identically, so the same offset stream gives the same checksum. */
+ * Every backend folds identically (a backend with a loop of its own, such as io_uring's,
+ * folds in submission order with loop_checksum_add), so the same offset stream gives the
+ * same checksum. */
 #ifndef MMBENCH_LOOP_H
 #define MMBENCH_LOOP_H
 
@@ -77,6 +79,19 @@ static inline uint64_t loop_sample_gap(uint64_t *rng, uint64_t every)
     return gap ? gap : 1;
 }
 
+/* The checksum after one more read whose block folded to fold. */
+LOOP_INLINE uint64_t loop_checksum_add(uint64_t checksum, uint64_t fold)
+{
+    return prng_rotl(checksum, 7) + fold;
+}
+
+/* Widens the range written since the last flush, [*lo, *hi), by a block at offset. */
+LOOP_INLINE void loop_dirty_add(uint64_t *lo, uint64_t *hi, uint64_t offset, uint64_t block)
+{
+    *lo = offset < *lo ? offset : *lo;
+    *hi = offset + block > *hi ? offset + block : *hi;
+}
+
 LOOP_INLINE int loop_run(void *state, struct worker_io *io, const uint64_t *ops, size_t n,
                          const enum latency_mode latency, loop_read_fn read_op,
                          loop_write_fn write_op)
@@ -108,12 +123,11 @@ LOOP_INLINE int loop_run(void *state, struct worker_io *io, const uint64_t *ops,
         }
         if (op & OFFSETS_WRITE_FLAG) {
             ret = write_op(state, io, &ctx, offset);
-            dirty_lo = offset < dirty_lo ? offset : dirty_lo;
-            dirty_hi = offset + block > dirty_hi ? offset + block : dirty_hi;
+            loop_dirty_add(&dirty_lo, &dirty_hi, offset, block);
         } else {
             uint64_t fold = 0;
             ret = read_op(state, io, &ctx, offset, &fold);
-            checksum = prng_rotl(checksum, 7) + fold;
+            checksum = loop_checksum_add(checksum, fold);
         }
         if (__builtin_expect(ret != 0, 0)) {
             io->failed_offset_bytes = offset;

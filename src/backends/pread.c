@@ -5,34 +5,15 @@
  *               range, and everything dirty lies in that range (it is flushed every time)
  *   ms_async -> sync_file_range(SYNC_FILE_RANGE_WRITE): start writeback, do not wait */
 #include "backend.h"
-#include "log.h"
 #include "loop.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 struct pread_state {
     int fd;
 };
-
-static int fadvise_value(enum fadvise_hint hint)
-{
-    switch (hint) {
-    case FADVISE_RANDOM:
-        return POSIX_FADV_RANDOM;
-    case FADVISE_SEQUENTIAL:
-        return POSIX_FADV_SEQUENTIAL;
-    case FADVISE_NOREUSE:
-        return POSIX_FADV_NOREUSE;
-    case FADVISE_NORMAL:
-    default:
-        return POSIX_FADV_NORMAL;
-    }
-}
 
 static int pread_open(const struct workload *w, int fd, const char *label, void **state, char *note)
 {
@@ -40,21 +21,11 @@ static int pread_open(const struct workload *w, int fd, const char *label, void 
     struct pread_state *st = calloc(1, sizeof(*st));
     if (!st)
         return -ENOMEM;
-    int flags = (workload_writes(w) ? O_RDWR : O_RDONLY) | (w->direct ? O_DIRECT : 0);
-    st->fd = backend_reopen(fd, label, flags);
+    st->fd = backend_open_fd(w, fd, label);
     if (st->fd < 0) {
-        int e = -st->fd;
+        int ret = st->fd;
         free(st);
-        return -e;
-    }
-    if (w->fadvise != FADVISE_NORMAL) {
-        int e = posix_fadvise(st->fd, 0, 0, fadvise_value(w->fadvise));
-        if (e != 0) {
-            log_error("posix_fadvise(%s): %s", label, strerror(e));
-            close(st->fd);
-            free(st);
-            return -e;
-        }
+        return ret;
     }
     *state = st;
     return 0;

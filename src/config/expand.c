@@ -98,14 +98,14 @@ static int resolve_baseline(struct workload *w, char *err, size_t len)
     return check_fail(err, len, "backends: name at least one backend");
 }
 
-/* A kind runs the backends it knows: left at the default (all), the backends are the
- * kind's; named ones must be among them. Then the kind's own checks. */
+/* A kind runs the backends it knows: left at the default (all that can run here), the backends are
+ * the kind's; named ones must be among them. Then the kind's own checks. */
 static int check_kind(struct workload *w, char *err, size_t len)
 {
     const struct kind_ops *k = kind_of(w);
     if (!k->backends)
         return 0;
-    bool all = w->backend_mask == (uint32_t)((1ULL << backend_count()) - 1);
+    bool all = w->backend_mask == backend_default_mask();
     uint32_t mask = 0;
     for (size_t b = 0; b < backend_count(); b++) {
         if (!backend_runs(w, b))
@@ -128,11 +128,14 @@ static int check_kind(struct workload *w, char *err, size_t len)
     return 0;
 }
 
-/* Each running backend's own checks. */
+/* Each running backend can run here, and passes its own checks. */
 static int check_backends(const struct workload *w, char *err, size_t len)
 {
     for (size_t b = 0; b < backend_count(); b++) {
         const struct backend_ops *ops = backend_get(b);
+        if (backend_runs(w, b) && backend_unavailable(b))
+            return check_fail(err, len, "backend %s cannot run here: %s", ops->name,
+                              backend_unavailable(b));
         if (!backend_runs(w, b) || !ops->check)
             continue;
         int ret = ops->check(w, workload_options(w, (unsigned)b), err, len);
@@ -276,7 +279,7 @@ static int expand_one(const struct config_workload *cw, struct workload *out, si
                 first_label = false;
             }
         }
-        char why[CONFIG_ERROR_MAX - CONFIG_PATH_MAX - WORKLOAD_NAME_MAX - 8];
+        char why[CONFIG_ERROR_MAX]; /* the whole message is cut at CONFIG_ERROR_MAX */
         if (workload_check(w, why, sizeof(why)) < 0) {
             ret = check_fail(err, CONFIG_ERROR_MAX, "%s (%s): %s", cw->path, w->name, why);
             goto out;

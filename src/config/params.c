@@ -337,7 +337,8 @@ static const struct param_def core_table[] = {
      .group = GROUP_BACKEND,
      .values = "list of backend names (mmbench --list-backends)",
      .doc = "the backends to compare, each at most once (a single name may be a string); not "
-            "a sweep; default: all"},
+            "a sweep; default: every backend that can run here (`mmbench --list-backends` says "
+            "which cannot, and why)"},
     {.name = "baseline",
      .column = "baseline",
      .type = PARAM_BACKEND,
@@ -1113,7 +1114,7 @@ void params_set_defaults(struct workload *w)
         if (param_parse_text(d, d->default_text, &v, &why) == 0)
             param_apply(d, &v, w);
     }
-    w->backend_mask = (uint32_t)((1ULL << backend_count()) - 1);
+    w->backend_mask = backend_default_mask();
     w->baseline = -1; /* chosen by expand.c once the backends are known */
 }
 
