@@ -242,14 +242,14 @@ void report_console_workload(FILE *out, const struct report_input *in,
     }
     const struct results_comparison *head = workload_result_headline(wr);
     if (head) {
-        fprintf(out, "  verdict: %s", head->verdict);
+        fprintf(out, "  verdict: %s; checksums %s\n", head->verdict, wr->checksum.text);
+        /* The other comparisons with the baseline, one line each below the headline. */
         for (size_t i = 0; i < wr->n_comparisons; i++) {
             const struct results_comparison *c = &wr->comparisons[i];
             if (c != head &&
                 !(c->numerator == head->denominator && c->denominator == head->numerator))
-                fprintf(out, "; %s", c->verdict);
+                fprintf(out, "  %-8s %s\n", "", c->verdict);
         }
-        fprintf(out, "; checksums %s\n", wr->checksum.text);
         char why[768] = "";
         if (!kind_of(w)->run)
             explain_workload(wr, why, sizeof(why));
