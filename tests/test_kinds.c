@@ -6,13 +6,16 @@
  * scribbled over is caught), every claim's verdict on this kernel, bad configurations,
  * and interruption, also by the parent's death: after every call no child process
  * survives. */
+#include "cachestat.h"
 #include "children.h"
 
 #include "claims.h"
 #include "cow.h"
 #include "errmsg.h"
+#include "folios.h"
 #include "footprint.h"
 #include "ipc.h"
+#include "kind.h"
 #include "kinds.h"
 #include "pattern.h"
 #include "procmem.h"
@@ -178,18 +181,19 @@ static void test_procmem_machine(void **state)
     assert_int_equal(cached, FILE_BYTES / page_bytes); /* the file was read after writing */
     assert_int_equal(procmem_resident_pages(data_fd, 1, page_bytes, &cached, err, sizeof(err)),
                      -EINVAL);
-    struct procmem_folios f;
-    int fret = procmem_folios(data_fd, 0, FILE_BYTES, &f, err, sizeof(err));
+    struct folios_census f;
+    int fret = folios_census_range(data_fd, 0, FILE_BYTES, &f, err, sizeof(err));
     if (fret == 0) {
-        assert_int_equal(f.resident_pages, FILE_BYTES / page_bytes);
-        assert_true(f.folios > 0 && f.folios <= f.resident_pages);
-        assert_true(f.largest_bytes >= page_bytes && f.largest_bytes <= 2 * MIB);
+        assert_int_equal(f.pages_resident, FILE_BYTES / page_bytes);
+        int order = folios_largest_order(&f);
+        assert_true(order >= 0 && (page_bytes << order) <= 2 * MIB);
     } else {
         assert_int_equal(fret, -EPERM); /* not root */
         assert_non_null(strstr(err, "kpageflags"));
     }
-    struct procmem_cachestat cs;
-    int ret = procmem_cachestat(data_fd, 0, FILE_BYTES, &cs, err, sizeof(err));
+    assert_int_equal(folios_census_range(data_fd, 1, page_bytes, &f, err, sizeof(err)), -EINVAL);
+    struct cachestat_pages cs;
+    int ret = cachestat_range(data_fd, 0, FILE_BYTES, &cs);
     if (ret == -ENOSYS)
         return; /* before Linux 6.5 */
     assert_int_equal(ret, 0);
@@ -759,11 +763,30 @@ static void test_parent_death(void **state)
     assert_int_equal(words_not_pattern(data_fd, FILE_BYTES), 0);
 }
 
+/* ---- the registry -------------------------------------------------------------------- */
+
+/* Every kind fits the fixed arrays results keep for it, names its metrics once, and
+ * compares on a metric it has. */
+static void test_kind_registry(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < kind_count(); k++) {
+        const struct kind_ops *kind = kind_get(k);
+        assert_int_equal(kind_find(kind->name), (int)k);
+        assert_true(kind->n_metrics <= KIND_METRICS_MAX);
+        assert_true(kind->compare_metric < (int)kind->n_metrics);
+        for (size_t m = 0; m < kind->n_metrics; m++)
+            for (size_t n = m + 1; n < kind->n_metrics; n++)
+                assert_string_not_equal(kind->metrics[m].name, kind->metrics[n].name);
+    }
+}
+
 int main(void)
 {
     struct timer_info info;
     timer_init(TIMER_AUTO, true, NULL, &info);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kind_registry),
         cmocka_unit_test(test_procmem_vma),
         cmocka_unit_test(test_procmem_machine),
         cmocka_unit_test(test_children_group),

@@ -1,5 +1,6 @@
 #include "claims.h"
 
+#include "cachestat.h"
 #include "children.h"
 #include "errmsg.h"
 #include "footprint.h"
@@ -154,8 +155,11 @@ static const char *const METHOD_MEMINFO =
 static int count_dirty(const struct claims_config *cfg, uint64_t len, const char **method,
                        struct dirty_count *d, char *err, size_t err_len)
 {
-    struct procmem_cachestat cs;
-    int ret = procmem_cachestat(cfg->fd, 0, len, &cs, err, err_len);
+    struct cachestat_pages cs;
+    int ret = cachestat_range(cfg->fd, 0, len, &cs);
+    if (ret < 0 && ret != -ENOSYS)
+        return errmsg_errno(err, err_len, ret, "cachestat(the file's first %llu bytes)",
+                            (unsigned long long)len);
     if (ret == 0) {
         *method = METHOD_CACHESTAT;
         d->dirty_pages = cs.dirty_pages;

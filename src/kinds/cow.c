@@ -270,8 +270,8 @@ int cow_run(const struct cow_config *cfg, struct cow_result *res, const struct c
         ret = scan_region(&s, before, &odd_before, err, err_len);
     if (ret == 0) {
         char ferr[KINDS_ERR_BYTES];
-        res->have_folios = procmem_folios(cfg->fd, cfg->offset_bytes, s.pages * s.page_bytes,
-                                          &res->folios, ferr, sizeof(ferr)) == 0;
+        res->have_folios = folios_census_range(cfg->fd, cfg->offset_bytes, s.pages * s.page_bytes,
+                                               &res->folios, ferr, sizeof(ferr)) == 0;
         if (!res->have_folios)
             memset(&res->folios, 0, sizeof(res->folios));
         ret = private_phase(&s, res, hists, err, err_len);

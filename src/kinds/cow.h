@@ -22,6 +22,7 @@
 #ifndef MMBENCH_COW_H
 #define MMBENCH_COW_H
 
+#include "folios.h"
 #include "hist.h"
 #include "procmem.h"
 
@@ -69,7 +70,7 @@ struct cow_result {
     uint64_t words_not_pattern;       /* words of the region that are not mmbench's
                                          pattern after the private writes (0 on a data
                                          file no write workload has changed) */
-    struct procmem_folios folios;     /* the region's page-cache folios, before */
+    struct folios_census folios;      /* the region's page-cache folios, before */
     bool have_folios;                 /* false without CAP_SYS_ADMIN (then folios is 0) */
     uint64_t checksum;                /* of the pages read (keeps the loads) */
 };

@@ -409,10 +409,10 @@ int ipc_run(const struct ipc_config *cfg, struct ipc_result *res, struct hist *r
                             err_len);
 
     char ferr[KINDS_ERR_BYTES];
-    struct procmem_folios folios;
+    struct folios_census folios;
     bool have_folios =
-        procmem_folios(cfg->fd, IPC_AREA_ALIGN_BYTES, area_bytes_of(cfg->message_bytes), &folios,
-                       ferr, sizeof(ferr)) == 0;
+        folios_census_range(cfg->fd, IPC_AREA_ALIGN_BYTES, area_bytes_of(cfg->message_bytes),
+                            &folios, ferr, sizeof(ferr)) == 0;
     if (!have_folios)
         memset(&folios, 0, sizeof(folios));
     char fdpath[64];

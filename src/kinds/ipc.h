@@ -6,6 +6,7 @@
 #ifndef MMBENCH_IPC_H
 #define MMBENCH_IPC_H
 
+#include "folios.h"
 #include "hist.h"
 #include "procmem.h"
 
@@ -46,18 +47,18 @@ struct ipc_config {
 };
 
 struct ipc_result {
-    uint64_t round_trips;         /* completed: a message there and its reply back */
-    uint64_t verify_failures;     /* messages (either way) not exactly as sent */
-    uint64_t first_failure_seq;   /* sequence number of the first such; 0 if none */
-    uint64_t elapsed_ns;          /* the writer's loop, first store to last check */
-    double round_trips_per_s;     /* round_trips / elapsed */
-    double messages_per_s;        /* two messages per round trip */
-    struct hist_summary rtt;      /* per round trip, as the writer saw it */
-    uint64_t device_write_bytes;  /* of the file's block device during the exchange */
-    bool have_device_bytes;       /* false where the file has no block device */
-    struct procmem_folios folios; /* page-cache folios of the message area (its 2 MiB
+    uint64_t round_trips;        /* completed: a message there and its reply back */
+    uint64_t verify_failures;    /* messages (either way) not exactly as sent */
+    uint64_t first_failure_seq;  /* sequence number of the first such; 0 if none */
+    uint64_t elapsed_ns;         /* the writer's loop, first store to last check */
+    double round_trips_per_s;    /* round_trips / elapsed */
+    double messages_per_s;       /* two messages per round trip */
+    struct hist_summary rtt;     /* per round trip, as the writer saw it */
+    uint64_t device_write_bytes; /* of the file's block device during the exchange */
+    bool have_device_bytes;      /* false where the file has no block device */
+    struct folios_census folios; /* page-cache folios of the message area (its 2 MiB
                                      or more), before the exchange */
-    bool have_folios;             /* false without CAP_SYS_ADMIN (then folios is 0) */
+    bool have_folios;            /* false without CAP_SYS_ADMIN (then folios is 0) */
 };
 
 /* Bytes the file needs: the control page, then one area for messages and one for

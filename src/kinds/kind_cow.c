@@ -77,6 +77,7 @@ enum {
     M_ANON,
     M_ANON_DELTA,
     M_CHANGED,
+    M_LARGEST_FOLIO,
 };
 
 static const struct kind_metric cow_metrics[] = {
@@ -101,6 +102,9 @@ static const struct kind_metric cow_metrics[] = {
     [M_CHANGED] = {"file_pages_changed", "pages",
                    "pages of the file that differ after the private writes: 0, or they "
                    "reached it"},
+    [M_LARGEST_FOLIO] = {"largest_folio_bytes", "bytes",
+                         "the largest page-cache folio holding the region before the writes "
+                         "(pagemap and kpageflags: root only, else empty)"},
 };
 
 static const char *const cow_backends[] = {"mmap", NULL};
@@ -139,6 +143,8 @@ static int cow_kind_run(const struct kind_input *in, struct kind_output *out)
     m[M_ANON] = (double)r.vma_anonymous_bytes;
     m[M_ANON_DELTA] = (double)r.anon_pages_delta_bytes;
     m[M_CHANGED] = (double)r.pages_changed;
+    int order = r.have_folios ? folios_largest_order(&r.folios) : -1;
+    m[M_LARGEST_FOLIO] = order >= 0 ? (double)(r.folios.page_bytes << order) : NAN;
     rec->ops = rec->writes = r.private_first.writes;
     rec->bytes = r.private_first.writes * o->write_bytes;
     rec->elapsed_ns = r.private_first.elapsed_ns;

@@ -55,7 +55,15 @@ static const struct param_def ipc_params[] = {
 };
 #undef O
 
-enum { M_RTT_P50, M_RTT_P99, M_RTT_P999, M_ROUND_TRIPS_S, M_FAILURES, M_DEVICE_WRITES };
+enum {
+    M_RTT_P50,
+    M_RTT_P99,
+    M_RTT_P999,
+    M_ROUND_TRIPS_S,
+    M_FAILURES,
+    M_DEVICE_WRITES,
+    M_LARGEST_FOLIO,
+};
 
 static const struct kind_metric ipc_metrics[] = {
     [M_RTT_P50] = {"rtt_p50_ns", "ns", "round-trip latency, median"},
@@ -66,6 +74,10 @@ static const struct kind_metric ipc_metrics[] = {
                     "messages (either way) that were not exactly as sent: 0, or the run fails"},
     [M_DEVICE_WRITES] = {"device_write_bytes_per_round_trip", "bytes",
                          "bytes the block device wrote per round trip (durable messages)"},
+    [M_LARGEST_FOLIO] = {"largest_folio_bytes", "bytes",
+                         "the largest page-cache folio holding the message area before the "
+                         "exchange: what one durable message may have to write back "
+                         "(pagemap and kpageflags: root only, else empty)"},
 };
 
 static const char *const ipc_backends[] = {"mmap", "pread", NULL};
@@ -125,6 +137,8 @@ static int ipc_kind_run(const struct kind_input *in, struct kind_output *out)
     m[M_DEVICE_WRITES] = r.have_device_bytes && r.round_trips
                              ? (double)r.device_write_bytes / (double)r.round_trips
                              : NAN;
+    int order = r.have_folios ? folios_largest_order(&r.folios) : -1;
+    m[M_LARGEST_FOLIO] = order >= 0 ? (double)(r.folios.page_bytes << order) : NAN;
     rec->ops = r.round_trips;
     rec->writes = rec->reads = r.round_trips; /* one message each way */
     rec->bytes = 2 * r.round_trips * o->message_bytes;

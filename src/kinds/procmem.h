@@ -1,9 +1,9 @@
 /* A process's and the machine's memory, as the kernel reports it: /proc/PID/smaps_rollup
  * (the whole process), /proc/PID/smaps (one mapping), VmPTE from /proc/PID/status,
- * /proc/meminfo, the page-cache residency of a file range (mincore), its folios
- * (pagemap and kpageflags, root only) and its dirty pages (cachestat(2), Linux 6.5+). Reading
- * another process's files needs the same user (or root) and a dumpable process. None of this is for
- * timed loops: each call opens and parses a file. */
+ * /proc/meminfo and the page-cache residency of a file range (mincore); a range's folios
+ * and its dirty pages are measure/folios.h's and measure/cachestat.h's. Reading another
+ * process's files needs the same user (or root) and a dumpable process. None of this is
+ * for timed loops: each call opens and parses a file. */
 #ifndef MMBENCH_PROCMEM_H
 #define MMBENCH_PROCMEM_H
 
@@ -52,34 +52,5 @@ int procmem_meminfo_read(struct procmem_meminfo *m, char *err, size_t err_len);
  * once: mapping faults nothing in). offset must be page-aligned. Returns 0 or -errno. */
 int procmem_resident_pages(int fd, uint64_t offset, uint64_t length, uint64_t *pages, char *err,
                            size_t err_len);
-
-/* The page-cache folios behind a file range (large folios: Linux 6.x on ext4, xfs). */
-struct procmem_folios {
-    uint64_t resident_pages; /* pages of the range in the page cache: those inspected */
-    uint64_t folios;         /* folios they belong to */
-    uint64_t largest_bytes;  /* the largest of those folios */
-};
-
-/* Inspects the resident pages of [offset, offset + length) (page-aligned offset): maps
- * them read-only just to ask (touching only pages already cached, so the cache state does
- * not change), reads their page frames from /proc/self/pagemap and the frames' flags from
- * /proc/kpageflags. Needs CAP_SYS_ADMIN: returns -EPERM without it (the kernel hides page
- * frame numbers), else 0 or -errno. */
-int procmem_folios(int fd, uint64_t offset, uint64_t length, struct procmem_folios *f, char *err,
-                   size_t err_len);
-
-/* cachestat(2) of a file range: pages, in the kernel's own counting. */
-struct procmem_cachestat {
-    uint64_t cached_pages;           /* in the page cache */
-    uint64_t dirty_pages;            /* dirty, not yet written back */
-    uint64_t writeback_pages;        /* being written back */
-    uint64_t evicted_pages;          /* evicted (shadow entries) */
-    uint64_t recently_evicted_pages; /* evicted recently (would refault as active) */
-};
-
-/* cachestat(2) of [offset, offset + length) (length 0: to the end of the file). Returns 0,
- * -ENOSYS where the kernel has no cachestat (before Linux 6.5), or -errno. */
-int procmem_cachestat(int fd, uint64_t offset, uint64_t length, struct procmem_cachestat *cs,
-                      char *err, size_t err_len);
 
 #endif

@@ -1,5 +1,7 @@
 #include "folios.h"
 
+#include "errmsg.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kernel-page-flags.h>
@@ -219,9 +221,18 @@ out:
 
 int folios_census(int fd, uint64_t size_bytes, struct folios_census *c, char *err, size_t err_len)
 {
+    return folios_census_range(fd, 0, size_bytes, c, err, err_len);
+}
+
+int folios_census_range(int fd, uint64_t offset, uint64_t length, struct folios_census *c,
+                        char *err, size_t err_len)
+{
     memset(c, 0, sizeof(*c));
     c->page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
-    c->pages_total = (size_bytes + c->page_bytes - 1) / c->page_bytes;
+    c->pages_total = (length + c->page_bytes - 1) / c->page_bytes;
+    if (offset % c->page_bytes)
+        return errmsg_set(err, err_len, -EINVAL, "folio census: offset %llu is not page-aligned",
+                          (unsigned long long)offset);
     struct census s = {
         .pagemap_fd = -1, .kpageflags_fd = -1, .c = c, .err = err, .err_len = err_len};
     unsigned char *vec = NULL;
@@ -239,7 +250,7 @@ int folios_census(int fd, uint64_t size_bytes, struct folios_census *c, char *er
         snprintf(err, err_len, "open /proc/self/pagemap: %s", strerror(-ret));
         goto out;
     }
-    if (size_bytes == 0)
+    if (length == 0)
         goto out;
     vec = malloc(PIECE_BYTES / c->page_bytes);
     if (!vec) {
@@ -247,9 +258,9 @@ int folios_census(int fd, uint64_t size_bytes, struct folios_census *c, char *er
         snprintf(err, err_len, "folio census: out of memory");
         goto out;
     }
-    for (uint64_t off = 0; off < size_bytes && ret == 0; off += PIECE_BYTES) {
-        uint64_t len = size_bytes - off < PIECE_BYTES ? size_bytes - off : PIECE_BYTES;
-        ret = census_piece(&s, fd, off, len, vec);
+    for (uint64_t done = 0; done < length && ret == 0; done += PIECE_BYTES) {
+        uint64_t len = length - done < PIECE_BYTES ? length - done : PIECE_BYTES;
+        ret = census_piece(&s, fd, offset + done, len, vec);
     }
     if (ret == 0 && s.pfns_hidden && !s.pfns_seen) {
         ret = -EPERM;

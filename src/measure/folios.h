@@ -35,6 +35,11 @@ struct folios_census {
  * negative errno with what failed, where and why in err: -EPERM without root. */
 int folios_census(int fd, uint64_t size_bytes, struct folios_census *c, char *err, size_t err_len);
 
+/* The same for the part [offset, offset + length) of the file (offset page-aligned); the
+ * folios counted are those holding its pages, also where one reaches past its ends. */
+int folios_census_range(int fd, uint64_t offset, uint64_t length, struct folios_census *c,
+                        char *err, size_t err_len);
+
 /* The largest folio order holding any of the file's pages, or -1 when none is cached. */
 int folios_largest_order(const struct folios_census *c);
 

@@ -23,36 +23,6 @@
 #define RESIDENCY_CHUNK_BYTES (1ULL << 30)
 #define WARM_CHUNK_BYTES      (1u << 20)
 
-#ifndef __NR_cachestat
-#define __NR_cachestat 451 /* Linux 6.5, the same number on every architecture */
-#endif
-
-struct kernel_cachestat_range {
-    uint64_t off;
-    uint64_t len; /* 0: to the end of the file */
-};
-
-struct kernel_cachestat {
-    uint64_t nr_cache;
-    uint64_t nr_dirty;
-    uint64_t nr_writeback;
-    uint64_t nr_evicted;
-    uint64_t nr_recently_evicted;
-};
-
-int cache_stat(int fd, struct cache_stat *out)
-{
-    struct kernel_cachestat_range range = {0, 0};
-    struct kernel_cachestat cs;
-    memset(&cs, 0, sizeof(cs));
-    if (syscall(__NR_cachestat, fd, &range, &cs, 0) < 0)
-        return -errno;
-    out->cached_pages = cs.nr_cache;
-    out->dirty_pages = cs.nr_dirty;
-    out->writeback_pages = cs.nr_writeback;
-    return 0;
-}
-
 int cache_residency(int fd, uint64_t size_bytes, double *resident_pct)
 {
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);

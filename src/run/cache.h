@@ -25,18 +25,6 @@
  * 1 GiB pieces just to ask, so its memory use is bounded. Returns 0 or -errno. */
 int cache_residency(int fd, uint64_t size_bytes, double *resident_pct);
 
-/* The page-cache state of a file, from cachestat(2) (Linux 6.5): pages cached, dirty and
- * under writeback, in pages of the system's size. */
-struct cache_stat {
-    uint64_t cached_pages;
-    uint64_t dirty_pages;
-    uint64_t writeback_pages;
-};
-
-/* cachestat(2) of the whole file at fd. Returns 0, -ENOSYS on kernels without it, or
- * -errno. */
-int cache_stat(int fd, struct cache_stat *out);
-
 /* Brings the file open at fd into state (warm: filled as fill says). ours: mmbench
  * created the file, so it may fsync it first and rewrite it; for someone else's file only
  * its clean pages can be dropped. The caller must hold no mapping of the file. Returns 0

@@ -1,6 +1,7 @@
 #include "timeline.h"
 
 #include "cache.h"
+#include "cachestat.h"
 #include "timer.h"
 
 #include <errno.h>
@@ -51,8 +52,8 @@ static void take_point(struct timeline_sampler *s)
         p->tlb_shootdowns = kc.value[KC_TLB_SHOOTDOWNS] - s->kc_start.value[KC_TLB_SHOOTDOWNS];
     p->resident_pct = p->dirty_pct = NAN;
     double pages = (double)((s->src.file_size_bytes + s->page_bytes - 1) / s->page_bytes);
-    struct cache_stat cs;
-    if (s->use_cachestat && cache_stat(s->src.fd, &cs) == 0) {
+    struct cachestat_pages cs;
+    if (s->use_cachestat && cachestat_range(s->src.fd, 0, 0, &cs) == 0) {
         p->resident_pct = 100.0 * (double)cs.cached_pages / pages;
         p->dirty_pct = 100.0 * (double)(cs.dirty_pages + cs.writeback_pages) / pages;
     } else if (cache_residency(s->src.fd, s->src.file_size_bytes, &p->resident_pct) < 0) {
@@ -92,8 +93,8 @@ int timeline_start(struct timeline_sampler **out, const struct timeline_source *
     s->wr = wr;
     s->first = wr->n_points;
     s->page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
-    struct cache_stat cs;
-    s->use_cachestat = cache_stat(src->fd, &cs) == 0;
+    struct cachestat_pages cs;
+    s->use_cachestat = cachestat_range(src->fd, 0, 0, &cs) == 0;
     kcounters_read_quick(src->kc, &s->kc_start);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
