@@ -46,9 +46,10 @@ static void workload_line(FILE *out, const struct workload *w)
         int slot = KIND_FIRST_SLOT + w->kind;
         for (size_t p = 0; p < params_count(); p++) {
             const struct param_def *d = params_at(p);
-            char value[64];
-            if (param_slot(d) == slot)
+            if (param_slot(d) == slot) {
+                char value[64];
                 fprintf(out, ", %s %s", d->name, param_format_config(d, w, value, sizeof(value)));
+            }
         }
         fputc('\n', out);
         return;
