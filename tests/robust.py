@@ -308,6 +308,61 @@ def test_sigint_processes(tmp):
     interrupt_in_phase(tmp, signal.SIGINT, workers="processes")
 
 
+def children_pids(pid):
+    """The children of process pid (every thread's), from /proc."""
+    out = []
+    for task in glob.glob(f"/proc/{pid}/task/*/children"):
+        try:
+            with open(task) as f:
+                out += [int(x) for x in f.read().split()]
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_sigint_kinds(tmp):
+    """SIGINT while a kind's child processes run (20 processes holding the file; two
+    processes exchanging messages): mmbench stops within seconds, every child with it, the
+    results so far saved and marked interrupted, and nothing left."""
+    cases = [{"name": "fp", "kind": "footprint", "processes": 20, "repetitions": 3},
+             {"name": "ipc", "kind": "ipc", "duration": "20s", "message_size": "4KiB"}]
+    for case in cases:
+        work = os.path.join(tmp, case["name"])
+        data = os.path.join(work, "data")
+        os.makedirs(data)
+        out = os.path.join(work, "out")
+        cfg = write_config(os.path.join(work, "c.json"), config(data, [case]))
+        proc = Background([cfg, "--output", out], cwd=work)
+        try:
+            wait_until(lambda: len(children_pids(proc.proc.pid)) >= 2, "the kind's processes",
+                       proc)
+            kids = children_pids(proc.proc.pid)
+            sent = time.monotonic()
+            proc.signal(signal.SIGINT)
+            proc.expect_exit(130)
+            check(time.monotonic() - sent < 5, f"{case['name']}: stopping took too long")
+        finally:
+            proc.kill()
+        deadline = time.monotonic() + 3
+        while any(alive(k) for k in kids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(not any(alive(k) for k in kids),
+              f"{case['name']}: children left running: {[k for k in kids if alive(k)]}")
+        results, runs, _ = load_results(out)
+        check(results["interrupted"] and not results["complete"], "not marked interrupted")
+        check(runs and runs[-1]["status"] == "interrupted",
+              f"{case['name']}: runs {[(r['status'], r['error']) for r in runs]}")
+        check_nothing_left(data, out)
+
+
 def test_sigterm(tmp):
     interrupt_in_phase(tmp, signal.SIGTERM)
 
