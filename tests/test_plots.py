@@ -250,7 +250,8 @@ def write_compare(path, labels=("6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"),
     compare = {
         "schema_version": 2, "tool": "mmbench-compare", "baseline": labels[0],
         "fail_above_pct": 10,
-        "runs": [{"label": label, "dir": f"results/run{i}", "kernel_release": label[:5],
+        "runs": [{"label": label, "dir": f"results/run{i}", "complete": True,
+                  "interrupted": False, "kernel_release": label[:5],
                   "fs_type": label[6:], "mount_options": "rw,relatime",
                   "cpu": "AMD EPYC", "hostname": "vm", "mmbench_version": "1.0",
                   "date_utc": f"2026-11-2{i}T10:00:00Z", "config": "random_4k"}
@@ -429,13 +430,16 @@ def hostile_run(tmp):
             w["params"]["pattern"] = HOSTILE[3]
         w["name"], w["base_name"] = rename(w["name"]), rename(w["base_name"])
         w["params"]["dir"] = HOSTILE[7]
-    for item in doc["runs"] + doc["summaries"]:
-        item["workload"], item["base_name"] = rename(item["workload"]), rename(item["base_name"])
-    for item in doc["runs"]:
-        if item["flush_call"] not in (None, "none"):
-            item["flush_call"] = HOSTILE[3]
-    for c in doc["comparisons"]:
-        c.update(workload=rename(c["workload"]), verdict=HOSTILE[6], checksum=HOSTILE[7])
+    for block in doc["workloads"]:
+        block["name"], block["base_name"] = rename(block["name"]), rename(block["base_name"])
+        block["checksum"]["text"] = HOSTILE[7]
+        block["explanation"] = HOSTILE[5]
+        block["warnings"] += HOSTILE[:3]
+        for item in block["runs"]:
+            if item["flush_call"] not in (None, "none"):
+                item["flush_call"] = HOSTILE[3]
+        for c in block["comparisons"]:
+            c.update(verdict=HOSTILE[6])
     doc["config"].update(name=HOSTILE[4], description=HOSTILE[8], source=HOSTILE[1])
     context = doc["context"]
     context.update(hostname=HOSTILE[5], command_line=HOSTILE[2], date_utc=HOSTILE[3])
@@ -447,6 +451,23 @@ def hostile_run(tmp):
     with open(path, "w") as f:
         json.dump(doc, f)
     return results_dir, doc
+
+
+def as_version1(results_dir, out_dir):
+    """A copy of a results directory with its results.json as version 1 had it (flat runs,
+    summaries and comparisons, each naming its workload; percentiles always given, which
+    the old scripts/plot needs), for the old scripts/plot."""
+    doc = mmtest.load_results(results_dir)
+    flat = {key: [item for item in doc[key]] for key in ("runs", "summaries", "comparisons")}
+    for s in flat["summaries"]:
+        s.update({k: s[k] or 0 for k in ("latency_p50_ns", "latency_p99_ns", "flush_p50_ns",
+                                          "flush_p99_ns")})
+    doc = {k: v for k, v in doc.items() if k not in ("workloads", "blocks")}
+    doc.update(flat, schema_version=1)
+    os.makedirs(out_dir)
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(doc, f)
+    return out_dir
 
 
 def old_plot(tmp):
@@ -516,7 +537,8 @@ def test_hostile(tmp):
     os.mkdir(work)
     old = old_plot(tmp)
     if old:
-        run([sys.executable, old, results_dir, "--output", os.path.join(work, "old"),
+        version1 = as_version1(results_dir, os.path.join(tmp, "version1"))
+        run([sys.executable, old, version1, "--output", os.path.join(work, "old"),
              "--size", f"{WIDTH}x{HEIGHT}"], cwd=work, expect=None)
         ran = pwned(work)
         check(ran, "the old scripts/plot ran no command: this test would not see one")
@@ -612,24 +634,26 @@ def add_backends(results_dir):
         doc = json.load(f)
     added = {"read": ("pread", 0.8), "xfer": ("mmap", 1.2), "zcopy": ("mmap", 0.6)}
     tput = ("tput_median_mib_s", "tput_ci_low_mib_s", "tput_ci_high_mib_s")
-    for name, (source, factor) in added.items():
-        for s in [s for s in doc["summaries"] if s["backend"] == source]:
-            copy = dict(s, backend=name)
-            copy.update({k: s[k] * factor for k in tput if s[k] is not None})
-            doc["summaries"].append(copy)
-        doc["runs"] += [dict(r, backend=name) for r in doc["runs"] if r["backend"] == source]
-        for c in [c for c in doc["comparisons"] if c["numerator"] == "mmap"]:
-            scale = factor if source == "pread" else factor * c["ratio"]
-            copy = dict(c, numerator=name, ratio=scale,
-                        verdict=f"{name} {scale:.2f}x as fast as pread")
-            if source == "mmap" and c["ci_low"] is not None:
-                copy.update(ci_low=c["ci_low"] * factor, ci_high=c["ci_high"] * factor)
-            elif source == "pread":
-                copy.update(ci_low=factor * 0.95, ci_high=factor * 1.05)
-            doc["comparisons"].append(copy)
+    for block in doc["workloads"]:
+        for name, (source, factor) in added.items():
+            for s in [s for s in block["summaries"] if s["backend"] == source]:
+                copy = dict(s, backend=name)
+                copy.update({k: s[k] * factor for k in tput if s[k] is not None})
+                block["summaries"].append(copy)
+            block["runs"] += [dict(r, backend=name) for r in block["runs"]
+                              if r["backend"] == source]
+            for c in [c for c in block["comparisons"] if c["numerator"] == "mmap"]:
+                scale = factor if source == "pread" else factor * c["ratio"]
+                copy = dict(c, numerator=name, ratio=scale, headline=False,
+                            verdict=f"{name} {scale:.2f}x as fast as pread")
+                if source == "mmap" and c["ci_low"] is not None:
+                    copy.update(ci_low=c["ci_low"] * factor, ci_high=c["ci_high"] * factor)
+                elif source == "pread":
+                    copy.update(ci_low=factor * 0.95, ci_high=factor * 1.05)
+                block["comparisons"].append(copy)
     with open(path, "w") as f:
         json.dump(doc, f)
-    return doc
+    return mmtest.load_results(results_dir)
 
 
 def test_backends(tmp):
@@ -810,20 +834,25 @@ BAD_INPUTS = [
     ("invalid UTF-8", "results",
      lambda p: edit_text(p, lambda d: d.replace(b'"tool"', b'"to\xffol"', 1)),
      "invalid UTF-8 at byte"),
-    ("runs a string", "results", lambda p: edit_json(p, lambda d: d.update(runs="many")),
-     "runs: expected a list, found the string 'many'"),
+    ("runs a string", "results",
+     lambda p: edit_json(p, lambda d: d["workloads"][0].update(runs="many")),
+     "workloads[0].runs: expected a list, found the string 'many'"),
+    ("workloads a string", "results", lambda p: edit_json(p, lambda d: d.update(workloads="x")),
+     "results.json: workloads: expected a list, found the string 'x'"),
     ("throughput 'fast'", "results",
-     lambda p: edit_json(p, lambda d: d["summaries"][1].update(tput_median_mib_s="fast")),
-     "summaries[1].tput_median_mib_s: expected a number >= 0 or null, found the string "
-     "'fast'"),
+     lambda p: edit_json(p, lambda d: d["workloads"][0]["summaries"][1].update(
+         tput_median_mib_s="fast")),
+     "workloads[0].summaries[1].tput_median_mib_s: expected a number >= 0 or null, found "
+     "the string 'fast'"),
     ("a missing key", "results",
-     lambda p: edit_json(p, lambda d: delete_path(d, ["summaries", 0, "backend"])),
-     "summaries[0]: no 'backend' key"),
+     lambda p: edit_json(p, lambda d: delete_path(d, ["workloads", 0, "summaries", 0,
+                                                    "backend"])),
+     "workloads[0].summaries[0]: no 'backend' key"),
     ("a missing section", "results", lambda p: edit_json(p, lambda d: d.pop("config")),
      "top level: no 'config' key"),
     ("NaN", "results", lambda p: edit_text(
         p, lambda d: re.sub(rb'"ratio": [0-9.e+-]+', b'"ratio": NaN', d, count=1)),
-     "comparisons[0].ratio: NaN is not a number JSON allows"),
+     "workloads[0].comparisons[0].ratio: NaN is not a number JSON allows"),
     ("-Infinity", "results", lambda p: edit_text(
         p, lambda d: re.sub(rb'"faults_per_op": [0-9.e+-]+', b'"faults_per_op": -Infinity',
                             d, count=1)),
@@ -834,22 +863,43 @@ BAD_INPUTS = [
     ("an integer beyond 2^64", "results", lambda p: edit_text(
         p, lambda d: re.sub(rb'"repetitions_ok": [0-9]+', b'"repetitions_ok": ' +
                             str(2 ** 70).encode(), d, count=1)),
-     "summaries[0].repetitions_ok: '1180591620717411303424' is out of range"),
+     "workloads[0].summaries[0].repetitions_ok: '1180591620717411303424' is out of range"),
     ("workloads an object", "results",
      lambda p: edit_json(p, lambda d: d["config"].update(workloads={"a": 1})),
      "config.workloads: expected a list, found an object"),
     ("a histogram bucket of two", "results", lambda p: edit_json(
-        p, lambda d: d["summaries"][0]["latency_histogram"]["buckets"].__setitem__(0, [1, 2])),
-     "summaries[0].latency_histogram.buckets[0]: expected [lower_ns, upper_ns, count]"),
-    ("a summary of no workload", "results", lambda p: edit_json(
-        p, lambda d: d["summaries"][0].update(workload="nowhere")),
-     "summaries[0].workload: 'nowhere' is not a workload of config.workloads"),
+        p, lambda d: d["workloads"][0]["summaries"][0]["latency_histogram"]["buckets"]
+        .__setitem__(0, [1, 2])),
+     "workloads[0].summaries[0].latency_histogram.buckets[0]: expected [lower_ns, "
+     "upper_ns, count]"),
+    ("a block of no workload", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0].update(index=7)),
+     "workloads[0].index: 7, but config.workloads has 1"),
+    ("a block of another name", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0].update(name="nowhere")),
+     "workloads[0].name: 'nowhere', but config.workloads[0] is 'r'"),
+    ("an unknown role", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0]["runs"][0].update(role="bonus")),
+     "workloads[0].runs[0].role: expected one of 'measured', 'warmup'"),
+    ("a time series that runs backwards", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0]["runs"][0]["timeline"]["points"][0].__setitem__(
+            1, 10 ** 9)),
+     "workloads[0].runs[0].timeline.points[1]: ops falls from 1000000000"),
+    ("a negative share", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0]["summaries"][0].update(user_share=-0.5)),
+     "workloads[0].summaries[0].user_share: expected a number >= 0 or null"),
+    ("workload_files outside the directory", "results", lambda p: edit_json(
+        p, lambda d: d.update(workload_files="../elsewhere")),
+     "workload_files: '../elsewhere' is not a name inside the results directory"),
+    ("workload_files missing", "results", lambda p: edit_json(
+        p, lambda d: d.update(workload_files="workloads")),
+     "workload_files: the directory it names is missing"),
     ("a lone surrogate", "results", lambda p: edit_text(
         p, lambda d: d.replace(b'"hostname": "', b'"hostname": "\\ud800', 1)),
      "context.hostname: a string holding a lone surrogate"),
     ("a duplicate key", "results",
-     lambda p: edit_text(p, lambda d: d.replace(b'"schema_version": 1,',
-                                                b'"schema_version": 1, "schema_version": 1,')),
+     lambda p: edit_text(p, lambda d: d.replace(b'"schema_version": 2,',
+                                                b'"schema_version": 2, "schema_version": 2,')),
      "duplicate key 'schema_version'"),
     ("an array at the top", "results", lambda p: edit_text(p, lambda d: b"[" + d + b"]"),
      "the top level is a list, not an object"),
@@ -858,8 +908,9 @@ BAD_INPUTS = [
     ("an empty file", "results", lambda p: edit_text(p, lambda d: b""), "empty file"),
     ("a file too large", "results", lambda p: sparse(p, 257 * 2 ** 20),
      "257 MiB, more than the 256 MiB these scripts read"),
-    ("another schema", "results", lambda p: edit_json(p, lambda d: d.update(schema_version=2)),
-     "schema_version: version 2; these scripts read version 1"),
+    ("another schema", "results", lambda p: edit_json(p, lambda d: d.update(schema_version=1)),
+     "schema_version: version 1; these scripts read version 2 (version 1 came from an older "
+     "mmbench)"),
     ("no results.json", "results", os.remove, "holds neither results.json"),
     ("compare: rows a string", "compare", lambda p: edit_json(p, lambda d: d.update(rows="x")),
      "rows: expected a list, found the string 'x'"),
@@ -941,13 +992,15 @@ def mutants(data, rng, count):
     doc = json.loads(data)
     paths = json_paths(doc)
     # The fields the scripts read (of the parameters, those a sweep chart uses; of the
-    # runs, their identity and flush call).
-    read = [p for p in paths if p[0] and p[0][0] in ("config", "summaries", "comparisons",
-                                                     "context", "rows", "runs", "baseline")
-            and len(p[0]) <= 5 and ("params" not in p[0] or p[0][-1] in (
+    # runs, their identity, flush call, levels and time series).
+    read = [p for p in paths if p[0] and p[0][0] in ("config", "workloads", "context", "rows",
+                                                     "runs", "baseline")
+            and len(p[0]) <= (7 if p[0][0] == "workloads" else 5) and
+            ("params" not in p[0] or p[0][-1] in (
                 "params", "block_size_bytes", "stride_bytes", "pattern")) and
-            (p[0][0] != "runs" or len(p[0]) < 3 or p[0][2] in ("workload", "backend",
-                                                               "flush_call"))]
+            (p[0][0] != "workloads" or len(p[0]) < 5 or p[0][2] != "runs" or
+             p[0][4] in ("backend", "role", "status", "flush_call", "tput_mib_s", "levels",
+                         "timeline", "kind_metrics"))]
     numbers = [p for p, v in paths if isinstance(v, (int, float)) and not isinstance(v, bool)]
     strings = [p for p, v in paths if isinstance(v, str)]
     tokens = [m.span() for m in re.finditer(rb"(?<=: )-?[0-9][0-9.eE+-]*", data)]

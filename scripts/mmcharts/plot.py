@@ -41,7 +41,9 @@ from .compare import plot_compare, subtitle as compare_subtitle
 from .kernel import chart_kernel
 from .latency import chart_latency
 from .palette import Palette
+from .kinds import THROUGHPUT_KINDS, chart_kinds
 from .sweeps import chart_sweeps
+from .timeline import chart_timelines
 from .throughput import chart_ratio, chart_throughput
 
 PROG = "scripts/plot"
@@ -80,13 +82,32 @@ def run_subtitle(results):
 def plot_results(charts, results):
     if not results.complete:
         charts.note("throughput", "the run did not finish (complete: false in results.json)"
-                    ": the charts show the workloads done so far")
-    chart_throughput(charts, results)
-    chart_ratio(charts, results)
-    chart_sweeps(charts, results)
-    chart_latency(charts, results, "latency")
-    chart_latency(charts, results, "flush")
-    chart_kernel(charts, results)
+                    ": the charts show the workloads done so far" +
+                    (" (read from its workload files: it was still going on, or was killed)"
+                     if results.killed else ""))
+    io = [w for w in results.workloads if w.kind == "io"]
+    compared = [w for w in results.workloads if w.kind in THROUGHPUT_KINDS]
+    others = [w for w in results.workloads if w.kind not in THROUGHPUT_KINDS]
+    if others:
+        kinds = ", ".join(dict.fromkeys(w.kind for w in others))
+        charts.note("throughput", f"{len(others)} workload(s) of kind {kinds} are on the "
+                    f"charts of their own figures, not on the throughput charts")
+    if compared:
+        chart_throughput(charts, results, compared)
+        chart_ratio(charts, results, compared)
+        chart_sweeps(charts, results, compared)
+    else:
+        for section in ("throughput", "ratio", "sweeps"):
+            charts.skip(section, "no workload of kind io or ipc (compared on throughput)")
+    if io:
+        chart_latency(charts, results, "latency", io)
+        chart_latency(charts, results, "flush", io)
+        chart_kernel(charts, results, io)
+        chart_timelines(charts, results, io)
+    else:
+        for section in ("latency", "flush", "kernel", "timeline"):
+            charts.skip(section, "no workload of kind io")
+    chart_kinds(charts, results)
 
 
 def parse_size(text):
