@@ -145,10 +145,20 @@ def _open_directory(path, dir_fd=None, name=None):
         return os.open(path, flags) if dir_fd is None else \
             os.open(name, flags | os.O_NOFOLLOW, dir_fd=dir_fd)
     except OSError as e:
-        why = "a symlink" if e.errno == errno.ELOOP else \
-            "not a directory" if e.errno == errno.ENOTDIR else e.strerror
         error = MissingError if e.errno == errno.ENOENT else ResultsError
-        raise error(f"cannot read {path}: {why}") from None
+        raise error(f"cannot read {path}: {_why_not_directory(e, dir_fd, name)}") from None
+
+
+def _why_not_directory(e, dir_fd, name):
+    """Why name in dir_fd could not be opened as a directory (O_NOFOLLOW makes a symlink
+    ENOTDIR or ELOOP)."""
+    if e.errno in (errno.ENOTDIR, errno.ELOOP) and dir_fd is not None:
+        try:
+            if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+                return "a symlink"
+        except OSError:
+            pass
+    return "not a directory" if e.errno == errno.ENOTDIR else e.strerror
 
 
 def _near_key(text, pos):
@@ -448,7 +458,7 @@ class Symbol:
     """A function in a profile and its share of the samples (or of the off-CPU time)."""
     name: str
     share: float        # a fraction
-    samples: int
+    count: int          # samples, or ns off the CPU
 
 
 @dataclass(frozen=True)
@@ -705,7 +715,9 @@ def _inside_path(node, key):
 
 
 def _symbols(node, key):
-    return tuple(Symbol(s.get("name", TEXT), s.get("share", FRACTION), s.get("samples", COUNT))
+    """The top symbols under key: by samples, or (off-CPU) by ns."""
+    count = "ns" if key == "top_offcpu" else "samples"
+    return tuple(Symbol(s.get("name", TEXT), s.get("share", FRACTION), s.get(count, COUNT))
                  for s in node.nodes(key, []))
 
 
@@ -802,9 +814,8 @@ class Results:
             except FileNotFoundError:
                 raise _BlocksGone() from None
             except OSError as e:
-                why = "a symlink" if e.errno == errno.ELOOP else \
-                    "not a directory" if e.errno == errno.ENOTDIR else e.strerror
-                raise ResultsError(f"cannot read {where} (workload_files): {why}") from None
+                raise ResultsError(f"cannot read {where} (workload_files): "
+                                   f"{_why_not_directory(e, root, folder[0])}") from None
         finally:
             os.close(root)
         blocks = []

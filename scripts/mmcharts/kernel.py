@@ -23,17 +23,17 @@ class Panel:
 PANELS = (
     Panel("faults_per_op", "faults / op", "page faults per operation (minor + major)",
           "page faults", "getrusage failed"),
-    Panel("dev_read_bytes_per_op", "device {unit} read / op",
+    Panel("dev_read_bytes_per_op", "{unit} / op",
           "bytes the block device read per operation (system-wide counter)", "device reads",
           "no block device behind the data directory, e.g. tmpfs"),
-    Panel("readahead_amplification", "read amplification",
-          "read amplification: device bytes read / bytes read (solid: the device, system-wide;"
-          " hatched: the workers' own task I/O)",
+    Panel("readahead_amplification", "read ampl.",
+          "read amplification, bytes read per byte read (solid: the device's, system-wide; "
+          "hatched: the workers' own)",
           "read amplification", "no workload reads, or no block device behind the data "
           "directory", task="task_read_amplification"),
-    Panel("write_amplification", "write amplification",
-          "write amplification: device bytes written / bytes written (solid: the device, "
-          "system-wide; hatched: bytes the workers dirtied)", "write amplification", "no workload writes, or no block device behind "
+    Panel("write_amplification", "write ampl.",
+          "write amplification, bytes written per byte written (solid: the device's; "
+          "hatched: dirtied by the workers)", "write amplification", "no workload writes, or no block device behind "
           "the data directory", task="task_write_amplification"),
 )
 TITLE = "Kernel behaviour per operation, per workload and backend"
@@ -91,7 +91,8 @@ def panels_of(charts, results, workloads):
                           for v in values], hatched) for b, c, values, hatched in series]
         # One y axis for the panel on every page.
         scaled = [p[0] for s in series for p in s[2]]
-        ymin, ymax, log = layout.value_range(scaled, layout.wants_log(scaled, 100), 1.3)
+        # Headroom for the panel's title and the values printed on the bars.
+        ymin, ymax, log = layout.value_range(scaled, layout.wants_log(scaled, 100), 1.6)
         panels.append((panel.ylabel.format(unit=unit) + (" (log)" if log else ""),
                        panel.title, series, {"ylog": int(log), "ymin": ymin, "ymax": ymax}))
     return panels

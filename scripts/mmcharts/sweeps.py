@@ -48,7 +48,8 @@ def label_key(group, column):
     keys = list(dict.fromkeys(k for w in named for k, _ in w.sweep_labels()))
     if plain in keys:
         return plain
-    for key in keys:
+    own = {mr.param_label_name(k) for w in group for k in w.params}
+    for key in (k for k in keys if k not in own):   # a label of no column of its name
         pairs = {(dict(w.sweep_labels()).get(key), json.dumps(w.params.get(column)))
                  for w in named}
         if len(pairs) == len({a for a, _ in pairs}) == len({b for _, b in pairs}) > 1:

@@ -3,6 +3,8 @@ reads, page faults and the file's residency, and the levels the throughput settl
 (the figure mmapbench made famous, where mmap's throughput collapses when the page cache
 fills). From the time series of the runs in results.json (timeline.csv holds the same
 points, per interval)."""
+import math
+
 import mmresults as mr
 
 from . import layout
@@ -25,7 +27,8 @@ def intervals(timeline, block_size):
     def rate(values, i, scale=1.0):
         if values is None or values[i - 1] is None or values[i] is None:
             return None
-        return (values[i] - values[i - 1]) * scale / (t[i] - t[i - 1])
+        value = (values[i] - values[i - 1]) * scale / (t[i] - t[i - 1])
+        return value if math.isfinite(value) else None
 
     rows = []
     for i in range(1, len(t)):
