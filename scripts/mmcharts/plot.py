@@ -10,11 +10,16 @@ run through a driver script per chart kept in OUTDIR/data/ (run it again with gn
 
 A run gets: throughput (median MiB/s per workload and backend, 95% CI), ratio (each backend
 comparison, e.g. mmap/pread, per workload with its CI), sweep-<base>-<key> and
-sweep-<base>-<key>-ratio (against a swept parameter), latency-<n> and flush-<n>
-(percentile curves of workload n), kernel (faults, device bytes read and readahead
-amplification per operation). A comparison gets throughput (per run), ratio-to-baseline
-and <backend>-<backend> (each run's backend ratio, e.g. mmap-pread). Charts with more
-groups than --per-page are split into pages: throughput-1, throughput-2, ...
+sweep-<base>-<key>-ratio (against a swept parameter, with -read-amplification and
+-write-amplification where the device read or wrote anything), latency-<n> and flush-<n>
+(percentile curves of workload n), kernel (faults, device bytes read, read and write
+amplification per operation, the device's beside the workers' own), timeline-<n> (each
+backend's throughput over time, with device reads, faults, residency and levels), and for
+the other kinds footprint (memory per process against N), ipc (round-trip latency against
+the message size) and cow-<n> (copy-on-write passes). A comparison gets throughput (per
+run), ratio-to-baseline and <backend>-<backend> (each run's backend ratio, e.g.
+mmap-pread). Charts with more groups than --per-page are split into pages: throughput-1,
+throughput-2, ...
 
 options:
   --output OUTDIR  where the charts go (default plots/<basename of DIR>, made if missing)
