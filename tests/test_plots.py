@@ -775,6 +775,42 @@ def median_round(results, workload, backend):
     return min(runs, key=lambda r: abs(r["tput_mib_s"] - summary["tput_median_mib_s"]))
 
 
+def hostile_copy(results_dir, dest):
+    """A copy of a results directory with every workload's base name replaced by a hostile
+    string (its sweep labels kept), in the config and in the blocks."""
+    shutil.copytree(results_dir, dest)
+    path = os.path.join(dest, "results.json")
+    with open(path) as f:
+        doc = json.load(f)
+    bases = {}
+    for w in doc["config"]["workloads"]:
+        bases.setdefault(w["base_name"], HOSTILE[len(bases) % len(HOSTILE)] + f" {len(bases)}")
+
+    def rename(name):
+        base, sep, labels = name.partition("/")
+        return bases.get(base, base) + sep + labels
+    for item in doc["config"]["workloads"] + doc["workloads"]:
+        item["name"], item["base_name"] = rename(item["name"]), rename(item["base_name"])
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return dest
+
+
+def check_hostile_plot(tmp, results_dir, name):
+    """scripts/plot on a hostile copy of results_dir: every chart drawn, no command run,
+    every gnuplot script holding strings as gnuplot.py quotes them."""
+    work = os.path.join(tmp, "work-" + name)
+    os.mkdir(work)
+    source = hostile_copy(results_dir, os.path.join(tmp, "hostile-" + name))
+    out = os.path.join(work, "out")
+    run([sys.executable, PLOT, source, "--output", out, "--strict", "--size", "640x400"],
+        cwd=work)
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    gnuplot_strings_checked(out)
+    with open(os.path.join(out, "charts.json")) as f:
+        return {c["name"] for c in json.load(f)["charts"]}
+
+
 def test_timeline(tmp):
     """Time series charts of real runs: one per workload, each backend's median run (as
     the summary's levels are its), its throughput per interval as timeline.csv has it,
@@ -846,6 +882,8 @@ def test_timeline(tmp):
         markdown = f.read()
     check("### Time series" in markdown and "timeline-1.png" in markdown,
           "the report lacks the time series")
+    drawn = check_hostile_plot(tmp, results_dir, "timeline")
+    check({"timeline-1", "timeline-2"} <= drawn, f"hostile names: charts {sorted(drawn)}")
 
 
 def panel_variables(out, chart):
@@ -981,6 +1019,10 @@ def test_kinds(tmp):
                                               "private_per_process_bytes"],
                       ["mmap MAP_SHARED (fp)", "pread heap buffer (fp)",
                        "mmap MAP_PRIVATE (fpp)"])
+    for name, source, charts in (("kinds", kinds_dir, {"ipc", f"cow-{cow_number}"}),
+                                 ("footprint", footprint_dir, {"footprint"})):
+        drawn = check_hostile_plot(tmp, source, name)
+        check(charts <= drawn, f"hostile names: charts {sorted(drawn)}")
 
 
 def test_amplification(tmp):
