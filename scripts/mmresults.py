@@ -1,5 +1,5 @@
 """The one reader of mmbench's result files: results.json version 2 (a run, docs/results.md)
-with its workload blocks (inline, or one file each in `workload_files` while a run goes on
+with its workload blocks (inline, or in the `workload_files` block file while a run goes on
 or after it was killed), the folded stacks of its profiles, and compare.json version 2
 (written by mmbench compare, docs/compare.md).
 
@@ -16,7 +16,6 @@ the results directory, never through a symlink.
 Python 3 standard library only.
 """
 import errno
-import itertools
 import json
 import math
 import os
@@ -32,7 +31,7 @@ BACKEND_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}")
 # A name inside the results directory that a results file gives (the workload_files
 # directory, a folded-stack file's parts): no leading dot, so never '.' or '..'.
 INSIDE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}")
-BLOCK_FILE = "{:06d}.json"   # the n-th workload block in the workload_files directory
+RECORD_SEPARATOR = b"\x1e"   # starts each record of the workload_files block file
 
 
 class ResultsError(Exception):
@@ -207,6 +206,12 @@ def load_json(path, dir_fd=None, name=None):
     data = _read_bytes(path, dir_fd, name)
     if not data.strip():
         raise ResultsError(f"{path}: empty file")
+    return parse_json(path, data)
+
+
+def parse_json(path, data):
+    """The JSON object in data (bytes, from path: messages name it); raises ResultsError
+    for anything else."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -747,7 +752,7 @@ def _claim(node):
 
 
 class _BlocksGone(Exception):
-    """The workload_files directory went away while it was read: the run finished and
+    """The workload_files block file went away before it was read: the run finished and
     put its blocks inline (read results.json again)."""
 
 
@@ -757,7 +762,8 @@ class Results:
     path, file           the directory and its results.json
     complete, interrupted, failed_runs, warnings (run-wide), warnings_dropped
     killed               the blocks were read from workload_files (the run was still
-                         going on, or killed)
+                         going on, or killed); incomplete_record: its last record was cut
+                         off (killed while writing it) and left out
     config_name, config_description, config_source
     context              Record: date_utc, hostname, cpu_brand, kernel_release, ... (see
                          CONTEXT_FIELDS), perf_counters and kernel_settings [(name, value)],
@@ -791,6 +797,7 @@ class Results:
         self._by_name = {w.name: w for w in self.workloads}
         self._blocks, self._runs, self._summaries, self._comparisons = {}, {}, {}, {}
         self._flush_calls = {}
+        self.incomplete_record = False
         inline = top.nodes("workloads")
         self.killed = top.obj.get("workload_files") is not None
         for block in (self._block_files(top) if self.killed else inline):
@@ -800,38 +807,36 @@ class Results:
                                             for r in runs]))
 
     def _block_files(self, top):
-        """The blocks in the workload_files directory: 000000.json, 000001.json, ... up
-        to the first that is missing (as mmbench compare reads them)."""
-        folder = _inside_path(top, "workload_files")
-        if len(folder) != 1:
-            top.fail("workload_files", f"{shown('/'.join(folder))} is not a directory name")
-        where = os.path.join(self.path, folder[0])
+        """The blocks in the workload_files block file: a JSON text sequence (RFC 7464),
+        each record the byte RS (0x1e), a block, a newline. Only the last record may be
+        incomplete (the run was killed while appending it): it is left out, and said
+        (incomplete_record)."""
+        name = _inside_path(top, "workload_files")
+        if len(name) != 1:
+            top.fail("workload_files", f"{shown('/'.join(name))} is not a file name in the "
+                     f"results directory")
+        where = os.path.join(self.path, name[0])
         root = _open_directory(self.path)
         try:
-            try:
-                fd = os.open(folder[0], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW |
-                             os.O_CLOEXEC, dir_fd=root)
-            except FileNotFoundError:
-                raise _BlocksGone() from None
-            except OSError as e:
-                raise ResultsError(f"cannot read {where} (workload_files): "
-                                   f"{_why_not_directory(e, root, folder[0])}") from None
+            data = _read_bytes(where, root, name[0])
+        except MissingError:
+            raise _BlocksGone() from None
         finally:
             os.close(root)
+        if data and not data.startswith(RECORD_SEPARATOR):
+            raise ResultsError(f"{where}: not a JSON text sequence (records start with RS, "
+                               f"0x1e)")
+        records = data.split(RECORD_SEPARATOR)[1:]
         blocks = []
-        try:
-            for n in itertools.count():
-                name = BLOCK_FILE.format(n)
+        for i, record in enumerate(records):
+            shown_path = f"{where}: record {i}"
+            if i == len(records) - 1 and not record.endswith(b"\n"):
                 try:
-                    os.stat(name, dir_fd=fd, follow_symlinks=False)
-                except FileNotFoundError:
-                    break
-                except OSError as e:
-                    raise ResultsError(f"cannot read {where}/{name}: {e.strerror}") from None
-                shown_path = os.path.join(where, name)
-                blocks.append(Node(shown_path, "", load_json(shown_path, fd, name)))
-        finally:
-            os.close(fd)
+                    blocks.append(Node(shown_path, "", parse_json(shown_path, record)))
+                except ResultsError:
+                    self.incomplete_record = True
+                continue
+            blocks.append(Node(shown_path, "", parse_json(shown_path, record)))
         return blocks
 
     def _read_block(self, b):
@@ -1010,8 +1015,8 @@ def load_results(path):
     try:    # the run ended between reading results.json and its workload_files
         return Results(path)
     except _BlocksGone:
-        raise ResultsError(f"{data_file(path, 'results')}: workload_files: the directory "
-                           f"it names is missing") from None
+        raise ResultsError(f"{data_file(path, 'results')}: workload_files: the file it "
+                           f"names is missing") from None
 
 
 # ---- a comparison: compare.json ----

@@ -126,19 +126,32 @@ def md_escaped(text):
 
 
 def tiny(workloads, **defaults):
-    return mmtest.tiny("plots", workloads, **{"repetitions": 3, **defaults})
+    """A small config of mmap and pread (test_run and test_backends run every backend)."""
+    return mmtest.tiny("plots", workloads, **{"repetitions": 3, "backends": ["mmap", "pread"],
+                                              **defaults})
 
 
 # ---- subtests ----
 
+def series_index(out, chart, title):
+    """The 0-based series of a chart whose legend entry starts with title."""
+    titles = texts(driver(out, chart), "stitle")
+    found = [i for i, t in enumerate(titles) if t.startswith(title)]
+    check(found, f"{chart}: no series {title!r} among {titles}")
+    return found[0]
+
+
 def test_run(tmp):
-    """A real run: a block_size sweep and a write workload with flushes."""
+    """A real run of every backend mmbench has here: a block_size sweep and a write
+    workload with flushes."""
     data = os.path.join(tmp, "data")
     os.mkdir(data)
-    results_dir = mmbench_run(tmp, "run", tiny(
-        [{"name": "randread", "pattern": "random", "block_size": ["4KiB", "16KiB", "64KiB"]},
-         {"name": "seqwrite", "pattern": "sequential", "op": "write", "sync": "fsync",
-          "sync_every": 100}], dir=data))
+    cfg = tiny([{"name": "randread", "pattern": "random", "block_size": ["4KiB", "16KiB",
+                                                                          "64KiB"]},
+                {"name": "seqwrite", "pattern": "sequential", "op": "write", "sync": "fsync",
+                 "sync_every": 100}], dir=data)
+    del cfg["defaults"]["backends"]
+    results_dir = mmbench_run(tmp, "run", cfg)
     out = os.path.join(tmp, "charts")
     # The report draws the charts itself when they are missing.
     stdout, stderr = run([sys.executable, REPORT, results_dir, "--output", out, "--strict",
@@ -149,23 +162,35 @@ def test_run(tmp):
                 "latency-4", "flush-4", "kernel"]
     check_charts(out, expected)
     results = mmtest.load_results(results_dir)
-    # The data behind the charts is the data of the run.
-    ratios = {c["workload"]: c for c in results["comparisons"]}
+    # The data behind the charts is the data of the run, for every backend it ran.
+    backends = list(dict.fromkeys(s["backend"] for s in results["summaries"]))
     names = [w["name"] for w in results["config"]["workloads"]]
     rows = read_tsv(os.path.join(out, "data", "ratio.tsv"))
     check(len(rows) == 4, f"ratio chart has {len(rows)} workloads")
-    for row, name in zip(rows, names):
-        check(close(float(row[1]), ratios[name]["ratio"]), f"{name}: ratio {row[1]}")
-        check(close(float(row[2]), ratios[name]["ci_low"]), f"{name}: CI {row[2]}")
+    ratios = {(c["workload"], c["numerator"], c["denominator"]): c
+              for c in results["comparisons"]}
+    pairs = list(dict.fromkeys(key[1:] for key in ratios))
+    check(len(pairs) == len(backends) - 1, f"comparisons {pairs} of backends {backends}")
+    for numerator, denominator in pairs:
+        k = series_index(out, "ratio", f"{numerator} / {denominator}")
+        for row, name in zip(rows, names):
+            c = ratios[(name, numerator, denominator)]
+            check(close(float(row[1 + 5 * k]), c["ratio"]),
+                  f"{name}: {numerator}/{denominator} ratio {row[1 + 5 * k]}")
+            check(close(float(row[2 + 5 * k]), c["ci_low"]), f"{name}: CI {row[2 + 5 * k]}")
     medians = {(s["workload"], s["backend"]): s["tput_median_mib_s"]
                for s in results["summaries"]}
-    for row, name in zip(read_tsv(os.path.join(out, "data", "throughput.tsv")), names):
-        check(close(float(row[1]), medians[(name, "mmap")]), f"{name}: mmap median {row[1]}")
-        check(close(float(row[5]), medians[(name, "pread")]), f"{name}: pread median {row[5]}")
-        check(row[-1] == name, f"throughput.tsv labels {row[-1]!r}, not {name!r}")
+    throughput = read_tsv(os.path.join(out, "data", "throughput.tsv"))
+    for backend in backends:
+        k = series_index(out, "throughput", backend)
+        for row, name in zip(throughput, names):
+            check(close(float(row[1 + 4 * k]), medians[(name, backend)]),
+                  f"{name}: {backend} median {row[1 + 4 * k]}")
+            check(row[-1] == name, f"throughput.tsv labels {row[-1]!r}, not {name!r}")
     sweep = read_tsv(os.path.join(out, "data", "sweep-randread-block_size.tsv"))
-    check([float(r[0]) for r in sweep] == [4096, 16384, 65536] * 2,
+    check([float(r[0]) for r in sweep] == [4096, 16384, 65536] * len(backends),
           f"sweep x values {[r[0] for r in sweep]}")
+    headline = {c["workload"]: c for c in results["comparisons"] if c["headline"]}
     # The latency curve ends at the last bucket's lower bound, at the share of operations
     # below it (written with enough digits to tell 99.98 from 99.9833).
     histogram = next(s["latency_histogram"] for s in results["summaries"]
@@ -182,7 +207,7 @@ def test_run(tmp):
     check_report(out, len(expected), [
         "## Where it ran", results["context"]["kernel"]["release"],
         results["context"]["targets"][0]["fs_type"], "THP", "governor",
-        md_escaped(ratios["seqwrite"]["verdict"]),
+        md_escaped(headline["seqwrite"]["verdict"]),
         md_escaped(results["warnings"][0]) if results["warnings"] else "",
         "`randread/block_size=16KiB`"])
     # Plotting again replaces the charts, and leaves nothing of the previous ones.
@@ -208,8 +233,8 @@ def test_single(tmp):
     check(row[2] == "NaN" and row[3] == "NaN", f"an interval was drawn from nothing: {row}")
     with open(os.path.join(out, "data", "throughput.gp")) as f:
         script = f.read()
-    check("shasci[2] = [0, 0]" in script and "anyci = 0" in script,
-          "error bars requested without intervals")
+    check(re.search(r"^array shasci\[\d+\] = \[0(, 0)*\]$", script, re.M) and
+          "anyci = 0" in script, "error bars requested without intervals")
 
 
 def write_compare(path, labels=("6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"),
@@ -956,15 +981,16 @@ def test_kinds(tmp):
                                   cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   text=True)
     try:
-        kinds_dir, _ = run_config(tmp, "kinds", tiny(
-            [{"name": "cow", "kind": "cow", "cow_length": "512KiB"},
-             {"name": "ipc", "kind": "ipc", "message_size": ["64", "4KiB"], "messages": 1000,
-              "file_size": "8MiB"},
-             {"name": "ipcd", "kind": "ipc", "message_size": "64", "durable": [False, True],
-              "messages": 40, "file_size": "8MiB"},
-             {"name": "claim", "kind": "claim",
-              "claim": ["private_write_invisible", "sigbus_past_eof"]},
-             {"name": "r"}], repetitions=1, dir=data))
+        cfg = tiny([{"name": "cow", "kind": "cow", "cow_length": "512KiB"},
+                    {"name": "ipc", "kind": "ipc", "message_size": ["64", "4KiB"],
+                     "messages": 1000, "file_size": "8MiB"},
+                    {"name": "ipcd", "kind": "ipc", "message_size": "64",
+                     "durable": [False, True], "messages": 40, "file_size": "8MiB"},
+                    {"name": "claim", "kind": "claim",
+                     "claim": ["private_write_invisible", "sigbus_past_eof"]},
+                    {"name": "r", "backends": ["mmap", "pread"]}], repetitions=1, dir=data)
+        del cfg["defaults"]["backends"]   # each kind runs its own
+        kinds_dir, _ = run_config(tmp, "kinds", cfg)
         out = os.path.join(tmp, "charts-kinds")
         run([sys.executable, REPORT, kinds_dir, "--output", out, "--strict", "--size",
              f"{WIDTH}x{HEIGHT}"], cwd=tmp)
@@ -1174,9 +1200,9 @@ def test_profile(tmp):
 
 
 def test_killed(tmp):
-    """A run killed with SIGKILL: its finished workloads are read from workload_files
-    (workloads/000000.json, ...), drawn and reported, and the report says the run did not
-    finish."""
+    """A run killed with SIGKILL: its finished workloads are read from the block file
+    (workload_files, a JSON text sequence), drawn and reported, and the report says the run
+    did not finish; a last record cut off while it was written is left out, and said."""
     data = os.path.join(tmp, "data")
     os.mkdir(data)
     cfg = os.path.join(tmp, "killed.json")
@@ -1186,29 +1212,40 @@ def test_killed(tmp):
     results_dir = os.path.join(tmp, "killed")
     proc = subprocess.Popen([MMBENCH, cfg, "--output", results_dir], cwd=tmp,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    second = os.path.join(results_dir, "workloads", "000001.json")
+    block_file = os.path.join(results_dir, "workloads.json-seq")
+
+    def records():
+        try:
+            with open(block_file, "rb") as f:
+                return f.read().count(b"\x1e")
+        except FileNotFoundError:
+            return 0
     for _ in range(300):
-        if os.path.exists(second) or proc.poll() is not None:
+        if records() >= 2 or proc.poll() is not None:
             break
         subprocess.run(["sleep", "0.05"])
     proc.kill()
     proc.wait()
-    check(os.path.exists(second), "the run finished no second workload before it was killed")
-    blocks = len([n for n in os.listdir(os.path.join(results_dir, "workloads"))
-                  if re.fullmatch(r"\d{6}\.json", n)])
-    out = os.path.join(tmp, "charts")
-    run([sys.executable, REPORT, results_dir, "--output", out, "--strict", "--size",
-         f"{WIDTH}x{HEIGHT}"], cwd=tmp)
-    rows = read_tsv(os.path.join(out, "data", "throughput.tsv"))
-    check([r[-1] for r in rows] == list("abcdef")[:blocks],
-          f"throughput of {[r[-1] for r in rows]}, {blocks} workloads finished")
-    with open(os.path.join(out, "charts.json")) as f:
-        notes = [n["text"] for n in json.load(f)["notes"]]
-    check(any("did not finish" in n and "killed" in n for n in notes), f"notes: {notes}")
-    with open(os.path.join(out, "report.md")) as f:
-        markdown = f.read()
-    check("it was still going on, or was killed" in markdown and
-          "Not run (the run stopped before it)." in markdown, "report.md: the killed run")
+    blocks = records()
+    check(blocks >= 2, f"the run finished {blocks} workloads before it was killed")
+    for cut in (False, True):
+        if cut:   # as if the kill came while a record was appended
+            with open(block_file, "ab") as f:
+                f.write(b'\x1e{"index": 5, "name": "f", "runs": [')
+        out = os.path.join(tmp, f"charts-{cut}")
+        run([sys.executable, REPORT, results_dir, "--output", out, "--strict", "--size",
+             f"{WIDTH}x{HEIGHT}"], cwd=tmp)
+        rows = read_tsv(os.path.join(out, "data", "throughput.tsv"))
+        check([r[-1] for r in rows] == list("abcdef")[:blocks],
+              f"throughput of {[r[-1] for r in rows]}, {blocks} workloads finished")
+        with open(os.path.join(out, "charts.json")) as f:
+            notes = [n["text"] for n in json.load(f)["notes"]]
+        check(any("did not finish" in n and "killed" in n for n in notes), f"notes: {notes}")
+        check(cut == any("cut off" in n for n in notes), f"notes: {notes}")
+        with open(os.path.join(out, "report.md")) as f:
+            markdown = f.read()
+        check("it was still going on, or was killed" in markdown and
+              "Not run (the run stopped before it)." in markdown, "report.md: the killed run")
 
 
 def test_sections(tmp):
@@ -1264,7 +1301,7 @@ def test_sections(tmp):
     for what, text in cases:
         check(text in markdown, f"report.md lacks the {what}: {text!r}")
         plain = text.lstrip("-| ").split(" |")[0].replace("\\", "").replace("`", "")
-        check(html.escape(plain, quote=False) in page,
+        check(html.escape(plain) in page,
               f"report.html lacks the {what}: {plain!r}")
 
 
@@ -1452,8 +1489,8 @@ BAD_INPUTS = [
         p, lambda d: d.update(workload_files="../elsewhere")),
      "workload_files: '../elsewhere' is not a name inside the results directory"),
     ("workload_files missing", "results", lambda p: edit_json(
-        p, lambda d: d.update(workload_files="workloads")),
-     "workload_files: the directory it names is missing"),
+        p, lambda d: d.update(workload_files="workloads.json-seq")),
+     "workload_files: the file it names is missing"),
     ("a lone surrogate", "results", lambda p: edit_text(
         p, lambda d: d.replace(b'"hostname": "', b'"hostname": "\\ud800', 1)),
      "context.hostname: a string holding a lone surrogate"),
@@ -1472,15 +1509,15 @@ BAD_INPUTS = [
      "schema_version: version 1; these scripts read version 2 (version 1 came from an older "
      "mmbench)"),
     ("no results.json", "results", os.remove, "holds neither results.json"),
-    ("workload_files a symlink", "results", lambda p: killed_layout(p, "symlinked dir"),
-     "workload_files): a symlink"),
-    ("a workload file that is a symlink", "results",
-     lambda p: killed_layout(p, "symlinked block"), "workloads/000000.json: a symlink"),
-    ("a workload file that is not JSON", "results", lambda p: killed_layout(p, "truncated"),
-     "workloads/000000.json: not valid JSON at line"),
-    ("a workload file of another workload", "results",
-     lambda p: killed_layout(p, "renamed"), "workloads/000000.json: name: 'other', but "
-     "config.workloads[0] is 'r'"),
+    ("workload_files a symlink", "results", lambda p: killed_layout(p, "symlinked"),
+     "workloads.json-seq: a symlink"),
+    ("a broken record before the last", "results", lambda p: killed_layout(p, "broken first"),
+     "workloads.json-seq: record 0: not valid JSON"),
+    ("a block file without record separators", "results",
+     lambda p: killed_layout(p, "no separator"),
+     "workloads.json-seq: not a JSON text sequence (records start with RS, 0x1e)"),
+    ("a record of another workload", "results", lambda p: killed_layout(p, "renamed"),
+     "workloads.json-seq: record 0: name: 'other', but config.workloads[0] is 'r'"),
     ("a folded file outside the directory", "results", lambda p: edit_json(
         p, lambda d: d["workloads"][0]["summaries"][0].update(
             profile={"folded": "../../etc/passwd", "samples": 1})),
@@ -1506,30 +1543,25 @@ BAD_INPUTS = [
 
 
 def killed_layout(path, how):
-    """Turns a finished run's results.json into a killed run's (its block in
-    workloads/000000.json), broken as how says."""
+    """Turns a finished run's results.json into a killed run's (its blocks in the block
+    file workloads.json-seq, a JSON text sequence), broken as how says."""
     with open(path) as f:
         doc = json.load(f)
-    block = doc["workloads"][0]
-    doc.update(workloads=[], workload_files="workloads", complete=False)
+    blocks = doc["workloads"]
+    doc.update(workloads=[], workload_files="workloads.json-seq", complete=False)
     root = os.path.dirname(path)
-    folder = os.path.join(root, "workloads")
-    if how == "symlinked dir":
-        elsewhere = root + "-elsewhere"
-        os.makedirs(elsewhere)
-        os.symlink(elsewhere, folder)
-        folder = elsewhere
-    else:
-        os.mkdir(folder)
-    text = json.dumps(dict(block, name="other") if how == "renamed" else block)
-    name = os.path.join(folder, "000000.json")
-    if how == "symlinked block":
-        with open(path + ".block", "w") as f:
-            f.write(text)
-        os.symlink(path + ".block", name)
-    else:
-        with open(name, "w") as f:
-            f.write(text[:len(text) // 2] if how == "truncated" else text)
+    records = [json.dumps(dict(b, name="other") if how == "renamed" else b) for b in blocks]
+    text = "".join(f"\x1e{r}\n" for r in records)
+    if how == "broken first":   # a record cut in its middle, then complete ones
+        text = f"\x1e{records[0][:40]}\n" + text
+    if how == "no separator":
+        text = text[1:]
+    name = os.path.join(root, "workloads.json-seq")
+    if how == "symlinked":
+        name = path + ".seq"
+        os.symlink(name, os.path.join(root, "workloads.json-seq"))
+    with open(name, "w") as f:
+        f.write(text)
     with open(path, "w") as f:
         json.dump(doc, f)
 

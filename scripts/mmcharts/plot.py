@@ -88,8 +88,11 @@ def plot_results(charts, results):
     if not results.complete:
         charts.note("throughput", "the run did not finish (complete: false in results.json)"
                     ": the charts show the workloads done so far" +
-                    (" (read from its workload files: it was still going on, or was killed)"
+                    (" (read from its block file: it was still going on, or was killed)"
                      if results.killed else ""))
+    if results.incomplete_record:
+        charts.note("throughput", "the last record of the block file was cut off (the run "
+                    "was killed while writing it): that workload is left out")
     io = [w for w in results.workloads if w.kind == "io"]
     compared = [w for w in results.workloads if w.kind in THROUGHPUT_KINDS]
     others = [w for w in results.workloads if w.kind not in THROUGHPUT_KINDS]

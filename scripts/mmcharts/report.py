@@ -109,8 +109,10 @@ def context_rows(c):
 def report_results(doc, results, manifest, out_dir, stacks):
     doc.paragraph(results.config_description or "")
     status = "complete" if results.complete else "incomplete (written before the run " \
-        "finished" + ("; read from its workload files: it was still going on, or was "
-                      "killed" if results.killed else "") + ")"
+        "finished" + ("; read from its block file: it was still going on, or was "
+                      "killed" if results.killed else "") + (
+                          "; the last workload's record was cut off and is left out"
+                          if results.incomplete_record else "") + ")"
     if results.interrupted:
         status += ", interrupted"
     doc.paragraph(f"Config {results.config_name} (", Code(results.config_source or "?"),
