@@ -124,7 +124,7 @@ def chart_kernel(charts, results, workloads):
                                                         variables))
         if not panel_scripts:
             continue
-        bottom = (bmargin + 1) * layout.CHAR_HEIGHT_PX / charts.height
+        bottom = (bmargin + 2.2) * layout.CHAR_HEIGHT_PX / charts.height   # and the legend
         charts.add(chart, "kernel.gp", "kernel",
                    layout.page_title(TITLE, number, len(all_pages)), {
                        # The multiplot's title is centred on the chart: no lmarginpx.
