@@ -800,25 +800,28 @@ def median_round(results, workload, backend):
     return min(runs, key=lambda r: abs(r["tput_mib_s"] - summary["tput_median_mib_s"]))
 
 
+def edited_copy(results_dir, dest, change):
+    """A copy of a results directory whose results.json change(doc) has edited."""
+    shutil.copytree(results_dir, dest)
+    edit_json(os.path.join(dest, "results.json"), change)
+    return dest
+
+
 def hostile_copy(results_dir, dest):
     """A copy of a results directory with every workload's base name replaced by a hostile
     string (its sweep labels kept), in the config and in the blocks."""
-    shutil.copytree(results_dir, dest)
-    path = os.path.join(dest, "results.json")
-    with open(path) as f:
-        doc = json.load(f)
-    bases = {}
-    for w in doc["config"]["workloads"]:
-        bases.setdefault(w["base_name"], HOSTILE[len(bases) % len(HOSTILE)] + f" {len(bases)}")
+    def change(doc):
+        bases = {}
+        for w in doc["config"]["workloads"]:
+            bases.setdefault(w["base_name"], HOSTILE[len(bases) % len(HOSTILE)] +
+                             f" {len(bases)}")
 
-    def rename(name):
-        base, sep, labels = name.partition("/")
-        return bases.get(base, base) + sep + labels
-    for item in doc["config"]["workloads"] + doc["workloads"]:
-        item["name"], item["base_name"] = rename(item["name"]), rename(item["base_name"])
-    with open(path, "w") as f:
-        json.dump(doc, f)
-    return dest
+        def rename(name):
+            base, sep, labels = name.partition("/")
+            return bases.get(base, base) + sep + labels
+        for item in doc["config"]["workloads"] + doc["workloads"]:
+            item["name"], item["base_name"] = rename(item["name"]), rename(item["base_name"])
+    return edited_copy(results_dir, dest, change)
 
 
 def check_hostile_plot(tmp, results_dir, name):
@@ -1096,21 +1099,16 @@ def test_amplification(tmp):
             check([(p[0], p[1]) for p in block] == medians,
                   f"{chart} {title}: {block}, the summaries say {medians}")
     # Kernel settings arrive as digit strings: the sweep of one is a numeric axis.
-    knobbed = os.path.join(tmp, "knobbed")
-    shutil.copytree(results_dir, knobbed)
-    path = os.path.join(knobbed, "results.json")
-    with open(path) as f:
-        doc = json.load(f)
-    renamed = {}
-    for w in doc["config"]["workloads"]:
-        if w["base_name"] == "cold":
-            value = "16" if w["params"]["block_size_bytes"] == 4096 else "128"
-            renamed[w["name"]] = f"cold/read_ahead_kb={value}"
-            w["name"], w["params"]["read_ahead_kb"] = renamed[w["name"]], value
-    for block in doc["workloads"]:
-        block["name"] = renamed.get(block["name"], block["name"])
-    with open(path, "w") as f:
-        json.dump(doc, f)
+    def knob(doc):
+        renamed = {}
+        for w in doc["config"]["workloads"]:
+            if w["base_name"] == "cold":
+                value = "16" if w["params"]["block_size_bytes"] == 4096 else "128"
+                renamed[w["name"]] = f"cold/read_ahead_kb={value}"
+                w["name"], w["params"]["read_ahead_kb"] = renamed[w["name"]], value
+        for block in doc["workloads"]:
+            block["name"] = renamed.get(block["name"], block["name"])
+    knobbed = edited_copy(results_dir, os.path.join(tmp, "knobbed"), knob)
     out = os.path.join(tmp, "charts-knobbed")
     plot(tmp, knobbed, out)
     script = driver(out, "sweep-cold-read_ahead_kb")

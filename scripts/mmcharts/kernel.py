@@ -33,8 +33,9 @@ PANELS = (
           "directory", task="task_read_amplification"),
     Panel("write_amplification", "write ampl.",
           "write amplification, bytes written per byte written (solid: the device's; "
-          "hatched: dirtied by the workers)", "write amplification", "no workload writes, or no block device behind "
-          "the data directory", task="task_write_amplification"),
+          "hatched: dirtied by the workers)", "write amplification",
+          "no workload writes, or no block device behind the data directory",
+          task="task_write_amplification"),
 )
 TITLE = "Kernel behaviour per operation, per workload and backend"
 

@@ -57,9 +57,10 @@ def chart_kinds(charts, results):
                     "(medians over the repetitions, no interval)", method_of_footprint)
     if by_kind.get("ipc"):
         lines_chart(charts, results, by_kind["ipc"], "ipc", "ipc", "ipc_message_bytes",
-                    IPC_PANELS, NS_UNITS, "latency ({unit})", "Round-trip latency of messages between two "
-                    "processes through the file, against the message size (medians over the "
-                    "repetitions, no interval)", method_of_ipc)
+                    IPC_PANELS, NS_UNITS, "latency ({unit})",
+                    "Round-trip latency of messages between two processes through the file, "
+                    "against the message size (medians over the repetitions, no interval)",
+                    method_of_ipc)
     for w in by_kind.get("cow", []):
         chart_cow(charts, results, w)
 

@@ -6,8 +6,9 @@ DIR is a results directory (results.json) or a comparison directory (compare.jso
 report goes to plots/<basename of DIR>/report.md and report.html (or OUTDIR): the context
 the numbers were measured in (with the kernel settings), the results with verdicts, each
 workload's why, time split, amplification, levels, kind figures, profile (with a flame graph
-in report.html) and warnings, the claims, the warnings of the run, and the charts. report.md links the PNG files beside it; report.html embeds them, so it is one
-file to send. The charts are drawn first (as scripts/plot does) when they are missing or
+in report.html) and warnings, the claims, the warnings of the run, and the charts.
+report.md links the PNG files beside it; report.html embeds them, so it is one file to
+send. The charts are drawn first (as scripts/plot does) when they are missing or
 older than the results.
 
 options:
