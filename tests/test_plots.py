@@ -9,6 +9,7 @@ import base64
 import concurrent.futures
 import contextlib
 import csv
+import html
 import io
 import json
 import multiprocessing
@@ -125,19 +126,32 @@ def md_escaped(text):
 
 
 def tiny(workloads, **defaults):
-    return mmtest.tiny("plots", workloads, **{"repetitions": 3, **defaults})
+    """A small config of mmap and pread (test_run and test_backends run every backend)."""
+    return mmtest.tiny("plots", workloads, **{"repetitions": 3, "backends": ["mmap", "pread"],
+                                              **defaults})
 
 
 # ---- subtests ----
 
+def series_index(out, chart, title):
+    """The 0-based series of a chart whose legend entry starts with title."""
+    titles = texts(driver(out, chart), "stitle")
+    found = [i for i, t in enumerate(titles) if t.startswith(title)]
+    check(found, f"{chart}: no series {title!r} among {titles}")
+    return found[0]
+
+
 def test_run(tmp):
-    """A real run: a block_size sweep and a write workload with flushes."""
+    """A real run of every backend mmbench has here: a block_size sweep and a write
+    workload with flushes."""
     data = os.path.join(tmp, "data")
     os.mkdir(data)
-    results_dir = mmbench_run(tmp, "run", tiny(
-        [{"name": "randread", "pattern": "random", "block_size": ["4KiB", "16KiB", "64KiB"]},
-         {"name": "seqwrite", "pattern": "sequential", "op": "write", "sync": "fsync",
-          "sync_every": 100}], dir=data))
+    cfg = tiny([{"name": "randread", "pattern": "random", "block_size": ["4KiB", "16KiB",
+                                                                          "64KiB"]},
+                {"name": "seqwrite", "pattern": "sequential", "op": "write", "sync": "fsync",
+                 "sync_every": 100}], dir=data)
+    del cfg["defaults"]["backends"]
+    results_dir = mmbench_run(tmp, "run", cfg)
     out = os.path.join(tmp, "charts")
     # The report draws the charts itself when they are missing.
     stdout, stderr = run([sys.executable, REPORT, results_dir, "--output", out, "--strict",
@@ -148,23 +162,35 @@ def test_run(tmp):
                 "latency-4", "flush-4", "kernel"]
     check_charts(out, expected)
     results = mmtest.load_results(results_dir)
-    # The data behind the charts is the data of the run.
-    ratios = {c["workload"]: c for c in results["comparisons"]}
+    # The data behind the charts is the data of the run, for every backend it ran.
+    backends = list(dict.fromkeys(s["backend"] for s in results["summaries"]))
     names = [w["name"] for w in results["config"]["workloads"]]
     rows = read_tsv(os.path.join(out, "data", "ratio.tsv"))
     check(len(rows) == 4, f"ratio chart has {len(rows)} workloads")
-    for row, name in zip(rows, names):
-        check(close(float(row[1]), ratios[name]["ratio"]), f"{name}: ratio {row[1]}")
-        check(close(float(row[2]), ratios[name]["ci_low"]), f"{name}: CI {row[2]}")
+    ratios = {(c["workload"], c["numerator"], c["denominator"]): c
+              for c in results["comparisons"]}
+    pairs = list(dict.fromkeys(key[1:] for key in ratios))
+    check(len(pairs) == len(backends) - 1, f"comparisons {pairs} of backends {backends}")
+    for numerator, denominator in pairs:
+        k = series_index(out, "ratio", f"{numerator} / {denominator}")
+        for row, name in zip(rows, names):
+            c = ratios[(name, numerator, denominator)]
+            check(close(float(row[1 + 5 * k]), c["ratio"]),
+                  f"{name}: {numerator}/{denominator} ratio {row[1 + 5 * k]}")
+            check(close(float(row[2 + 5 * k]), c["ci_low"]), f"{name}: CI {row[2 + 5 * k]}")
     medians = {(s["workload"], s["backend"]): s["tput_median_mib_s"]
                for s in results["summaries"]}
-    for row, name in zip(read_tsv(os.path.join(out, "data", "throughput.tsv")), names):
-        check(close(float(row[1]), medians[(name, "mmap")]), f"{name}: mmap median {row[1]}")
-        check(close(float(row[5]), medians[(name, "pread")]), f"{name}: pread median {row[5]}")
-        check(row[-1] == name, f"throughput.tsv labels {row[-1]!r}, not {name!r}")
+    throughput = read_tsv(os.path.join(out, "data", "throughput.tsv"))
+    for backend in backends:
+        k = series_index(out, "throughput", backend)
+        for row, name in zip(throughput, names):
+            check(close(float(row[1 + 4 * k]), medians[(name, backend)]),
+                  f"{name}: {backend} median {row[1 + 4 * k]}")
+            check(row[-1] == name, f"throughput.tsv labels {row[-1]!r}, not {name!r}")
     sweep = read_tsv(os.path.join(out, "data", "sweep-randread-block_size.tsv"))
-    check([float(r[0]) for r in sweep] == [4096, 16384, 65536] * 2,
+    check([float(r[0]) for r in sweep] == [4096, 16384, 65536] * len(backends),
           f"sweep x values {[r[0] for r in sweep]}")
+    headline = {c["workload"]: c for c in results["comparisons"] if c["headline"]}
     # The latency curve ends at the last bucket's lower bound, at the share of operations
     # below it (written with enough digits to tell 99.98 from 99.9833).
     histogram = next(s["latency_histogram"] for s in results["summaries"]
@@ -181,7 +207,7 @@ def test_run(tmp):
     check_report(out, len(expected), [
         "## Where it ran", results["context"]["kernel"]["release"],
         results["context"]["targets"][0]["fs_type"], "THP", "governor",
-        md_escaped(ratios["seqwrite"]["verdict"]),
+        md_escaped(headline["seqwrite"]["verdict"]),
         md_escaped(results["warnings"][0]) if results["warnings"] else "",
         "`randread/block_size=16KiB`"])
     # Plotting again replaces the charts, and leaves nothing of the previous ones.
@@ -207,8 +233,8 @@ def test_single(tmp):
     check(row[2] == "NaN" and row[3] == "NaN", f"an interval was drawn from nothing: {row}")
     with open(os.path.join(out, "data", "throughput.gp")) as f:
         script = f.read()
-    check("shasci[2] = [0, 0]" in script and "anyci = 0" in script,
-          "error bars requested without intervals")
+    check(re.search(r"^array shasci\[\d+\] = \[0(, 0)*\]$", script, re.M) and
+          "anyci = 0" in script, "error bars requested without intervals")
 
 
 def write_compare(path, labels=("6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"),
@@ -250,7 +276,8 @@ def write_compare(path, labels=("6.1.0 ext4", "6.8.0 ext4", "6.8.0 xfs"),
     compare = {
         "schema_version": 2, "tool": "mmbench-compare", "baseline": labels[0],
         "fail_above_pct": 10,
-        "runs": [{"label": label, "dir": f"results/run{i}", "kernel_release": label[:5],
+        "runs": [{"label": label, "dir": f"results/run{i}", "complete": True,
+                  "interrupted": False, "kernel_release": label[:5],
                   "fs_type": label[6:], "mount_options": "rw,relatime",
                   "cpu": "AMD EPYC", "hostname": "vm", "mmbench_version": "1.0",
                   "date_utc": f"2026-11-2{i}T10:00:00Z", "config": "random_4k"}
@@ -429,13 +456,16 @@ def hostile_run(tmp):
             w["params"]["pattern"] = HOSTILE[3]
         w["name"], w["base_name"] = rename(w["name"]), rename(w["base_name"])
         w["params"]["dir"] = HOSTILE[7]
-    for item in doc["runs"] + doc["summaries"]:
-        item["workload"], item["base_name"] = rename(item["workload"]), rename(item["base_name"])
-    for item in doc["runs"]:
-        if item["flush_call"] not in (None, "none"):
-            item["flush_call"] = HOSTILE[3]
-    for c in doc["comparisons"]:
-        c.update(workload=rename(c["workload"]), verdict=HOSTILE[6], checksum=HOSTILE[7])
+    for block in doc["workloads"]:
+        block["name"], block["base_name"] = rename(block["name"]), rename(block["base_name"])
+        block["checksum"]["text"] = HOSTILE[7]
+        block["explanation"] = HOSTILE[5]
+        block["warnings"] += HOSTILE[:3]
+        for item in block["runs"]:
+            if item["flush_call"] not in (None, "none"):
+                item["flush_call"] = HOSTILE[3]
+        for c in block["comparisons"]:
+            c.update(verdict=HOSTILE[6])
     doc["config"].update(name=HOSTILE[4], description=HOSTILE[8], source=HOSTILE[1])
     context = doc["context"]
     context.update(hostname=HOSTILE[5], command_line=HOSTILE[2], date_utc=HOSTILE[3])
@@ -447,6 +477,23 @@ def hostile_run(tmp):
     with open(path, "w") as f:
         json.dump(doc, f)
     return results_dir, doc
+
+
+def as_version1(results_dir, out_dir):
+    """A copy of a results directory with its results.json as version 1 had it (flat runs,
+    summaries and comparisons, each naming its workload; percentiles always given, which
+    the old scripts/plot needs), for the old scripts/plot."""
+    doc = mmtest.load_results(results_dir)
+    flat = {key: [item for item in doc[key]] for key in ("runs", "summaries", "comparisons")}
+    for s in flat["summaries"]:
+        s.update({k: s[k] or 0 for k in ("latency_p50_ns", "latency_p99_ns", "flush_p50_ns",
+                                          "flush_p99_ns")})
+    doc = {k: v for k, v in doc.items() if k not in ("workloads", "blocks")}
+    doc.update(flat, schema_version=1)
+    os.makedirs(out_dir)
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(doc, f)
+    return out_dir
 
 
 def old_plot(tmp):
@@ -516,7 +563,8 @@ def test_hostile(tmp):
     os.mkdir(work)
     old = old_plot(tmp)
     if old:
-        run([sys.executable, old, results_dir, "--output", os.path.join(work, "old"),
+        version1 = as_version1(results_dir, os.path.join(tmp, "version1"))
+        run([sys.executable, old, version1, "--output", os.path.join(work, "old"),
              "--size", f"{WIDTH}x{HEIGHT}"], cwd=work, expect=None)
         ran = pwned(work)
         check(ran, "the old scripts/plot ran no command: this test would not see one")
@@ -612,24 +660,26 @@ def add_backends(results_dir):
         doc = json.load(f)
     added = {"read": ("pread", 0.8), "xfer": ("mmap", 1.2), "zcopy": ("mmap", 0.6)}
     tput = ("tput_median_mib_s", "tput_ci_low_mib_s", "tput_ci_high_mib_s")
-    for name, (source, factor) in added.items():
-        for s in [s for s in doc["summaries"] if s["backend"] == source]:
-            copy = dict(s, backend=name)
-            copy.update({k: s[k] * factor for k in tput if s[k] is not None})
-            doc["summaries"].append(copy)
-        doc["runs"] += [dict(r, backend=name) for r in doc["runs"] if r["backend"] == source]
-        for c in [c for c in doc["comparisons"] if c["numerator"] == "mmap"]:
-            scale = factor if source == "pread" else factor * c["ratio"]
-            copy = dict(c, numerator=name, ratio=scale,
-                        verdict=f"{name} {scale:.2f}x as fast as pread")
-            if source == "mmap" and c["ci_low"] is not None:
-                copy.update(ci_low=c["ci_low"] * factor, ci_high=c["ci_high"] * factor)
-            elif source == "pread":
-                copy.update(ci_low=factor * 0.95, ci_high=factor * 1.05)
-            doc["comparisons"].append(copy)
+    for block in doc["workloads"]:
+        for name, (source, factor) in added.items():
+            for s in [s for s in block["summaries"] if s["backend"] == source]:
+                copy = dict(s, backend=name)
+                copy.update({k: s[k] * factor for k in tput if s[k] is not None})
+                block["summaries"].append(copy)
+            block["runs"] += [dict(r, backend=name) for r in block["runs"]
+                              if r["backend"] == source]
+            for c in [c for c in block["comparisons"] if c["numerator"] == "mmap"]:
+                scale = factor if source == "pread" else factor * c["ratio"]
+                copy = dict(c, numerator=name, ratio=scale, headline=False,
+                            verdict=f"{name} {scale:.2f}x as fast as pread")
+                if source == "mmap" and c["ci_low"] is not None:
+                    copy.update(ci_low=c["ci_low"] * factor, ci_high=c["ci_high"] * factor)
+                elif source == "pread":
+                    copy.update(ci_low=factor * 0.95, ci_high=factor * 1.05)
+                block["comparisons"].append(copy)
     with open(path, "w") as f:
         json.dump(doc, f)
-    return doc
+    return mmtest.load_results(results_dir)
 
 
 def test_backends(tmp):
@@ -682,6 +732,575 @@ def test_backends(tmp):
         markdown = f.read()
     for text in ["read MiB/s", "zcopy MiB/s", "| read/pread |", "xfer / pread: xfer "]:
         check(text in markdown, f"report.md lacks {text!r}")
+
+
+# ---- time series, kinds, amplification sweeps, profiles, killed runs, report sections ----
+
+MIB = 2.0 ** 20
+
+
+def read_blocks(path):
+    """The blocks of a chart data file (two blank lines apart), each a list of rows."""
+    with open(path) as f:
+        lines = [line.rstrip("\n") for line in f if not line.startswith("#")]
+    blocks, block, blank = [], [], 0
+    for line in lines:
+        if not line.strip():
+            blank += 1
+            continue
+        if blank >= 2 and block:
+            blocks.append(block)
+            block = []
+        blank = 0
+        block.append([float(v) if v != "NaN" else None for v in line.split("\t")])
+    if block:
+        blocks.append(block)
+    return blocks
+
+
+def driver(out, name):
+    with open(os.path.join(out, "data", name + ".gp"), encoding="utf-8") as f:
+        return f.read()
+
+
+def gp_number(script, name):
+    match = re.search(rf"^{name} = ([-0-9.e+]+)$", script, re.M)
+    check(match, f"no {name} in the driver script")
+    return float(match.group(1))
+
+
+def near(a, b, rel=1e-3, floor=1e-6):
+    return abs(a - b) <= max(rel * max(abs(a), abs(b)), floor)
+
+
+def config_of(workloads, **defaults):
+    """A tiny config whose defaults give a duration instead of tiny()'s ops."""
+    cfg = tiny(workloads, **defaults)
+    if "duration" in defaults:
+        del cfg["defaults"]["ops"]
+    return cfg
+
+
+def run_config(tmp, name, cfg, expect=0):
+    """mmbench on a config: (results directory, stderr)."""
+    path = os.path.join(tmp, name + ".json")
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=2)
+    out = os.path.join(tmp, name)
+    _, stderr = run([MMBENCH, path, "--output", out], cwd=tmp, expect=expect)
+    return out, stderr
+
+
+def median_round(results, workload, backend):
+    """The round of the measured run whose throughput is nearest the summary's median."""
+    summary = next(s for s in results["summaries"] if s["workload"] == workload and
+                   s["backend"] == backend)
+    runs = [r for r in results["runs"] if r["workload"] == workload and
+            r["backend"] == backend and r["role"] == "measured" and r["status"] == "ok"]
+    return min(runs, key=lambda r: abs(r["tput_mib_s"] - summary["tput_median_mib_s"]))
+
+
+def edited_copy(results_dir, dest, change):
+    """A copy of a results directory whose results.json change(doc) has edited."""
+    shutil.copytree(results_dir, dest)
+    edit_json(os.path.join(dest, "results.json"), change)
+    return dest
+
+
+def hostile_copy(results_dir, dest):
+    """A copy of a results directory with every workload's base name replaced by a hostile
+    string (its sweep labels kept), in the config and in the blocks."""
+    def change(doc):
+        bases = {}
+        for w in doc["config"]["workloads"]:
+            bases.setdefault(w["base_name"], HOSTILE[len(bases) % len(HOSTILE)] +
+                             f" {len(bases)}")
+
+        def rename(name):
+            base, sep, labels = name.partition("/")
+            return bases.get(base, base) + sep + labels
+        for item in doc["config"]["workloads"] + doc["workloads"]:
+            item["name"], item["base_name"] = rename(item["name"]), rename(item["base_name"])
+    return edited_copy(results_dir, dest, change)
+
+
+def check_hostile_plot(tmp, results_dir, name):
+    """scripts/plot on a hostile copy of results_dir: every chart drawn, no command run,
+    every gnuplot script holding strings as gnuplot.py quotes them."""
+    work = os.path.join(tmp, "work-" + name)
+    os.mkdir(work)
+    source = hostile_copy(results_dir, os.path.join(tmp, "hostile-" + name))
+    out = os.path.join(work, "out")
+    run([sys.executable, PLOT, source, "--output", out, "--strict", "--size", "640x400"],
+        cwd=work)
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    gnuplot_strings_checked(out)
+    with open(os.path.join(out, "charts.json")) as f:
+        return {c["name"] for c in json.load(f)["charts"]}
+
+
+def test_timeline(tmp):
+    """Time series charts of real runs: one per workload, each backend's median run (as
+    the summary's levels are its), its throughput per interval as timeline.csv has it,
+    device reads and page faults per second, and its levels; a run too short for a time
+    series gets a note instead of a chart."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    results_dir, _ = run_config(tmp, "timeline", config_of(
+        [{"name": "cold", "pattern": "random", "cache": "cold"},
+         {"name": "warm", "pattern": "sequential"},
+         {"name": "short", "ops": 500}],
+        file_size="16MiB", duration="250ms", timeline_interval="10ms", repetitions=3,
+        dir=data))
+    out = os.path.join(tmp, "charts")
+    run([sys.executable, REPORT, results_dir, "--output", out, "--strict", "--size",
+         f"{WIDTH}x{HEIGHT}"], cwd=tmp)
+    manifest = check_charts(out, ["throughput", "ratio", "latency-1", "latency-2",
+                                  "latency-3", "kernel", "timeline-1", "timeline-2"])
+    check(any("short" in n["text"] and "timeline_interval" in n["text"]
+              for n in manifest["notes"]), f"no note on the short run: {manifest['notes']}")
+    results = mmtest.load_results(results_dir)
+    with open(os.path.join(results_dir, "timeline.csv")) as f:
+        csv_rows = list(csv.DictReader(f))
+    for number, workload in ((1, "cold"), (2, "warm")):
+        name = f"timeline-{number}"
+        script = driver(out, name)
+        titles = texts(script, "stitle")
+        blocks = read_blocks(os.path.join(out, "data", name + ".tsv"))
+        check(len(blocks) == 6 * len(titles), f"{name}: {len(blocks)} blocks for "
+              f"{len(titles)} series")
+        for s, title in enumerate(titles):
+            backend, round_ = re.fullmatch(r"(\S+) \(round (\d+)\)", title).groups()
+            median = median_round(results, workload, backend)
+            check(int(round_) == median["round"], f"{name}: {backend} drawn from round "
+                  f"{round_}, its median run is round {median['round']}")
+            rows = [r for r in csv_rows if r["workload"] == workload and
+                    r["backend"] == backend and r["round"] == round_]
+            tput, dev, faults, _, levels, _ = blocks[6 * s:6 * s + 6]
+            check(len(tput) == len(rows) + 1, f"{name} {backend}: {len(tput)} steps for "
+                  f"{len(rows)} intervals")
+            for point, row in zip(tput, rows):
+                interval = float(row["interval_s"])
+                check(near(point[0], float(row["t_s"]) - interval, 1e-3, 1e-5),
+                      f"{name} {backend}: an interval starts at {point[0]}, timeline.csv "
+                      f"says {row['t_s']} - {row['interval_s']}")
+                check(near(point[1], float(row["tput_mib_s"]), 2e-3, 1e-3),
+                      f"{name} {backend}: {point[1]} MiB/s, timeline.csv says "
+                      f"{row['tput_mib_s']}")
+            for point, row in zip(faults, rows):
+                expected = (int(row["minor_faults"]) + int(row["major_faults"])) / \
+                    float(row["interval_s"])
+                check(near(point[1], expected, 2e-3, 1e-3),
+                      f"{name} {backend}: {point[1]} faults/s, expected {expected}")
+            if rows and rows[0]["dev_read_bytes"]:
+                for point, row in zip(dev, rows):
+                    expected = int(row["dev_read_bytes"]) / float(row["interval_s"]) / MIB
+                    check(near(point[1], expected, 2e-3, 1e-3),
+                          f"{name} {backend}: {point[1]} MiB/s read, expected {expected}")
+            recorded = [(lv["start_s"], lv["tput_mib_s"], lv["end_s"] - lv["start_s"])
+                        for lv in median["levels"]]
+            drawn = [tuple(p) for p in levels] if recorded else []
+            check(len(drawn) == len(recorded) and all(
+                all(near(a, b, 1e-6, 1e-9) for a, b in zip(d, r))
+                for d, r in zip(drawn, recorded)), f"{name} {backend}: levels {drawn}, "
+                f"results.json has {recorded}")
+        chart = next(c for c in manifest["charts"] if c["name"] == name)
+        check("(the median of 3 measured runs)" in chart["caption"], chart["caption"])
+    with open(os.path.join(out, "report.md")) as f:
+        markdown = f.read()
+    check("### Time series" in markdown and "timeline-1.png" in markdown,
+          "the report lacks the time series")
+    drawn = check_hostile_plot(tmp, results_dir, "timeline")
+    check({"timeline-1", "timeline-2"} <= drawn, f"hostile names: charts {sorted(drawn)}")
+
+
+def panel_variables(out, chart):
+    """The variables of each panel of a lines-panels chart: [(script text, blocks)]."""
+    panels = []
+    for number in range(1, int(gp_number(driver(out, chart), "npanels")) + 1):
+        script = driver(out, f"{chart}-vars-{number}")
+        panels.append((script, read_blocks(os.path.join(out, "data",
+                                                        f"{chart}-{number}.tsv"))))
+    return panels
+
+
+UNIT_DIVISORS = {"bytes": 1, "KiB": 2 ** 10, "MiB": 2 ** 20, "GiB": 2 ** 30,
+                 "ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def check_lines_chart(out, chart, results, workloads, key, metrics, titles):
+    """A lines-panels chart of a kind: a panel per metric any workload recorded, a line per
+    expected title, its points the summaries' medians (at the parameter key)."""
+    panels = panel_variables(out, chart)
+    recorded = [m for m in metrics if any(s["kind_metrics"].get(m) is not None
+                                          for s in results["summaries"]
+                                          if s["workload"] in workloads)]
+    check(len(panels) == len(recorded), f"{chart}: {len(panels)} panels, recorded "
+          f"{recorded}")
+    for (script, blocks), metric in zip(panels, recorded):
+        unit = re.search(r"^ylabel = '(?:latency \()?(\w+)", script, re.M).group(1)
+        lines = texts(script, "ltitle")
+        check(set(lines) <= set(titles), f"{chart} {metric}: lines {lines}, expected "
+              f"some of {titles}")
+        for title in titles:
+            backend = title.split(" ")[0].rstrip(",")
+            base = re.search(r"\((\S+)\)$", title).group(1) if title.endswith(")") else None
+            members = [w for w in workloads if base is None or w.split("/")[0] == base]
+            expected = sorted(
+                (w["params"][key], s["kind_metrics"][metric] / UNIT_DIVISORS[unit])
+                for w in results["config"]["workloads"] if w["name"] in members
+                for s in results["summaries"] if s["workload"] == w["name"] and
+                s["backend"] == backend and s["kind_metrics"].get(metric) is not None and
+                ("durable" in title) == bool(w["params"].get("ipc_durable")))
+            if title not in lines:
+                check(not expected, f"{chart} {metric}: no line {title!r}, the summaries "
+                      f"have {expected}")
+                continue
+            block = blocks[lines.index(title)]
+            got = sorted((p[0], p[1]) for p in block if p[1] is not None)
+            check(len(got) == len(expected) and all(
+                near(a[1], b[1], 1e-9, 1e-12) for a, b in zip(got, expected)),
+                f"{chart} {metric} {title}: {got}, the summaries say {expected}")
+
+
+def test_kinds(tmp):
+    """The kinds' charts and report sections from real runs: footprint (PSS, RSS and private
+    memory per process against N, per method: MAP_SHARED, MAP_PRIVATE, a heap buffer), ipc
+    (round-trip p50 and p99 against the message size, durable messages as series of their
+    own), cow (the three passes, p50) and the claims (statement, figures, verdict); none of
+    them on the throughput charts but ipc. The footprint run (its processes wait 2.2 s for
+    /proc/meminfo each time) goes on beside the others."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    footprint_cfg = os.path.join(tmp, "footprint.json")
+    with open(footprint_cfg, "w") as f:
+        json.dump(tiny([{"name": "fp", "kind": "footprint", "processes": [1, 2],
+                         "footprint_length": "1MiB"},
+                        {"name": "fpp", "kind": "footprint", "processes": 2,
+                         "map": "private", "backends": ["mmap"], "footprint_length": "1MiB"}],
+                       repetitions=1, dir=data), f)
+    footprint_dir = os.path.join(tmp, "footprint")
+    background = subprocess.Popen([MMBENCH, footprint_cfg, "--output", footprint_dir],
+                                  cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  text=True)
+    try:
+        cfg = tiny([{"name": "cow", "kind": "cow", "cow_length": "512KiB"},
+                    {"name": "ipc", "kind": "ipc", "message_size": ["64", "4KiB"],
+                     "messages": 1000, "file_size": "8MiB"},
+                    {"name": "ipcd", "kind": "ipc", "message_size": "64",
+                     "durable": [False, True], "messages": 40, "file_size": "8MiB"},
+                    {"name": "claim", "kind": "claim",
+                     "claim": ["private_write_invisible", "sigbus_past_eof"]},
+                    {"name": "r", "backends": ["mmap", "pread"]}], repetitions=1, dir=data)
+        del cfg["defaults"]["backends"]   # each kind runs its own
+        kinds_dir, _ = run_config(tmp, "kinds", cfg)
+        out = os.path.join(tmp, "charts-kinds")
+        run([sys.executable, REPORT, kinds_dir, "--output", out, "--strict", "--size",
+             f"{WIDTH}x{HEIGHT}"], cwd=tmp)
+    finally:
+        _, stderr = background.communicate(timeout=120)
+    check(background.returncode == 0, f"the footprint run failed:\n{stderr}")
+    results = mmtest.load_results(kinds_dir)
+    names = [w["name"] for w in results["config"]["workloads"]]
+    cow_number = names.index("cow") + 1
+    manifest = check_charts(out, [
+        "throughput", "ratio", f"latency-{names.index('r') + 1}", "kernel", "ipc",
+        f"cow-{cow_number}",
+        "sweep-ipc-message_size", "sweep-ipc-message_size-ratio",
+        "sweep-ipcd-durable", "sweep-ipcd-durable-ratio"])
+    labels = [row[-1] for row in read_tsv(os.path.join(out, "data", "throughput.tsv"))]
+    check(all(n.startswith(("ipc", "r")) for n in labels) and "r" in labels,
+          f"workloads of kinds that are not compared on throughput on its chart: {labels}")
+    check(any("cow, claim are on the charts of their own" in n["text"]
+              for n in manifest["notes"]), f"notes: {manifest['notes']}")
+    ipc = [n for n in names if n.startswith("ipc")]
+    check_lines_chart(out, "ipc", results, ipc, "ipc_message_bytes",
+                      ["rtt_p50_ns", "rtt_p99_ns"],
+                      ["mmap (ipc)", "pread (ipc)", "mmap (ipcd)", "pread (ipcd)",
+                       "mmap, durable (ipcd)", "pread, durable (ipcd)"])
+    cow = next(s for s in results["summaries"] if s["workload"] == "cow")["kind_metrics"]
+    row = read_tsv(os.path.join(out, "data", f"cow-{cow_number}.tsv"))
+    check([float(r[1]) for r in row] == [cow[f"{p}_p50_ns"] for p in
+                                         ("private_first", "private_repeat", "shared_first")],
+          f"cow bars {[r[1] for r in row]}, the summary has {cow}")
+    with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+        markdown = f.read()
+    claims = [b for b in results["blocks"] if b.get("claim")]
+    check(len(claims) == 2, f"{len(claims)} claim blocks")
+    for block in claims:
+        claim = block["claim"]
+        for text in [f"{claim['id']}: {claim['verdict']}", md_escaped(claim["evidence"]),
+                     f"Verdict: {claim['verdict']} ({claim['runs_holding']} of"] + \
+                [f"`{f['name']}`" for f in claim["figures"]]:
+            check(text in markdown, f"report.md lacks {text[:80]!r}")
+    for text in ("## Claims", "The figures of kind cow", "`private_first_p50_ns`",
+                 "The figures of kind ipc", "`rtt_p50_ns`"):
+        check(text in markdown, f"report.md lacks {text!r}")
+    # The footprint methods, from the run beside.
+    footprint = mmtest.load_results(footprint_dir)
+    out = os.path.join(tmp, "charts-footprint")
+    plot(tmp, footprint_dir, out)
+    check_charts(out, ["footprint"])
+    check_lines_chart(out, "footprint", footprint,
+                      [w["name"] for w in footprint["config"]["workloads"]],
+                      "footprint_processes", ["pss_per_process_bytes",
+                                              "rss_per_process_bytes",
+                                              "private_per_process_bytes"],
+                      ["mmap MAP_SHARED (fp)", "pread heap buffer (fp)",
+                       "mmap MAP_PRIVATE (fpp)"])
+    for name, source, charts in (("kinds", kinds_dir, {"ipc", f"cow-{cow_number}"}),
+                                 ("footprint", footprint_dir, {"footprint"})):
+        drawn = check_hostile_plot(tmp, source, name)
+        check(charts <= drawn, f"hostile names: charts {sorted(drawn)}")
+
+
+def test_amplification(tmp):
+    """Sweep charts of read and write amplification: medians of readahead_amplification
+    (cold reads) and write_amplification (writes) per backend against the swept key, none
+    for warm-cache reads; a kernel setting swept as digit strings (read_ahead_kb '16',
+    '128') is a numeric axis."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    results_dir, _ = run_config(tmp, "amplification", tiny(
+        [{"name": "cold", "pattern": "random", "cache": "cold",
+          "block_size": ["4KiB", "16KiB"]},
+         {"name": "warm", "pattern": "random", "block_size": ["4KiB", "16KiB"]},
+         {"name": "w", "op": "write", "sync": "fsync", "sync_every": 50,
+          "block_size": ["4KiB", "16KiB"]}], ops=300, dir=data))
+    results = mmtest.load_results(results_dir)
+    # (base, field, chart suffix): drawn when the sweep's medians hold anything but 0.
+    cases = [("cold", "readahead_amplification", "read-amplification"),
+             ("warm", "readahead_amplification", None),
+             ("w", "write_amplification", "write-amplification"),
+             ("w", "readahead_amplification", None)]
+    expected = []
+    for base, field, suffix in cases:
+        values = [s[field] for s in results["summaries"] if s["workload"].startswith(base + "/")]
+        if suffix and any(values):
+            expected.append((base, field, f"sweep-{base}-block_size-{suffix}"))
+    out = os.path.join(tmp, "charts")
+    plot(tmp, results_dir, out)
+    with open(os.path.join(out, "charts.json")) as f:
+        drawn = {c["name"] for c in json.load(f)["charts"]}
+    amplification = {n for n in drawn if n.endswith("amplification")}
+    check(amplification == {c for _, _, c in expected},
+          f"amplification charts {sorted(amplification)}, expected {expected}")
+    if not expected:
+        print("note: no block device behind the data directory: no amplification recorded")
+    for base, field, chart in expected:
+        script = driver(out, chart)
+        for title, block in zip(texts(script, "ltitle"), read_blocks(
+                os.path.join(out, "data", chart + ".tsv"))):
+            medians = sorted((w["params"]["block_size_bytes"], s[field])
+                             for w in results["config"]["workloads"]
+                             for s in results["summaries"]
+                             if s["workload"] == w["name"] and w["base_name"] == base and
+                             s["backend"] == title and s[field] is not None)
+            check([(p[0], p[1]) for p in block] == medians,
+                  f"{chart} {title}: {block}, the summaries say {medians}")
+    # Kernel settings arrive as digit strings: the sweep of one is a numeric axis.
+    def knob(doc):
+        renamed = {}
+        for w in doc["config"]["workloads"]:
+            if w["base_name"] == "cold":
+                value = "16" if w["params"]["block_size_bytes"] == 4096 else "128"
+                renamed[w["name"]] = f"cold/read_ahead_kb={value}"
+                w["name"], w["params"]["read_ahead_kb"] = renamed[w["name"]], value
+        for block in doc["workloads"]:
+            block["name"] = renamed.get(block["name"], block["name"])
+    knobbed = edited_copy(results_dir, os.path.join(tmp, "knobbed"), knob)
+    out = os.path.join(tmp, "charts-knobbed")
+    plot(tmp, knobbed, out)
+    script = driver(out, "sweep-cold-read_ahead_kb")
+    check("categorical = 0" in script, "read_ahead_kb drawn as categories")
+    xs = sorted({p[0] for block in read_blocks(os.path.join(out, "data",
+                                                            "sweep-cold-read_ahead_kb.tsv"))
+                 for p in block})
+    check(xs == [16, 128], f"read_ahead_kb at x {xs}")
+
+
+HOSTILE_FRAMES = ["<script>alert(1)</script>", "`touch${IFS}PWNED_F`", "a&b \"q\" 'q' ]]>",
+                  "ünï 中文 \u202eRTL", "$(touch PWNED_G)"]
+
+
+def test_profile(tmp):
+    """A profiled run: the report's profile table (samples, kernel share, top symbols) and,
+    in report.html, a flame graph per profiled backend drawn from its folded stacks, every
+    frame escaped; a missing folded file is said, one that is not folded stacks, or reached
+    through a symlink, or outside the directory, is refused (exit 2, nothing written)."""
+    results_dir, stderr = run_config(tmp, "profile", config_of(
+        [{"name": "rr", "pattern": "random", "profile": True}], duration="150ms",
+        repetitions=2, dir=tmp), expect=None)
+    if not os.path.isfile(os.path.join(results_dir, "results.json")):
+        raise mmtest.Skip(f"mmbench could not profile here: {stderr.strip()[-300:]}")
+    results = mmtest.load_results(results_dir)
+    profiled = [s for s in results["summaries"] if s.get("profile")]
+    check(profiled, "no summary has a profile")
+    folded = os.path.join(results_dir, profiled[-1]["profile"]["folded"])
+    with open(folded, "a", encoding="utf-8") as f:
+        f.write(";".join(HOSTILE_FRAMES) + " 5\n")
+    out = os.path.join(tmp, "work", "out")
+    os.makedirs(os.path.dirname(out))
+    run([sys.executable, REPORT, results_dir, "--output", out, "--strict", "--size",
+         f"{WIDTH}x{HEIGHT}"], cwd=os.path.dirname(out))
+    check(not pwned(tmp), f"commands ran: {pwned(tmp)}")
+    with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+        markdown = f.read()
+    with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+        page = f.read()
+    svgs = re.findall(r"<svg .*?</svg>", page, re.S)
+    check(len(svgs) == len(profiled), f"{len(svgs)} flame graphs for {len(profiled)} "
+          f"profiles")
+    for s, svg in zip(profiled, svgs):
+        try:
+            ElementTree.fromstring(svg)
+        except ElementTree.ParseError as e:
+            raise Failure(f"{s['backend']}'s flame graph is not well-formed: {e}")
+        with open(os.path.join(results_dir, s["profile"]["folded"]), encoding="utf-8") as f:
+            roots = {line.rsplit(" ", 1)[0].split(";")[0] for line in f if line.strip()}
+        for root in roots:
+            check(html.escape(root, quote=True) in svg, f"{s['backend']}'s flame graph "
+                  f"lacks {root!r}")
+        top = s["profile"]["top_kernel"] or s["profile"]["top_user"]
+        check(f"{top[0]['name']} {100 * top[0]['share']:.1f}%" in markdown,
+              f"report.md lacks {s['backend']}'s top symbol {top[0]['name']}")
+        check(f"| {s['backend']} | {s['profile']['samples']} |" in markdown,
+              f"report.md lacks {s['backend']}'s profile row")
+    check("<script" not in page and "&lt;script&gt;alert(1)" in page,
+          "report.html: a frame name is not escaped")
+    # What the report does with folded files that are missing, broken or elsewhere.
+    first = os.path.join(results_dir, profiled[0]["profile"]["folded"])
+    cases = [
+        ("missing", lambda d: os.remove(d), 0, "no flame graph: cannot read"),
+        ("not folded stacks", lambda d: open(d, "w").write("no count here\n"), 2,
+         "line 1: expected 'frame;frame;... count'"),
+        ("a symlink", lambda d: (os.remove(d), os.symlink(folded, d)), 2, "a symlink"),
+        ("in a symlinked directory", lambda d: (
+            shutil.move(os.path.dirname(d), os.path.dirname(d) + "-real"),
+            os.symlink(os.path.dirname(d) + "-real", os.path.dirname(d))), 2, "a symlink"),
+    ]
+    for what, breaks, code, message in cases:
+        copy = os.path.join(tmp, "copy")
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(results_dir, copy, symlinks=True)
+        breaks(os.path.join(copy, os.path.relpath(first, results_dir)))
+        out = os.path.join(tmp, "out-copy")
+        shutil.rmtree(out, ignore_errors=True)
+        stdout, stderr = run([sys.executable, REPORT, copy, "--output", out], cwd=tmp,
+                             expect=code)
+        if code:
+            check(stderr.count("\n") == 1 and message in stderr,
+                  f"folded file {what}: {stderr}")
+            check(not os.path.exists(out), f"folded file {what}: wrote {out}")
+        else:
+            with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+                check(message in f.read(), f"folded file {what}: the report does not say so")
+
+
+def test_killed(tmp):
+    """A run killed with SIGKILL: its finished workloads are read from the block file
+    (workload_files, a JSON text sequence), drawn and reported, and the report says the run
+    did not finish; a last record cut off while it was written is left out, and said."""
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    cfg = os.path.join(tmp, "killed.json")
+    with open(cfg, "w") as f:
+        json.dump(config_of([{"name": n} for n in "abcdef"], duration="300ms",
+                            repetitions=1, dir=data), f)
+    results_dir = os.path.join(tmp, "killed")
+    proc = subprocess.Popen([MMBENCH, cfg, "--output", results_dir], cwd=tmp,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    block_file = os.path.join(results_dir, "workloads.json-seq")
+
+    def records():
+        try:
+            with open(block_file, "rb") as f:
+                return f.read().count(b"\x1e")
+        except FileNotFoundError:
+            return 0
+    for _ in range(300):
+        if records() >= 2 or proc.poll() is not None:
+            break
+        subprocess.run(["sleep", "0.05"])
+    proc.kill()
+    proc.wait()
+    blocks = records()
+    check(blocks >= 2, f"the run finished {blocks} workloads before it was killed")
+    for cut in (False, True):
+        if cut:   # as if the kill came while a record was appended
+            with open(block_file, "ab") as f:
+                f.write(b'\x1e{"index": 5, "name": "f", "runs": [')
+        out = os.path.join(tmp, f"charts-{cut}")
+        run([sys.executable, REPORT, results_dir, "--output", out, "--strict", "--size",
+             f"{WIDTH}x{HEIGHT}"], cwd=tmp)
+        rows = read_tsv(os.path.join(out, "data", "throughput.tsv"))
+        check([r[-1] for r in rows] == list("abcdef")[:blocks],
+              f"throughput of {[r[-1] for r in rows]}, {blocks} workloads finished")
+        with open(os.path.join(out, "charts.json")) as f:
+            notes = [n["text"] for n in json.load(f)["notes"]]
+        check(any("did not finish" in n and "killed" in n for n in notes), f"notes: {notes}")
+        check(cut == any("cut off" in n for n in notes), f"notes: {notes}")
+        with open(os.path.join(out, "report.md")) as f:
+            markdown = f.read()
+        check("it was still going on, or was killed" in markdown and
+              "Not run (the run stopped before it)." in markdown, "report.md: the killed run")
+
+
+def test_sections(tmp):
+    """The report's sections of each workload, table-driven against results.json: the
+    verdict, why and checksum lines, the time split and amplification row of each backend,
+    the warnings; and the kernel settings of the context, of a workload's phases and of the
+    target (added to the real run as a run with kernel settings writes them)."""
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    from mmcharts import cells
+    data = os.path.join(tmp, "data")
+    os.mkdir(data)
+    results_dir = mmbench_run(tmp, "sections", tiny(
+        [{"name": "cold", "pattern": "random", "cache": "cold"},
+         {"name": "seqwrite", "pattern": "sequential", "op": "write", "sync": "fsync",
+          "sync_every": 100}], dir=data))
+    path = os.path.join(results_dir, "results.json")
+    with open(path) as f:
+        doc = json.load(f)
+    doc["context"]["kernel_settings"] = {"thp": "madvise", "vm.dirty_ratio": "20"}
+    doc["context"]["targets"][0]["large_folios"] = "yes (512p 2.0 MiB in 1)"
+    for r in doc["workloads"][0]["runs"]:
+        r["kernel_settings"] = "read_ahead_kb of vda: 8192 -> 128"
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    out = os.path.join(tmp, "charts")
+    run([sys.executable, REPORT, results_dir, "--output", out, "--size", "640x400"], cwd=tmp)
+    with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+        markdown = f.read()
+    with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+        page = f.read()
+    results = mmtest.load_results(results_dir)
+    cases = [("context kernel settings", "| `vm.dirty_ratio` | 20 |"),
+             ("large folios", "| Large folios | yes (512p 2.0 MiB in 1) |"),
+             ("a workload's kernel settings",
+              "- Kernel settings of its phases: read\\_ahead\\_kb of vda: 8192 -> 128"
+              .replace("\\_", "_").replace("->", "-\\>"))]
+    for block in results["blocks"]:
+        for c in block["comparisons"]:
+            cases.append((f"{block['name']} verdict", "- Verdict: " + md_escaped(c["verdict"])))
+        check(block["explanation"], f"{block['name']}: no explanation in results.json")
+        cases.append((f"{block['name']} why", "- Why: " + md_escaped(block["explanation"])))
+        cases.append((f"{block['name']} checksum",
+                      "- Checksums: " + md_escaped(block["checksum"]["text"])))
+        cases += [(f"{block['name']} warning", "- " + md_escaped(w)) for w in block["warnings"]]
+        for s in block["summaries"]:
+            cases.append((f"{block['name']} {s['backend']} time split", "| " + " | ".join(
+                [s["backend"]] + [cells.share_cell(s[k]) for k in
+                                  ("user_share", "system_share", "offcpu_share",
+                                   "runqueue_share")]) + " |"))
+            cases.append((f"{block['name']} {s['backend']} write amplification",
+                          cells.amplification_cell(s["write_amplification"],
+                                                   s["task_write_amplification"])))
+    for what, text in cases:
+        check(text in markdown, f"report.md lacks the {what}: {text!r}")
+        plain = text.lstrip("-| ").split(" |")[0].replace("\\", "").replace("`", "")
+        check(html.escape(plain) in page,
+              f"report.html lacks the {what}: {plain!r}")
 
 
 # ---- what gnuplot evaluates ----
@@ -810,20 +1429,25 @@ BAD_INPUTS = [
     ("invalid UTF-8", "results",
      lambda p: edit_text(p, lambda d: d.replace(b'"tool"', b'"to\xffol"', 1)),
      "invalid UTF-8 at byte"),
-    ("runs a string", "results", lambda p: edit_json(p, lambda d: d.update(runs="many")),
-     "runs: expected a list, found the string 'many'"),
+    ("runs a string", "results",
+     lambda p: edit_json(p, lambda d: d["workloads"][0].update(runs="many")),
+     "workloads[0].runs: expected a list, found the string 'many'"),
+    ("workloads a string", "results", lambda p: edit_json(p, lambda d: d.update(workloads="x")),
+     "results.json: workloads: expected a list, found the string 'x'"),
     ("throughput 'fast'", "results",
-     lambda p: edit_json(p, lambda d: d["summaries"][1].update(tput_median_mib_s="fast")),
-     "summaries[1].tput_median_mib_s: expected a number >= 0 or null, found the string "
-     "'fast'"),
+     lambda p: edit_json(p, lambda d: d["workloads"][0]["summaries"][1].update(
+         tput_median_mib_s="fast")),
+     "workloads[0].summaries[1].tput_median_mib_s: expected a number >= 0 or null, found "
+     "the string 'fast'"),
     ("a missing key", "results",
-     lambda p: edit_json(p, lambda d: delete_path(d, ["summaries", 0, "backend"])),
-     "summaries[0]: no 'backend' key"),
+     lambda p: edit_json(p, lambda d: delete_path(d, ["workloads", 0, "summaries", 0,
+                                                    "backend"])),
+     "workloads[0].summaries[0]: no 'backend' key"),
     ("a missing section", "results", lambda p: edit_json(p, lambda d: d.pop("config")),
      "top level: no 'config' key"),
     ("NaN", "results", lambda p: edit_text(
         p, lambda d: re.sub(rb'"ratio": [0-9.e+-]+', b'"ratio": NaN', d, count=1)),
-     "comparisons[0].ratio: NaN is not a number JSON allows"),
+     "workloads[0].comparisons[0].ratio: NaN is not a number JSON allows"),
     ("-Infinity", "results", lambda p: edit_text(
         p, lambda d: re.sub(rb'"faults_per_op": [0-9.e+-]+', b'"faults_per_op": -Infinity',
                             d, count=1)),
@@ -834,22 +1458,43 @@ BAD_INPUTS = [
     ("an integer beyond 2^64", "results", lambda p: edit_text(
         p, lambda d: re.sub(rb'"repetitions_ok": [0-9]+', b'"repetitions_ok": ' +
                             str(2 ** 70).encode(), d, count=1)),
-     "summaries[0].repetitions_ok: '1180591620717411303424' is out of range"),
+     "workloads[0].summaries[0].repetitions_ok: '1180591620717411303424' is out of range"),
     ("workloads an object", "results",
      lambda p: edit_json(p, lambda d: d["config"].update(workloads={"a": 1})),
      "config.workloads: expected a list, found an object"),
     ("a histogram bucket of two", "results", lambda p: edit_json(
-        p, lambda d: d["summaries"][0]["latency_histogram"]["buckets"].__setitem__(0, [1, 2])),
-     "summaries[0].latency_histogram.buckets[0]: expected [lower_ns, upper_ns, count]"),
-    ("a summary of no workload", "results", lambda p: edit_json(
-        p, lambda d: d["summaries"][0].update(workload="nowhere")),
-     "summaries[0].workload: 'nowhere' is not a workload of config.workloads"),
+        p, lambda d: d["workloads"][0]["summaries"][0]["latency_histogram"]["buckets"]
+        .__setitem__(0, [1, 2])),
+     "workloads[0].summaries[0].latency_histogram.buckets[0]: expected [lower_ns, "
+     "upper_ns, count]"),
+    ("a block of no workload", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0].update(index=7)),
+     "workloads[0].index: 7, but config.workloads has 1"),
+    ("a block of another name", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0].update(name="nowhere")),
+     "workloads[0].name: 'nowhere', but config.workloads[0] is 'r'"),
+    ("an unknown role", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0]["runs"][0].update(role="bonus")),
+     "workloads[0].runs[0].role: expected one of 'measured', 'warmup'"),
+    ("a time series that runs backwards", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0]["runs"][0]["timeline"]["points"][0].__setitem__(
+            1, 10 ** 9)),
+     "workloads[0].runs[0].timeline.points[1]: ops falls from 1000000000"),
+    ("a negative share", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0]["summaries"][0].update(user_share=-0.5)),
+     "workloads[0].summaries[0].user_share: expected a number >= 0 or null"),
+    ("workload_files outside the directory", "results", lambda p: edit_json(
+        p, lambda d: d.update(workload_files="../elsewhere")),
+     "workload_files: '../elsewhere' is not a name inside the results directory"),
+    ("workload_files missing", "results", lambda p: edit_json(
+        p, lambda d: d.update(workload_files="workloads.json-seq")),
+     "workload_files: the file it names is missing"),
     ("a lone surrogate", "results", lambda p: edit_text(
         p, lambda d: d.replace(b'"hostname": "', b'"hostname": "\\ud800', 1)),
      "context.hostname: a string holding a lone surrogate"),
     ("a duplicate key", "results",
-     lambda p: edit_text(p, lambda d: d.replace(b'"schema_version": 1,',
-                                                b'"schema_version": 1, "schema_version": 1,')),
+     lambda p: edit_text(p, lambda d: d.replace(b'"schema_version": 2,',
+                                                b'"schema_version": 2, "schema_version": 2,')),
      "duplicate key 'schema_version'"),
     ("an array at the top", "results", lambda p: edit_text(p, lambda d: b"[" + d + b"]"),
      "the top level is a list, not an object"),
@@ -858,9 +1503,23 @@ BAD_INPUTS = [
     ("an empty file", "results", lambda p: edit_text(p, lambda d: b""), "empty file"),
     ("a file too large", "results", lambda p: sparse(p, 257 * 2 ** 20),
      "257 MiB, more than the 256 MiB these scripts read"),
-    ("another schema", "results", lambda p: edit_json(p, lambda d: d.update(schema_version=2)),
-     "schema_version: version 2; these scripts read version 1"),
+    ("another schema", "results", lambda p: edit_json(p, lambda d: d.update(schema_version=1)),
+     "schema_version: version 1; these scripts read version 2 (version 1 came from an older "
+     "mmbench)"),
     ("no results.json", "results", os.remove, "holds neither results.json"),
+    ("workload_files a symlink", "results", lambda p: killed_layout(p, "symlinked"),
+     "workloads.json-seq: a symlink"),
+    ("a broken record before the last", "results", lambda p: killed_layout(p, "broken first"),
+     "workloads.json-seq: record 0: not valid JSON"),
+    ("a block file without record separators", "results",
+     lambda p: killed_layout(p, "no separator"),
+     "workloads.json-seq: not a JSON text sequence (records start with RS, 0x1e)"),
+    ("a record of another workload", "results", lambda p: killed_layout(p, "renamed"),
+     "workloads.json-seq: record 0: name: 'other', but config.workloads[0] is 'r'"),
+    ("a folded file outside the directory", "results", lambda p: edit_json(
+        p, lambda d: d["workloads"][0]["summaries"][0].update(
+            profile={"folded": "../../etc/passwd", "samples": 1})),
+     "profile.folded: '../../etc/passwd' is not a name inside the results directory"),
     ("compare: rows a string", "compare", lambda p: edit_json(p, lambda d: d.update(rows="x")),
      "rows: expected a list, found the string 'x'"),
     ("compare: throughput 'fast'", "compare",
@@ -881,9 +1540,36 @@ BAD_INPUTS = [
 ]
 
 
+def killed_layout(path, how):
+    """Turns a finished run's results.json into a killed run's (its blocks in the block
+    file workloads.json-seq, a JSON text sequence), broken as how says."""
+    with open(path) as f:
+        doc = json.load(f)
+    blocks = doc["workloads"]
+    doc.update(workloads=[], workload_files="workloads.json-seq", complete=False)
+    root = os.path.dirname(path)
+    records = [json.dumps(dict(b, name="other") if how == "renamed" else b) for b in blocks]
+    text = "".join(f"\x1e{r}\n" for r in records)
+    if how == "broken first":   # a record cut in its middle, then complete ones
+        text = f"\x1e{records[0][:40]}\n" + text
+    if how == "no separator":
+        text = text[1:]
+    name = os.path.join(root, "workloads.json-seq")
+    if how == "symlinked":
+        name = path + ".seq"
+        os.symlink(name, os.path.join(root, "workloads.json-seq"))
+    with open(name, "w") as f:
+        f.write(text)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
 def test_readers(tmp):
     """Invalid results and comparisons: scripts/plot and scripts/report exit 2 with one
-    line naming the file and the field, no traceback, and write nothing."""
+    line naming the file and the field, no traceback, and write nothing. Their main() runs
+    here (as the scripts run it; the first and last cases run the scripts themselves)."""
+    sys.path.insert(0, os.path.join(SOURCE, "scripts"))
+    from mmcharts import plot as plot_cli, report as report_cli
     results = mmbench_run(tmp, "good", tiny([{"name": "r"}], ops=300, dir=tmp))
     compare = os.path.join(tmp, "compare-good")
     write_compare(compare)
@@ -893,10 +1579,15 @@ def test_readers(tmp):
         source = os.path.join(tmp, f"bad{number}")
         shutil.copytree(results if kind == "results" else compare, source)
         breaks(os.path.join(source, "results.json" if kind == "results" else "compare.json"))
-        for script in (PLOT, REPORT):
+        for script, main in ((PLOT, plot_cli.main), (REPORT, report_cli.main)):
             out = os.path.join(work, "out")
-            _, stderr = run([sys.executable, script, source, "--output", out], cwd=work,
-                            expect=2)
+            argv = [source, "--output", out]
+            if number in (0, len(BAD_INPUTS) - 1):
+                _, stderr = run([sys.executable, script] + argv, cwd=work, expect=2)
+            else:
+                with contextlib.chdir(work):
+                    code, _, stderr = in_process(main, argv)
+                check(code == 2, f"{what}: exit {code}, expected 2\n{stderr}")
             name = os.path.basename(script)
             check(stderr.count("\n") == 1 and stderr.startswith(f"scripts/{name}: "),
                   f"{what}: scripts/{name} wrote not one line:\n{stderr}")
@@ -907,7 +1598,13 @@ def test_readers(tmp):
 
 # ---- mutated results files ----
 
-KEEP_STRINGS = {"mmbench", "mmbench-compare", "mmap", "pread", "ns"}  # hostile_all keeps
+# hostile_all keeps these: the tools, backends and units, and the words of the fields that
+# hold one of a few (a role, a status, a verdict, a time series' columns).
+KEEP_STRINGS = {"mmbench", "mmbench-compare", "mmap", "pread", "ns", "measured", "warmup",
+                "latency_off", "profiled", "ok", "failed", "interrupted", "match", "mismatch",
+                "not_applicable", "unverified", "holds", "does not hold", "inconclusive",
+                "t_s", "ops", "minor_faults", "major_faults", "dev_read_bytes",
+                "dev_write_bytes", "tlb_shootdowns", "resident_pct", "dirty_pct", "io"}
 ODD_VALUES = ["fast", "", [], {}, None, True, False, -1, 0, 1.5, [1, 2], {"a": 1}, "NaN",
               "1e999", [[[]]]]
 HUGE_NUMBERS = [1e308, -1e308, 2 ** 64, 2 ** 64 + 1, -2 ** 63, 10 ** 30, 1e-308, 5e-324,
@@ -941,13 +1638,15 @@ def mutants(data, rng, count):
     doc = json.loads(data)
     paths = json_paths(doc)
     # The fields the scripts read (of the parameters, those a sweep chart uses; of the
-    # runs, their identity and flush call).
-    read = [p for p in paths if p[0] and p[0][0] in ("config", "summaries", "comparisons",
-                                                     "context", "rows", "runs", "baseline")
-            and len(p[0]) <= 5 and ("params" not in p[0] or p[0][-1] in (
+    # runs, their identity, flush call, levels and time series).
+    read = [p for p in paths if p[0] and p[0][0] in ("config", "workloads", "context", "rows",
+                                                     "runs", "baseline")
+            and len(p[0]) <= (7 if p[0][0] == "workloads" else 5) and
+            ("params" not in p[0] or p[0][-1] in (
                 "params", "block_size_bytes", "stride_bytes", "pattern")) and
-            (p[0][0] != "runs" or len(p[0]) < 3 or p[0][2] in ("workload", "backend",
-                                                               "flush_call"))]
+            (p[0][0] != "workloads" or len(p[0]) < 5 or p[0][2] != "runs" or
+             p[0][4] in ("backend", "role", "status", "flush_call", "tput_mib_s", "levels",
+                         "timeline", "kind_metrics"))]
     numbers = [p for p, v in paths if isinstance(v, (int, float)) and not isinstance(v, bool)]
     strings = [p for p, v in paths if isinstance(v, str)]
     tokens = [m.span() for m in re.finditer(rb"(?<=: )-?[0-9][0-9.eE+-]*", data)]
@@ -1166,7 +1865,8 @@ def test_mutated(tmp):
 
 
 NEEDS_GNUPLOT = {"run", "single", "compare", "many", "hostile", "sent_output", "backends",
-                 "gnuplot_facts", "readers", "mutated"}
+                 "gnuplot_facts", "readers", "mutated", "timeline", "kinds", "amplification",
+                 "profile", "killed", "sections"}
 
 
 def main():

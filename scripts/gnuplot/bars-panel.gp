@@ -9,6 +9,8 @@
 #   nseries     bars per group
 #   stitle[s]   series names, scolor[s] their colours
 #   shasci[s]   1 if series s has confidence intervals to draw, else 0
+#   shatch[s]   1: series s is drawn hatched in its colour (the workers' own counts
+#               beside the device's, on the kernel chart), else solid
 #   nxtic, xticlabel[i], xticpos[i]  the tic labels (label i at group xticpos[i])
 #   xrotate     1: labels at 45 degrees (long labels or many groups)
 #   ticlines    lines of the tallest tic label (labels may be wrapped)
@@ -48,8 +50,10 @@ if (showkey) { set key } else { unset key }
 citext = anyci ? '95% CI of the median' : ''
 unset label 1
 if (strlen(paneltitle) > 0) { set label 1 paneltitle at graph 0.01, graph 0.93 left front }
-plot for [s=1:nseries] data using ($1 + offset(s)):(column(col(s, 1))) \
+plot for [s=1:nseries] for [k=1:1-shatch[s]] data using ($1 + offset(s)):(column(col(s, 1))) \
          with boxes lc rgb scolor[s] title stitle[s], \
+     for [s=1:nseries] for [k=1:shatch[s]] data using ($1 + offset(s)):(column(col(s, 1))) \
+         with boxes fs pattern 4 border lc rgb scolor[s] lc rgb scolor[s] title stitle[s], \
      for [s=1:nseries] for [k=1:shasci[s]] data \
          using ($1 + offset(s)):(column(col(s, 2))):(0):(column(col(s, 3)) - column(col(s, 2))) \
          with vectors @errorheads lc rgb '#202020' lw 1.2 notitle, \

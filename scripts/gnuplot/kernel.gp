@@ -1,9 +1,9 @@
 # Kernel behaviour per workload and backend: panels of grouped bars stacked over one
-# x axis (faults per operation, device bytes read per operation, readahead amplification).
+# x axis (faults and device bytes read per operation, read and write amplification).
 #
 #   npanels     panels; panelvars . '-' . p . '.gp' sets each panel's variables for
 #               bars-panel.gp (data, ylabel, ylog, ymin, ymax, nseries, stitle, ...,
-#               paneltitle); the first panel holds the legend
+#               paneltitle); the first panel holds the legend, drawn under the panels
 #   nxtic, xticlabel[i], xticpos[i], xrotate, ticlines, ngroups  shared by the panels
 #               (only the lowest panel shows the labels, and panelxlabel under them)
 #   mleft, mright, mbottom, mtop  panel area, in screen fractions
@@ -11,7 +11,8 @@ load tpldir . 'common.gp'
 unset title
 set multiplot layout npanels, 1 title title . "\n" . subtitle \
     margins mleft, mright, mbottom, mtop spacing 0, 0.035
-set key inside top right opaque box lc rgb '#c0c0c0' horizontal samplen 2 width 1
+# The legend goes under the panels (room for it below mbottom), clear of every panel.
+set key at screen 0.5, screen 0.01 center bottom horizontal samplen 2 width 1
 do for [p=1:npanels] {
     load panelvars . '-' . p . '.gp'
     showxtics = p == npanels

@@ -109,7 +109,8 @@ class Charts:
 
     def bar_page(self, name, series, indexes, labels):
         """Writes the data of one page of grouped bars (bars-panel.gp); returns the
-        variables that describe it. series: [(title, color, [(v, lo, hi)] per group)]."""
+        variables that describe it. series: [(title, color, [(v, lo, hi)] per group)],
+        or (title, color, points, hatched) for a series drawn hatched."""
         present = [s for s in series if any(mr.is_number(s[2][i][0]) for i in indexes)]
         rows = [[slot] + [x for s in present for x in bar_columns(*s[2][i])] +
                 [labels[slot - 1]] for slot, i in enumerate(indexes, 1)]
@@ -123,28 +124,32 @@ class Charts:
         return {"data": path, "nseries": len(present),
                 "stitle": [layout.legend(s[0], self.width) for s in present],
                 "scolor": [s[1] for s in present], "shasci": has_ci,
+                "shatch": [int(len(s) > 3 and bool(s[3])) for s in present],
                 "anyci": int(any(has_ci)),
                 "showvalues": int(len(indexes) * len(present) <= 16),
                 "valueformat": "%.0f" if big else "%.3g"}
 
-    def bars(self, name, section, title, groups, series, ylabel, log_hint):
+    def bars(self, name, section, title, groups, series, ylabel, log_hint, caption="",
+             xlabel=None):
         """Grouped bars with CI error bars, split into pages.
         groups: [layout.Group], series: [(title, color, [(v, lo, hi)] per group)]."""
-        values = [x for _, _, points in series for p in points for x in p]
+        values = [x for s in series for p in s[2] for x in p]
         log = log_hint and layout.wants_log(values)
         ymin, ymax, log = layout.value_range(values, log, 1.2)
         unit = ylabel + (" (log scale)" if log else "")
         all_pages = layout.pages(list(range(len(groups))), self.per_page)
         for number, indexes in enumerate(all_pages, 1):
-            labels, xlabel = layout.group_labels([groups[i] for i in indexes])
+            labels, grouped = layout.group_labels([groups[i] for i in indexes])
             chart = layout.page_name(name, number, len(all_pages))
             variables = self.bar_page(chart, series, indexes, labels)
             ticvars, _ = layout.xtic_variables(labels, self.width, self.height)
             variables.update(ticvars)
-            variables.update({"ngroups": len(indexes), "showxtics": 1, "xlabel": xlabel,
+            variables.update({"ngroups": len(indexes), "showxtics": 1,
+                              "xlabel": xlabel or grouped,
                               "ylabel": unit, "ylog": int(log), "ymin": ymin, "ymax": ymax})
             self.add(chart, "bars.gp", section, layout.page_title(title, number,
-                                                                  len(all_pages)), variables)
+                                                                  len(all_pages)), variables,
+                     caption)
 
     def ratios(self, name, section, title, groups, series, ylabel, lineone,
                noci="x: no CI (< 3 repetitions)"):
@@ -172,7 +177,8 @@ class Charts:
             variables = {
                 "data": path, "ngroups": len(indexes), "nseries": len(present),
                 "stitle": [layout.legend(s[0], self.width) for s in present],
-                "scolor": [s[1] for s in present], "shasci": has_ci, "xlabel": xlabel,
+                "scolor": [s[1] for s in present], "shasci": has_ci,
+                "shatch": [int(len(s) > 3 and bool(s[3])) for s in present], "xlabel": xlabel,
                 "ylabel": ylabel, "anyci": int(any(has_ci)), "ymin": ymin, "ymax": ymax,
                 "showseries": int(len(present) > 1),
                 "showvalues": int(len(indexes) * len(present) <= 24),

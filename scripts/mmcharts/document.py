@@ -78,6 +78,11 @@ class Document:
         """A PNG chart: linked by its file name in Markdown, embedded in HTML."""
         self.blocks.append(("image", path, alt))
 
+    def figure(self, markup, note):
+        """Markup of our own (an SVG flame graph, its strings escaped where it was made):
+        in HTML as it is, in Markdown the note (text) in its place."""
+        self.blocks.append(("figure", markup, note))
+
     def markdown(self):
         out = [f"# {md_text(self.title)}", ""]
         for block in self.blocks:
@@ -95,6 +100,8 @@ class Document:
                 out.append("")
             elif kind == "image":
                 out += [f"![{md_text(block[2])}]({os.path.basename(block[1])})", ""]
+            elif kind == "figure":
+                out += [md_text(block[2]), ""]
         return "\n".join(out)
 
     def html(self):
@@ -123,5 +130,7 @@ class Document:
                 data = base64.b64encode(outdir.read_png(block[1])).decode("ascii")
                 out.append(f"<figure><img src=\"data:image/png;base64,{data}\" "
                            f"alt=\"{html_inline(block[2])}\"></figure>")
+            elif kind == "figure":
+                out.append(f"<figure class=\"scroll\">{block[1]}</figure>")
         out += ["</body>", "</html>", ""]
         return "\n".join(out)

@@ -1,73 +1,108 @@
-"""The kernel chart of a run: stacked panels of page faults, device bytes read and
-readahead amplification per operation, per workload and backend."""
+"""The kernel chart of a run: stacked panels of page faults and device bytes read per
+operation, and read and write amplification (the block device's, system-wide, beside the
+workers' own task I/O), per workload and backend."""
 import mmresults as mr
 
 from . import layout
 from .throughput import groups_of, summarised_workloads
 
+
+class Panel:
+    """One panel: a summary field per backend (and its task I/O counterpart, drawn
+    hatched beside it), what the panel is called, and why it can be empty."""
+
+    def __init__(self, field, ylabel, title, what, why_empty, task=None):
+        self.field = field            # Summary attribute
+        self.ylabel = ylabel          # {unit} is replaced by the scale's unit
+        self.title = title
+        self.what = what              # its name in notes
+        self.why_empty = why_empty
+        self.task = task              # the workers' own counterpart, or None
+
+
 PANELS = (
-    # Summary attribute, y label, panel title, what it is called in notes, why it can be
-    # empty.
-    ("faults_per_op", "faults / op", "page faults per operation (minor + major)",
-     "page faults", "getrusage failed"),
-    ("dev_read_bytes_per_op", "device {unit} read / op",
-     "bytes the block device read per operation (system-wide counter)", "device reads",
-     "no block device behind the data directory, e.g. tmpfs"),
-    ("readahead_amplification", "amplification",
-     "readahead amplification: device bytes read / bytes the workload read",
-     "readahead amplification", "no workload reads, or no block device behind the data "
-     "directory"),
+    Panel("faults_per_op", "faults / op", "page faults per operation (minor + major)",
+          "page faults", "getrusage failed"),
+    Panel("dev_read_bytes_per_op", "{unit} / op",
+          "bytes the block device read per operation (system-wide counter)", "device reads",
+          "no block device behind the data directory, e.g. tmpfs"),
+    Panel("readahead_amplification", "read ampl.",
+          "read amplification, bytes read per byte read (solid: the device's, system-wide; "
+          "hatched: the workers' own)",
+          "read amplification", "no workload reads, or no block device behind the data "
+          "directory", task="task_read_amplification"),
+    Panel("write_amplification", "write ampl.",
+          "write amplification, bytes written per byte written (solid: the device's; "
+          "hatched: dirtied by the workers)", "write amplification",
+          "no workload writes, or no block device behind the data directory",
+          task="task_write_amplification"),
 )
 TITLE = "Kernel behaviour per operation, per workload and backend"
+
+
+def gaps_note(charts, what, backend, workloads, summaries, values):
+    missing = [w.name for w, s, v in zip(workloads, summaries, values)
+               if s and not mr.is_number(v)]
+    if missing:
+        charts.note("kernel", f"{what} not recorded for {backend} on {len(missing)} "
+                    f"workload(s) ({', '.join(missing[:5])}"
+                    f"{', ...' if len(missing) > 5 else ''}): no bar drawn, not 0")
+
+
+def panel_series(charts, results, workloads, panel):
+    """[(title, colour, values, hatched)] of the panel: per backend its device figure and,
+    where recorded, its task figure."""
+    series = []
+    for backend in results.backends:
+        summaries = [results.summary(w.name, backend) for w in workloads]
+        for field, hatched in ((panel.field, False), (panel.task, True)):
+            if not field:
+                continue
+            values = [getattr(s, field) if s else None for s in summaries]
+            if not any(mr.is_number(v) for v in values):
+                continue
+            what = panel.what + (" (task I/O)" if hatched else "")
+            gaps_note(charts, what, backend, workloads, summaries, values)
+            series.append((backend + (" task" if hatched else ""),
+                           charts.palette.color(backend), values, hatched))
+    return series
 
 
 def panels_of(charts, results, workloads):
     """[(y label, panel title, series, y axis variables)] of the panels with values."""
     panels = []
-    for field, ylabel, panel_title, what, why_empty in PANELS:
-        series, gaps = [], []
-        for backend in results.backends:
-            summaries = [results.summary(w.name, backend) for w in workloads]
-            values = [getattr(s, field) if s else None for s in summaries]
-            if not any(mr.is_number(v) for v in values):
-                continue
-            missing = [w.name for w, s, v in zip(workloads, summaries, values)
-                       if s and not mr.is_number(v)]
-            if missing:
-                gaps.append(f"{what} not recorded for {backend} on {len(missing)} "
-                            f"workload(s) ({', '.join(missing[:5])}"
-                            f"{', ...' if len(missing) > 5 else ''}): no bar drawn, not 0")
-            series.append((backend, charts.palette.color(backend), values))
+    for panel in PANELS:
+        series = panel_series(charts, results, workloads, panel)
         recorded = [v for s in series for v in s[2] if mr.is_number(v)]
         if not series:
-            charts.skip("kernel", f"{what}: not recorded by this run (empty in summary.csv: "
-                        f"{why_empty})")
+            charts.skip("kernel", f"{panel.what}: not recorded by this run (empty in "
+                        f"summary.csv: {panel.why_empty})")
             continue
         if not any(recorded):
-            charts.note("kernel", f"{what}: 0 for every workload and backend (nothing read "
-                        f"from the device: a warm cache?), no panel drawn")
+            charts.note("kernel", f"{panel.what}: 0 for every workload and backend (nothing "
+                        f"{'written to' if panel.field == 'write_amplification' else 'read from'}"
+                        f" the device: a warm cache?), no panel drawn")
             continue
         scale, unit = 1, "bytes"
-        if field == "dev_read_bytes_per_op":
+        if panel.field == "dev_read_bytes_per_op":
             for scale, unit in ((2 ** 20, "MiB"), (2 ** 10, "KiB"), (1, "bytes")):
                 if max(recorded) >= scale:
                     break
         series = [(b, c, [(v / scale if mr.is_number(v) else None, None, None)
-                          for v in values]) for b, c, values in series]
-        for gap in gaps:
-            charts.note("kernel", gap)
+                          for v in values], hatched) for b, c, values, hatched in series]
         # One y axis for the panel on every page.
         scaled = [p[0] for s in series for p in s[2]]
-        ymin, ymax, log = layout.value_range(scaled, layout.wants_log(scaled, 100), 1.3)
-        panels.append((ylabel.format(unit=unit) + (" (log)" if log else ""), panel_title,
-                       series, {"ylog": int(log), "ymin": ymin, "ymax": ymax}))
+        # Headroom for the panel's title and the values printed on the bars.
+        ymin, ymax, log = layout.value_range(scaled, layout.wants_log(scaled, 100), 1.6)
+        panels.append((panel.ylabel.format(unit=unit) + (" (log)" if log else ""),
+                       panel.title, series, {"ylog": int(log), "ymin": ymin, "ymax": ymax}))
     return panels
 
 
-def chart_kernel(charts, results):
-    """Stacked panels per page. A panel or a series with nothing recorded is left out,
-    and said so."""
-    workloads = summarised_workloads(charts, results, "kernel")
+def chart_kernel(charts, results, workloads):
+    """Stacked panels per page, of the workloads given (those of kind io). A panel or a
+    series with nothing recorded is left out, and said so."""
+    workloads = summarised_workloads(charts, results, "kernel", workloads)
     panels = panels_of(charts, results, workloads)
     if not panels:
         charts.skip("kernel", "no kernel counter to draw (see the notes)")
@@ -90,7 +125,7 @@ def chart_kernel(charts, results):
                                                         variables))
         if not panel_scripts:
             continue
-        bottom = (bmargin + 1) * layout.CHAR_HEIGHT_PX / charts.height
+        bottom = (bmargin + 2.2) * layout.CHAR_HEIGHT_PX / charts.height   # and the legend
         charts.add(chart, "kernel.gp", "kernel",
                    layout.page_title(TITLE, number, len(all_pages)), {
                        # The multiplot's title is centred on the chart: no lmarginpx.

@@ -36,10 +36,11 @@ def ns_text(value):
     return tx.fmt_ns(value) if mr.is_number(value) else "—"
 
 
-def chart_latency(charts, results, kind):
-    """Percentile curves of operation (kind 'latency') or flush ('flush') latency."""
+def chart_latency(charts, results, kind, workloads):
+    """Percentile curves of operation (kind 'latency') or flush ('flush') latency of each
+    of workloads."""
     drawn = 0
-    for workload in results.workloads:
+    for workload in workloads:
         curves = []
         for backend in results.backends:
             summary = results.summary(workload.name, backend)

@@ -49,15 +49,18 @@ def page_title(title, number, total):
 
 
 def value_range(values, log, headroom=1.15):
-    """(ymin, ymax, log) for bars or points; log only when asked and all values positive."""
+    """(ymin, ymax, log) for bars or points; log only when asked and all values positive
+    (and within 1e-300..1e300, whose decades a double holds)."""
     values = [v for v in values if mr.is_number(v)]
     positive = [v for v in values if v > 0]
-    if log and positive and len(positive) == len(values):
-        low = 10 ** math.floor(math.log10(min(positive) / 1.2))
-        high = 10 ** math.ceil(math.log10(max(positive) * 1.2))
+    if log and positive and len(positive) == len(values) and \
+            1e-300 < min(positive) and max(positive) < 1e300:
+        low = 10.0 ** math.floor(math.log10(min(positive) / 1.2))
+        high = 10.0 ** math.ceil(math.log10(max(positive) * 1.2))
         return low, high, True
     top = max(values) if values else 0
-    return 0, (top * headroom if top > 0 else 1), False
+    top = top * headroom if top * headroom < math.inf else top
+    return 0, (top if top > 0 else 1), False
 
 
 def wants_log(values, spread=20):

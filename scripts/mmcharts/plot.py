@@ -10,11 +10,16 @@ run through a driver script per chart kept in OUTDIR/data/ (run it again with gn
 
 A run gets: throughput (median MiB/s per workload and backend, 95% CI), ratio (each backend
 comparison, e.g. mmap/pread, per workload with its CI), sweep-<base>-<key> and
-sweep-<base>-<key>-ratio (against a swept parameter), latency-<n> and flush-<n>
-(percentile curves of workload n), kernel (faults, device bytes read and readahead
-amplification per operation). A comparison gets throughput (per run), ratio-to-baseline
-and <backend>-<backend> (each run's backend ratio, e.g. mmap-pread). Charts with more
-groups than --per-page are split into pages: throughput-1, throughput-2, ...
+sweep-<base>-<key>-ratio (against a swept parameter, with -read-amplification and
+-write-amplification where the device read or wrote anything), latency-<n> and flush-<n>
+(percentile curves of workload n), kernel (faults, device bytes read, read and write
+amplification per operation, the device's beside the workers' own), timeline-<n> (each
+backend's throughput over time, with device reads, faults, residency and levels), and for
+the other kinds footprint (memory per process against N), ipc (round-trip latency against
+the message size) and cow-<n> (copy-on-write passes). A comparison gets throughput (per
+run), ratio-to-baseline and <backend>-<backend> (each run's backend ratio, e.g.
+mmap-pread). Charts with more groups than --per-page are split into pages: throughput-1,
+throughput-2, ...
 
 options:
   --output OUTDIR  where the charts go (default plots/<basename of DIR>, made if missing)
@@ -41,7 +46,9 @@ from .compare import plot_compare, subtitle as compare_subtitle
 from .kernel import chart_kernel
 from .latency import chart_latency
 from .palette import Palette
+from .kinds import THROUGHPUT_KINDS, chart_kinds
 from .sweeps import chart_sweeps
+from .timeline import chart_timelines
 from .throughput import chart_ratio, chart_throughput
 
 PROG = "scripts/plot"
@@ -80,13 +87,35 @@ def run_subtitle(results):
 def plot_results(charts, results):
     if not results.complete:
         charts.note("throughput", "the run did not finish (complete: false in results.json)"
-                    ": the charts show the workloads done so far")
-    chart_throughput(charts, results)
-    chart_ratio(charts, results)
-    chart_sweeps(charts, results)
-    chart_latency(charts, results, "latency")
-    chart_latency(charts, results, "flush")
-    chart_kernel(charts, results)
+                    ": the charts show the workloads done so far" +
+                    (" (read from its block file: it was still going on, or was killed)"
+                     if results.killed else ""))
+    if results.incomplete_record:
+        charts.note("throughput", "the last record of the block file was cut off (the run "
+                    "was killed while writing it): that workload is left out")
+    io = [w for w in results.workloads if w.kind == "io"]
+    compared = [w for w in results.workloads if w.kind in THROUGHPUT_KINDS]
+    others = [w for w in results.workloads if w.kind not in THROUGHPUT_KINDS]
+    if others:
+        kinds = ", ".join(dict.fromkeys(w.kind for w in others))
+        charts.note("throughput", f"{len(others)} workload(s) of kind {kinds} are on the "
+                    f"charts of their own figures, not on the throughput charts")
+    if compared:
+        chart_throughput(charts, results, compared)
+        chart_ratio(charts, results, compared)
+        chart_sweeps(charts, results, compared)
+    else:
+        for section in ("throughput", "ratio", "sweeps"):
+            charts.skip(section, "no workload of kind io or ipc (compared on throughput)")
+    if io:
+        chart_latency(charts, results, "latency", io)
+        chart_latency(charts, results, "flush", io)
+        chart_kernel(charts, results, io)
+        chart_timelines(charts, results, io)
+    else:
+        for section in ("latency", "flush", "kernel", "timeline"):
+            charts.skip(section, "no workload of kind io")
+    chart_kinds(charts, results)
 
 
 def parse_size(text):

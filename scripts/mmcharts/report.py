@@ -4,9 +4,11 @@ usage: scripts/report DIR [--output OUTDIR] [--no-html] [--replot] [--strict] [-
 
 DIR is a results directory (results.json) or a comparison directory (compare.json). The
 report goes to plots/<basename of DIR>/report.md and report.html (or OUTDIR): the context
-the numbers were measured in, the summary with verdicts, the warnings of the run, and the
-charts. report.md links the PNG files beside it; report.html embeds them, so it is one
-file to send. The charts are drawn first (as scripts/plot does) when they are missing or
+the numbers were measured in (with the kernel settings), the results with verdicts, each
+workload's why, time split, amplification, levels, kind figures, profile (with a flame graph
+in report.html) and warnings, the claims, the warnings of the run, and the charts.
+report.md links the PNG files beside it; report.html embeds them, so it is one file to
+send. The charts are drawn first (as scripts/plot does) when they are missing or
 older than the results.
 
 options:
@@ -28,8 +30,11 @@ import mmresults as mr
 from . import outdir
 from . import plot
 from . import text as tx
+from .cells import dash, estimate_cell, ns_cell, ratio_cell
 from .document import Code, Document
+from .kinds import THROUGHPUT_KINDS
 from .throughput import pair_label
+from .workloads import read_profiles, report_claims, report_workloads
 
 PROG = "scripts/report"
 SECTIONS = {
@@ -40,6 +45,10 @@ SECTIONS = {
         ("latency", "Operation latency"),
         ("flush", "Flush latency"),
         ("kernel", "Kernel behaviour"),
+        ("timeline", "Time series"),
+        ("footprint", "Footprint"),
+        ("ipc", "IPC"),
+        ("cow", "Copy-on-write"),
     ),
     "compare": (
         ("compare-throughput", "Throughput per run"),
@@ -47,43 +56,6 @@ SECTIONS = {
         ("compare-backends", "Backend ratios per run"),
     ),
 }
-
-
-# ---- values ----
-
-def dash(value):
-    """A value for a table; '—' when absent."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def estimate_cell(estimate, digits=4):
-    """'6478 [6357, 7525]' (a median with its CI), or '—'."""
-    if not mr.is_number(estimate.median):
-        return "—"
-    text = tx.fmt_number(estimate.median, digits)
-    if mr.is_number(estimate.ci_low) and mr.is_number(estimate.ci_high):
-        text += f" [{tx.fmt_number(estimate.ci_low, digits)}, " \
-            f"{tx.fmt_number(estimate.ci_high, digits)}]"
-    return text
-
-
-def ratio_cell(ratio, low, high):
-    if not mr.is_number(ratio):
-        return "—"
-    text = f"{ratio:.3g}"
-    if mr.is_number(low) and mr.is_number(high):
-        text += f" [{low:.3g}, {high:.3g}]"
-    return text
-
-
-def ns_cell(value):
-    return tx.fmt_ns(value) if mr.is_number(value) else "—"
 
 
 # ---- a run ----
@@ -112,6 +84,7 @@ def context_rows(c):
         ("THP", f"enabled {dash(c.thp_enabled)}, defrag {dash(c.thp_defrag)}, shmem "
                 f"{dash(c.thp_shmem_enabled)}"),
         ("Memory cgroup", dash(c.cgroup_memory)),
+        ("perf_event_paranoid", dash(c.perf_event_paranoid)),
         ("Timer", f"{dash(c.timer_source)}, {tx.fmt_number(c.timer_cost_ns)} ns per "
                   f"reading{timer_reason}"),
         ("Perf counters", ", ".join(f"{k}: {dash(v)}" for k, v in c.perf_counters) or "—"),
@@ -129,13 +102,18 @@ def context_rows(c):
         if t.block_device_note:
             text += f" ({t.block_device_note})"
         rows.append(("Block device", text))
+        if t.large_folios:
+            rows.append(("Large folios", t.large_folios))
     return rows
 
 
-def report_results(doc, results, manifest, out_dir):
+def report_results(doc, results, manifest, out_dir, stacks):
     doc.paragraph(results.config_description or "")
     status = "complete" if results.complete else "incomplete (written before the run " \
-        "finished)"
+        "finished" + ("; read from its block file: it was still going on, or was "
+                      "killed" if results.killed else "") + (
+                          "; the last workload's record was cut off and is left out"
+                          if results.incomplete_record else "") + ")"
     if results.interrupted:
         status += ", interrupted"
     doc.paragraph(f"Config {results.config_name} (", Code(results.config_source or "?"),
@@ -143,48 +121,66 @@ def report_results(doc, results, manifest, out_dir):
                   f"{results.failed_runs} failed run(s).")
     doc.heading(2, "Where it ran")
     doc.table(["", "value"], context_rows(results.context))
+    if results.context.kernel_settings:
+        doc.paragraph("Kernel settings when the run started (a workload's own are with it "
+                      "below):")
+        doc.table(["setting", "value"], [[Code(k), dash(v)] for k, v in
+                                         results.context.kernel_settings])
 
+    compared = [w for w in results.workloads if w.kind in THROUGHPUT_KINDS]
     pairs = results.comparison_pairs()
     backends = results.backends
     doc.heading(2, "Results")
-    doc.paragraph("Median throughput in MiB/s with the 95% bootstrap confidence interval of "
-                  "the median (none with fewer than 3 repetitions); a ratio is one backend's "
-                  "median throughput over another's, with its interval.")
-    rows = []
-    for w in results.workloads:
-        comparisons = [results.comparison(w.name, *p) for p in pairs]
-        row = [str(w.number), Code(w.name)]
-        row += [estimate_cell(s.tput) if s else "—"
-                for s in (results.summary(w.name, b) for b in backends)]
-        row += [ratio_cell(c.ratio, c.ci_low, c.ci_high) if c else "—" for c in comparisons]
-        for field in ("verdict", "checksum"):
-            texts = [(p, getattr(c, field)) for p, c in zip(pairs, comparisons)
-                     if c and getattr(c, field)]
-            row.append(dash("; ".join(text if len(pairs) == 1 else
-                                      f"{pair_label(*p)}: {text}" for p, text in texts)))
-        rows.append(row)
-    doc.table(["#", "workload"] + [f"{b} MiB/s" for b in backends] +
-              [f"{n}/{d}" for n, d in pairs] + ["verdict", "checksum"], rows)
+    if compared:
+        doc.paragraph("Median throughput in MiB/s with the 95% bootstrap confidence interval "
+                      "of the median (none with fewer than 3 repetitions); a ratio is one "
+                      "backend's median throughput over another's, with its interval. "
+                      "Workloads of the other kinds are compared on their own figures "
+                      "(below).")
+        rows = []
+        for w in compared:
+            comparisons = [results.comparison(w.name, *p) for p in pairs]
+            row = [str(w.number), Code(w.name)]
+            row += [estimate_cell(s.tput) if s else "—"
+                    for s in (results.summary(w.name, b) for b in backends)]
+            row += [ratio_cell(c.ratio, c.ci_low, c.ci_high) if c else "—"
+                    for c in comparisons]
+            texts = [(p, c.verdict) for p, c in zip(pairs, comparisons) if c and c.verdict]
+            row.append(dash("; ".join(text if len(pairs) == 1 else f"{pair_label(*p)}: {text}"
+                                      for p, text in texts)))
+            block = results.block(w.name)
+            row.append(dash(block.checksum if block else None))
+            rows.append(row)
+        doc.table(["#", "workload"] + [f"{b} MiB/s" for b in backends] +
+                  [f"{n}/{d}" for n, d in pairs] + ["verdict", "checksum"], rows)
+    else:
+        doc.paragraph("No workload of a kind compared on throughput (io, ipc).")
 
-    doc.heading(3, "Latency, flushes and kernel counters")
-    rows = []
-    for w in results.workloads:
-        for backend in backends:
-            s = results.summary(w.name, backend)
-            if not s:
-                continue
-            rows.append([str(w.number), Code(w.name), backend,
-                         f"{s.repetitions_ok} ok, {s.repetitions_failed} failed",
-                         tx.fmt_number(100 * s.tput_cv, 2) + "%"
-                         if mr.is_number(s.tput_cv) else "—",
-                         ns_cell(s.latency_p50_ns), ns_cell(s.latency_p99_ns),
-                         ns_cell(s.latency_p999_ns), ns_cell(s.flush_p99_ns),
-                         tx.fmt_number(s.faults_per_op),
-                         tx.fmt_number(s.dev_read_bytes_per_op),
-                         tx.fmt_number(s.readahead_amplification)])
-    doc.table(["#", "workload", "backend", "repetitions", "cv", "p50", "p99", "p99.9",
-               "flush p99", "faults/op", "device bytes/op", "readahead ampl."], rows)
+    io = [w for w in results.workloads if w.kind == "io"]
+    if io:
+        doc.heading(3, "Latency, flushes and kernel counters")
+        rows = []
+        for w in io:
+            for backend in backends:
+                s = results.summary(w.name, backend)
+                if not s:
+                    continue
+                rows.append([str(w.number), Code(w.name), backend,
+                             f"{s.repetitions_ok} ok, {s.repetitions_failed} failed",
+                             tx.fmt_number(100 * s.tput_cv, 2) + "%"
+                             if mr.is_number(s.tput_cv) else "—",
+                             ns_cell(s.latency_p50_ns), ns_cell(s.latency_p99_ns),
+                             ns_cell(s.latency_p999_ns), ns_cell(s.flush_p99_ns),
+                             tx.fmt_number(s.faults_per_op),
+                             tx.fmt_number(s.dev_read_bytes_per_op),
+                             tx.fmt_number(s.readahead_amplification),
+                             tx.fmt_number(s.write_amplification)])
+        doc.table(["#", "workload", "backend", "repetitions", "cv", "p50", "p99", "p99.9",
+                   "flush p99", "faults/op", "device bytes/op", "readahead ampl.",
+                   "write ampl."], rows)
 
+    report_workloads(doc, results, stacks)
+    report_claims(doc, results)
     doc.heading(2, "Warnings")
     if results.warnings:
         doc.bullets(results.warnings)
@@ -300,6 +296,8 @@ def main(argv):
 
     def report():
         kind, data = mr.load(source)
+        # Read before anything is written: a folded file that is not one refuses the run.
+        stacks = read_profiles(data) if kind == "results" else {}
         manifest = None if args.replot else charts_current(source, out_dir, kind, args.size)
         if manifest is None:
             if not shutil.which("gnuplot"):
@@ -313,7 +311,7 @@ def main(argv):
             manifest = charts.manifest
         if kind == "results":
             doc = Document(f"mmbench report: {data.config_name}")
-            report_results(doc, data, manifest, out_dir)
+            report_results(doc, data, manifest, out_dir, stacks)
         else:
             doc = Document("mmbench comparison: " + " vs ".join(r.label for r in data.runs))
             report_compare(doc, data, manifest, out_dir)

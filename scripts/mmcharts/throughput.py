@@ -6,14 +6,14 @@ from . import layout
 from .charts import ci_words
 
 
-def summarised_workloads(charts, results, section):
-    """The workloads with a summary (all of them, unless the run stopped early)."""
-    workloads = [w for w in results.workloads if results.has_summary(w.name)]
-    missing = len(results.workloads) - len(workloads)
+def summarised_workloads(charts, results, section, workloads):
+    """Those of workloads with a summary (all of them, unless the run stopped early)."""
+    done = [w for w in workloads if results.has_summary(w.name)]
+    missing = len(workloads) - len(done)
     if missing:
         charts.note(section, f"{missing} workload(s) have no results (the run stopped "
                     f"before them) and are left out")
-    return workloads
+    return done
 
 
 def groups_of(workloads):
@@ -25,8 +25,8 @@ def tput_triple(summary):
         else (None, None, None)
 
 
-def chart_throughput(charts, results):
-    workloads = summarised_workloads(charts, results, "throughput")
+def chart_throughput(charts, results, workloads):
+    workloads = summarised_workloads(charts, results, "throughput", workloads)
     series = [(b, charts.palette.color(b),
                [tput_triple(results.summary(w.name, b)) for w in workloads])
               for b in results.backends]
@@ -46,22 +46,23 @@ def pair_label(numerator, denominator):
     return f"{numerator} / {denominator}"
 
 
-def chart_ratio(charts, results):
+def chart_ratio(charts, results, workloads):
     """One series per backend compared with a baseline backend (numerator / denominator);
-    a workload is on the chart when it has a ratio."""
+    a workload (of those given) is on the chart when it has a ratio."""
     pairs = results.comparison_pairs()
+    candidates = workloads
 
     def ratio(workload, pair):
         comparison = results.comparison(workload.name, *pair)
         return comparison.ratio if comparison and mr.is_number(comparison.ratio) and \
             comparison.ratio > 0 else None
 
-    workloads = [w for w in results.workloads if any(ratio(w, p) for p in pairs)]
+    workloads = [w for w in candidates if any(ratio(w, p) for p in pairs)]
     if not workloads:
         charts.skip("ratio", "no workload ran two backends successfully (no comparison "
                     "has a ratio)")
         return
-    left_out = len(results.workloads) - len(workloads)
+    left_out = len(candidates) - len(workloads)
     if left_out:
         charts.note("ratio", f"{left_out} workload(s) have no backend ratio (one backend "
                     f"only, failed runs, or not run) and are not on the ratio chart")

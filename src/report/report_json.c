@@ -2,6 +2,7 @@
  * aggregates with their latency histograms, the comparisons and the warnings.
  * docs/results.md documents every field. */
 #include "backend.h"
+#include "explain.h"
 #include "json_writer.h"
 #include "kcounters.h"
 #include "kind.h"
@@ -244,6 +245,18 @@ static void write_claim(struct json_writer *jw, const struct workload_result *wr
     jw_object_end(jw);
 }
 
+/* The console's "why:" line of an io workload's headline verdict, without "why: "; null
+ * when there is none (no headline comparison, or a kind with figures of its own). */
+static void write_explanation(struct json_writer *jw, const struct workload_result *wr)
+{
+    static const char prefix[] = "why: ";
+    char why[768] = "";
+    if (!kind_of(wr->w)->run)
+        explain_workload(wr, why, sizeof(why));
+    bool have = strncmp(why, prefix, sizeof(prefix) - 1) == 0;
+    jw_string(jw, "explanation", have ? why + sizeof(prefix) - 1 : NULL);
+}
+
 /* The levels of a throughput series: [{"start_s", "end_s", "tput_mib_s"}]. */
 static void write_levels(struct json_writer *jw, const struct timeline_level *levels, unsigned n)
 {
@@ -416,6 +429,7 @@ int report_json_workload(FILE *f, const struct report_input *in, const struct wo
         jw_object_end(&jw);
     }
     jw_array_end(&jw);
+    write_explanation(&jw, wr);
     write_claim(&jw, wr);
     jw_object_begin(&jw, "checksum");
     jw_string(&jw, "status", checksum_status_names[wr->checksum.status]);
