@@ -16,14 +16,13 @@ set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 root=$(CDPATH='' cd -- "$here/../.." && pwd)
 src=$root/src
-# The sources config_parse() and expand_workloads() need: keep in step with what
-# src/config/config.c and src/config/expand.c call. Every backend is linked in for its
-# names and keys (backends/*.c, so that a new backend needs no line here; preadv2 names
-# the filesystem with host/mountinfo.c), io_uring without liburing (build_config.h below).
-sources="config/config.c config/expand.c config/params.c config/units.c common/json_writer.c
-         common/log.c measure/timer.c measure/hist.c host/mountinfo.c"
-for f in "$src"/backends/*.c; do
-    sources="$sources backends/${f##*/}"
+# Every source of the program but main.c: config_parse() and expand_workloads() reach the
+# backends' and the kinds' key tables and checks, and those reach much of the rest; linking
+# all of it means a new module needs no line here. io_uring is built without liburing
+# (build_config.h below).
+sources=""
+for f in "$src"/*/*.c; do
+    sources="$sources ${f#"$src"/}"
 done
 
 out=""
@@ -41,6 +40,7 @@ skip() {
 
 command -v clang >/dev/null 2>&1 || skip "clang not found (scripts/install-deps --test)"
 cjson=$(pkg-config --cflags --libs libcjson 2>/dev/null) || skip "cJSON not found"
+cpuid=$(pkg-config --cflags --libs libcpuid 2>/dev/null) || skip "libcpuid not found"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmbench-fuzz.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n);\n%s\n' \
@@ -52,6 +52,7 @@ clang -fsanitize=fuzzer "$tmp/probe.c" -o "$tmp/probe" >/dev/null 2>&1 ||
 [ -n "$out" ] || out=$tmp/fuzz_config
 # What meson's configure step writes for a build; the fuzzer needs no liburing.
 printf '#define MMBENCH_BUILDTYPE "fuzz"\n#define MMBENCH_HAVE_LIBURING 0\n' >"$tmp/build_config.h"
+printf '#define MMBENCH_VERSION "fuzz"\n' >"$tmp/version.h"
 includes="-I$tmp"
 for d in "$src" "$src"/*/; do
     includes="$includes -I$d"
@@ -63,7 +64,7 @@ done
 # shellcheck disable=SC2086 # pkg-config's flags and the include list are meant to split
 clang -g -O1 -std=c17 -D_GNU_SOURCE -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    $includes "$here/fuzz_config.c" "$@" $cjson -lm -o "$out"
+    $includes "$here/fuzz_config.c" "$@" $cjson $cpuid -pthread -lm -o "$out"
 [ "$build_only" = 0 ] || exit 0
 
 corpus=${MMBENCH_FUZZ_CORPUS:-$tmp/corpus}
