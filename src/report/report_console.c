@@ -77,8 +77,12 @@ static const char *write_line(const struct results_summary *s, const struct work
     double task = s->metric[METRIC_TASK_WRITE_AMPLIFICATION];
     char dirtied[32];
     units_format_bytes_short(task * (double)w->block_size_bytes, dirtied, sizeof(dirtied));
-    int n = isnan(dev) ? snprintf(buf, len, "device writes n/a (no block device)")
-                       : snprintf(buf, len, "the device wrote %.3gx the bytes written", dev);
+    int n = isnan(dev)   ? snprintf(buf, len, "device writes n/a (no block device)")
+            : dev < 0.01 ? snprintf(buf, len,
+                                    "the device wrote %.2g%% of the bytes written during the "
+                                    "phase (the page cache held the rest)",
+                                    100 * dev)
+                         : snprintf(buf, len, "the device wrote %.3gx the bytes written", dev);
     if (!isnan(task) && n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, "; the workers dirtied %.3gx (%s per %s operation)",
                  task, dirtied, units_format_size(w->block_size_bytes, (char[32]){0}, 32));
