@@ -1,6 +1,7 @@
 #include "explain.h"
 
 #include "backend.h"
+#include "profile.h"
 #include "units.h"
 
 #include <math.h>
@@ -144,4 +145,18 @@ void explain_workload(const struct workload_result *wr, char *buf, size_t len)
             "%s and %s measured alike in kernel time, system calls, faults, read and write "
             "amplification, waits and flushes",
             backend_get(fast)->name, backend_get(slow)->name);
+    /* Where a profile ran: where the slower backend's kernel time and waits went. */
+    const struct profile *p = wr->profiles[slow];
+    struct profile_symbol top[2], wait[1];
+    size_t n = p ? profile_top(p, PROFILE_KERNEL, top, 2) : 0;
+    for (size_t i = 0; i < n; i++)
+        add(&l, "%s%s %.0f%%",
+            i ? ", " : "; where the slower one's time went (profile): ", top[i].name,
+            100 * top[i].share);
+    if (p &&
+        notable(&(struct factor){.x = f->metric[METRIC_OFFCPU_SHARE],
+                                 .y = s->metric[METRIC_OFFCPU_SHARE],
+                                 .share = true}) &&
+        profile_top(p, PROFILE_OFFCPU, wait, 1))
+        add(&l, "; its waits: %s %.0f%% of its off-CPU time", wait[0].name, 100 * wait[0].share);
 }
