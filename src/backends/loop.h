@@ -92,6 +92,29 @@ LOOP_INLINE void loop_dirty_add(uint64_t *lo, uint64_t *hi, uint64_t offset, uin
     *hi = offset + block > *hi ? offset + block : *hi;
 }
 
+/* One operation of a batch: the read (its block folded into *checksum) or the write (its
+ * block added to the dirty range). On failure records where and returns the error. */
+LOOP_INLINE int loop_one(void *state, struct worker_io *io, const struct loop_ctx *ctx, uint64_t op,
+                         uint64_t *checksum, uint64_t *dirty_lo, uint64_t *dirty_hi,
+                         loop_read_fn read_op, loop_write_fn write_op)
+{
+    const uint64_t offset = op & ~OFFSETS_WRITE_FLAG;
+    int ret;
+    if (op & OFFSETS_WRITE_FLAG) {
+        ret = write_op(state, io, ctx, offset);
+        loop_dirty_add(dirty_lo, dirty_hi, offset, ctx->block_size_bytes);
+    } else {
+        uint64_t fold = 0;
+        ret = read_op(state, io, ctx, offset, &fold);
+        *checksum = loop_checksum_add(*checksum, fold);
+    }
+    if (__builtin_expect(ret != 0, 0)) {
+        io->failed_offset_bytes = offset;
+        io->failed_length_bytes = ctx->block_size_bytes;
+    }
+    return ret;
+}
+
 LOOP_INLINE int loop_run(void *state, struct worker_io *io, const uint64_t *ops, size_t n,
                          const enum latency_mode latency, loop_read_fn read_op,
                          loop_write_fn write_op)
@@ -103,44 +126,45 @@ LOOP_INLINE int loop_run(void *state, struct worker_io *io, const uint64_t *ops,
         .access = io->access,
     };
     struct hist *hist = io->latency_hist;
-    const uint64_t block = ctx.block_size_bytes;
-    const uint64_t sample_every = io->latency_sample_every;
     uint64_t checksum = io->checksum;
     uint64_t dirty_lo = io->dirty_lo_bytes, dirty_hi = io->dirty_hi_bytes;
-    uint64_t countdown = io->sample_countdown;
-    uint64_t t_prev = latency == LATENCY_ALL ? timer_now() : 0;
+    uint64_t countdown = io->sample_countdown; /* >= 1: the countdown-th next op is timed */
     int ret = 0;
 
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t op = ops[i];
-        const uint64_t offset = op & ~OFFSETS_WRITE_FLAG;
-        uint64_t t_start = 0;
-        bool timed = false;
-        if (latency == LATENCY_SAMPLE && --countdown == 0) {
-            countdown = loop_sample_gap(&io->sample_rng, sample_every);
-            timed = true;
-            t_start = timer_now();
-        }
-        if (op & OFFSETS_WRITE_FLAG) {
-            ret = write_op(state, io, &ctx, offset);
-            loop_dirty_add(&dirty_lo, &dirty_hi, offset, block);
-        } else {
-            uint64_t fold = 0;
-            ret = read_op(state, io, &ctx, offset, &fold);
-            checksum = loop_checksum_add(checksum, fold);
-        }
-        if (__builtin_expect(ret != 0, 0)) {
-            io->failed_offset_bytes = offset;
-            io->failed_length_bytes = block;
-            break;
-        }
-        if (latency == LATENCY_ALL) {
+    if (latency == LATENCY_ALL) {
+        uint64_t t_prev = timer_now();
+        for (size_t i = 0; i < n; i++) {
+            ret = loop_one(state, io, &ctx, ops[i], &checksum, &dirty_lo, &dirty_hi, read_op,
+                           write_op);
+            if (__builtin_expect(ret != 0, 0))
+                break;
             /* One reading per operation: its end is the next one's start. */
             uint64_t t = timer_now();
             hist_add(hist, timer_to_ns(t - t_prev));
             t_prev = t;
-        } else if (latency == LATENCY_SAMPLE && timed) {
+        }
+    } else {
+        /* latency off, or sample: runs of untimed operations exactly as with latency off
+         * (nothing per operation but the operation), each ended by one timed operation. */
+        for (size_t i = 0; i < n && ret == 0;) {
+            size_t stop = n;
+            if (latency == LATENCY_SAMPLE && countdown - 1 < n - i)
+                stop = i + (size_t)(countdown - 1);
+            if (latency == LATENCY_SAMPLE)
+                countdown -= stop - i;
+            for (; i < stop; i++) {
+                ret = loop_one(state, io, &ctx, ops[i], &checksum, &dirty_lo, &dirty_hi, read_op,
+                               write_op);
+                if (__builtin_expect(ret != 0, 0))
+                    break;
+            }
+            if (latency != LATENCY_SAMPLE || ret != 0 || i == n)
+                break;
+            uint64_t t_start = timer_now();
+            ret = loop_one(state, io, &ctx, ops[i++], &checksum, &dirty_lo, &dirty_hi, read_op,
+                           write_op);
             hist_add(hist, timer_to_ns(timer_now() - t_start));
+            countdown = loop_sample_gap(&io->sample_rng, io->latency_sample_every);
         }
     }
     io->checksum = checksum;
